@@ -1,0 +1,67 @@
+# OncoAtlas — the entry points a person (and CI) uses. Every target that needs
+# the toolchain runs scripts/setup first; it returns in seconds once done.
+#
+#   make demo     set up, build, start the local control plane, install the CRDs
+#   make test     set up, build (ASan+UBSan), start what the tests need, run them all
+#   make bench    set up, build optimised, run the benchmarks
+#   make format   clang-format the tree;  make lint  clang-format check + clang-tidy
+SHELL := /bin/bash
+.DEFAULT_GOAL := build
+
+BUILD_DIR ?= build
+BENCH_BUILD_DIR ?= build-release
+JOBS ?= $(shell nproc)
+CTEST_ARGS ?=
+# Warnings are errors in CI (CI=true) and wherever ONCOATLAS_WERROR=ON is set.
+ifeq ($(CI),true)
+ONCOATLAS_WERROR ?= ON
+endif
+ONCOATLAS_WERROR ?= OFF
+ONCOATLAS_SANITIZE ?= ON
+
+.PHONY: setup configure build test unit-test integration-test demo demo-down bench format lint clean
+
+setup:
+	@bash scripts/setup
+
+configure:
+	@bash scripts/setup
+	@cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DONCOATLAS_WERROR=$(ONCOATLAS_WERROR) -DONCOATLAS_SANITIZE=$(ONCOATLAS_SANITIZE) >/dev/null
+
+build: configure
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+# Runs every test: unit tests, then the integration tests that start their own
+# local control planes (and, later, PACS) on loopback.
+test: build
+	cd $(BUILD_DIR) && ctest --output-on-failure --timeout 900 $(CTEST_ARGS)
+
+unit-test: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -L unit $(CTEST_ARGS)
+
+integration-test: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -L integration $(CTEST_ARGS)
+
+demo: build
+	@bash scripts/demo
+
+demo-down:
+	@bash e2e/controlplane down --name demo
+
+bench:
+	@bash scripts/setup
+	cmake -S . -B $(BENCH_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release -DONCOATLAS_BUILD_TESTS=ON \
+	  -DONCOATLAS_WERROR=$(ONCOATLAS_WERROR) -DONCOATLAS_SANITIZE=OFF
+	cmake --build $(BENCH_BUILD_DIR) -j $(JOBS)
+	@bash scripts/bench $(BENCH_BUILD_DIR)
+
+format:
+	@git ls-files '*.cc' '*.h' | xargs clang-format -i
+
+lint: configure
+	@git ls-files '*.cc' '*.h' | xargs clang-format --dry-run --Werror
+	@git ls-files 'lib/*.cc' 'operator/*.cc' 'agents/*.cc' | xargs -r clang-tidy -p $(BUILD_DIR) --quiet
+
+clean:
+	rm -rf $(BUILD_DIR) $(BENCH_BUILD_DIR)

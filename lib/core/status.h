@@ -1,0 +1,97 @@
+// Status and Result<T>: the one error type of OncoAtlas. Functions that can
+// fail return a Status (or a Result<T> carrying a value or a Status) instead of
+// throwing across module boundaries.
+//
+// A Status is a value; const methods may be called from several threads
+// without external synchronization.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+
+namespace oncoatlas {
+
+enum class StatusCode {
+  kOk = 0,
+  kInvalidArgument,   // the caller's input is wrong; retrying will not help
+  kNotFound,
+  kAlreadyExists,
+  kConflict,          // lost an optimistic-concurrency race; re-read and retry
+  kPermissionDenied,
+  kUnauthenticated,
+  kUnavailable,       // the other side is down or unreachable; retry with backoff
+  kDeadlineExceeded,
+  kResourceExhausted,
+  kFailedPrecondition,
+  kInternal,          // a bug or an impossible state
+};
+
+const char* StatusCodeName(StatusCode code);
+
+class Status {
+ public:
+  Status() = default;
+  Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
+
+  static Status Ok() { return Status(); }
+
+  bool ok() const { return code_ == StatusCode::kOk; }
+  StatusCode code() const { return code_; }
+  const std::string& message() const { return message_; }
+
+  // "NotFound: configmap \"x\" not found" — for logs and error messages.
+  std::string ToString() const;
+
+  // Returns a copy whose message is prefixed with `context`, e.g.
+  // status.WithContext("loading kubeconfig").
+  Status WithContext(const std::string& context) const;
+
+ private:
+  StatusCode code_ = StatusCode::kOk;
+  std::string message_;
+};
+
+inline Status InvalidArgumentError(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
+inline Status NotFoundError(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
+inline Status UnavailableError(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
+inline Status DeadlineExceededError(std::string m) { return {StatusCode::kDeadlineExceeded, std::move(m)}; }
+inline Status InternalError(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
+inline Status FailedPreconditionError(std::string m) { return {StatusCode::kFailedPrecondition, std::move(m)}; }
+
+// Result<T> holds either a T or a non-OK Status.
+template <typename T>
+class Result {
+ public:
+  Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(Status status) : v_(std::move(status)) {  // NOLINT(google-explicit-constructor)
+    if (std::get<Status>(v_).ok()) v_ = Status(StatusCode::kInternal, "Result built from an OK status");
+  }
+
+  bool ok() const { return std::holds_alternative<T>(v_); }
+  const Status& status() const {
+    static const Status kOk;
+    return ok() ? kOk : std::get<Status>(v_);
+  }
+  // REQUIRES: ok()
+  T& value() & { return std::get<T>(v_); }
+  const T& value() const& { return std::get<T>(v_); }
+  T&& value() && { return std::get<T>(std::move(v_)); }
+  T* operator->() { return &value(); }
+  const T* operator->() const { return &value(); }
+  T& operator*() & { return value(); }
+  const T& operator*() const& { return value(); }
+
+ private:
+  std::variant<T, Status> v_;
+};
+
+}  // namespace oncoatlas
+
+// Returns early from the enclosing function when `expr` yields a non-OK Status.
+#define ONCOATLAS_RETURN_IF_ERROR(expr)              \
+  do {                                               \
+    ::oncoatlas::Status _oncoatlas_status = (expr);  \
+    if (!_oncoatlas_status.ok()) return _oncoatlas_status; \
+  } while (0)
