@@ -1,5 +1,10 @@
 // Integration tests of the local control plane (e2e/controlplane): a real
 // etcd, kube-apiserver and kube-controller-manager, driven with real kubectl.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -159,6 +164,34 @@ TEST(ControlPlane, SeveralControlPlanesRunIndependently) {
 
   ASSERT_TRUE(s.Stop().ok());
   EXPECT_TRUE(Cp().Kubectl({"get", "--raw", "/readyz"}).success()) << "stopping the site must not touch the hub";
+}
+
+TEST(ControlPlane, ReaperTearsDownWhenTheWatchedProcessDies) {
+  // Stands in for a test binary that crashes: once it is gone, the control
+  // plane it started must go too, with nobody calling `down`.
+  pid_t watched = ::fork();
+  ASSERT_GE(watched, 0);
+  if (watched == 0) {
+    ::pause();
+    ::_exit(0);
+  }
+  std::string dir = ::testing::TempDir() + "oncoatlas-cp-reaped";
+  SubprocessOptions opts;
+  opts.timeout = seconds(120);
+  auto up = RunSubprocess({"bash", SourceDir() + "/e2e/controlplane", "up", "--dir", dir, "--watch-pid",
+                           std::to_string(watched), "--timeout", "90"},
+                          opts);
+  ASSERT_TRUE(up.ok());
+  ASSERT_TRUE(up->success()) << up->Describe();
+  std::string apiserver_pid = ReadFile(dir + "/pids/kube-apiserver.pid");
+  ASSERT_FALSE(apiserver_pid.empty());
+  pid_t api = std::stoi(apiserver_pid);
+  EXPECT_EQ(::kill(api, 0), 0);
+
+  ::kill(watched, SIGKILL);
+  ::waitpid(watched, nullptr, 0);
+  EXPECT_TRUE(WaitFor([&] { return ::kill(api, 0) != 0; }, seconds(30))) << "kube-apiserver still running";
+  EXPECT_TRUE(WaitFor([&] { return !std::filesystem::exists(dir); }, seconds(30))) << dir << " still exists";
 }
 
 TEST(ControlPlane, FailedStartPrintsComponentLogs) {
