@@ -15,17 +15,17 @@ namespace oncoatlas {
 
 enum class StatusCode {
   kOk = 0,
-  kInvalidArgument,   // the caller's input is wrong; retrying will not help
+  kInvalidArgument,  // the caller's input is wrong; retrying will not help
   kNotFound,
   kAlreadyExists,
-  kConflict,          // lost an optimistic-concurrency race; re-read and retry
+  kConflict,  // lost an optimistic-concurrency race; re-read and retry
   kPermissionDenied,
   kUnauthenticated,
-  kUnavailable,       // the other side is down or unreachable; retry with backoff
+  kUnavailable,  // the other side is down or unreachable; retry with backoff
   kDeadlineExceeded,
   kResourceExhausted,
   kFailedPrecondition,
-  kInternal,          // a bug or an impossible state
+  kInternal,  // a bug or an impossible state
 };
 
 const char* StatusCodeName(StatusCode code);
@@ -60,11 +60,14 @@ inline Status DeadlineExceededError(std::string m) { return {StatusCode::kDeadli
 inline Status InternalError(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
 inline Status FailedPreconditionError(std::string m) { return {StatusCode::kFailedPrecondition, std::move(m)}; }
 
+// The text for an errno value (thread-safe, unlike strerror).
+std::string ErrnoString(int error_number);
+
 // Result<T> holds either a T or a non-OK Status.
 template <typename T>
 class Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}        // NOLINT(google-explicit-constructor)
   Result(Status status) : v_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     if (std::get<Status>(v_).ok()) v_ = Status(StatusCode::kInternal, "Result built from an OK status");
   }
@@ -90,8 +93,8 @@ class Result {
 }  // namespace oncoatlas
 
 // Returns early from the enclosing function when `expr` yields a non-OK Status.
-#define ONCOATLAS_RETURN_IF_ERROR(expr)              \
-  do {                                               \
-    ::oncoatlas::Status _oncoatlas_status = (expr);  \
+#define ONCOATLAS_RETURN_IF_ERROR(expr)                    \
+  do {                                                     \
+    ::oncoatlas::Status _oncoatlas_status = (expr);        \
     if (!_oncoatlas_status.ok()) return _oncoatlas_status; \
   } while (0)

@@ -6,9 +6,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <algorithm>
 #include <map>
 
 extern char** environ;
@@ -33,7 +33,12 @@ std::vector<std::string> ChildEnvironment(const std::vector<std::pair<std::strin
   for (const auto& [k, v] : extra) vars[k] = v;
   std::vector<std::string> out;
   out.reserve(vars.size());
-  for (const auto& [k, v] : vars) out.push_back(k + "=" + v);
+  for (const auto& [k, v] : vars) {
+    std::string kv = k;
+    kv += '=';
+    kv += v;
+    out.push_back(std::move(kv));
+  }
   return out;
 }
 
@@ -63,24 +68,26 @@ Result<SubprocessResult> RunSubprocess(const std::vector<std::string>& argv, con
   (void)kSigpipeIgnored;
 
   int in_pipe[2], out_pipe[2], err_pipe[2], exec_pipe[2];
-  if (::pipe2(in_pipe, O_CLOEXEC) != 0 || ::pipe2(out_pipe, O_CLOEXEC) != 0 ||
-      ::pipe2(err_pipe, O_CLOEXEC) != 0 || ::pipe2(exec_pipe, O_CLOEXEC) != 0) {
-    return InternalError(std::string("pipe2: ") + std::strerror(errno));
+  if (::pipe2(in_pipe, O_CLOEXEC) != 0 || ::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0 ||
+      ::pipe2(exec_pipe, O_CLOEXEC) != 0) {
+    return InternalError("pipe2: " + ErrnoString(errno));
   }
 
   // Everything the child needs is prepared before fork: after fork only
   // async-signal-safe calls are allowed.
   std::vector<std::string> env_strings = ChildEnvironment(options.env);
   std::vector<char*> envp;
+  envp.reserve(env_strings.size() + 1);
   for (auto& s : env_strings) envp.push_back(s.data());
   envp.push_back(nullptr);
   std::vector<std::string> args = argv;
   std::vector<char*> argp;
+  argp.reserve(args.size() + 1);
   for (auto& s : args) argp.push_back(s.data());
   argp.push_back(nullptr);
 
   pid_t pid = ::fork();
-  if (pid < 0) return InternalError(std::string("fork: ") + std::strerror(errno));
+  if (pid < 0) return InternalError("fork: " + ErrnoString(errno));
   if (pid == 0) {
     ::setpgid(0, 0);
     ::dup2(in_pipe[0], STDIN_FILENO);
@@ -110,7 +117,7 @@ Result<SubprocessResult> RunSubprocess(const std::vector<std::string>& argv, con
     ::close(out_pipe[0]);
     ::close(err_pipe[0]);
     ::waitpid(pid, nullptr, 0);
-    return NotFoundError("cannot run " + argv[0] + ": " + std::strerror(exec_errno));
+    return NotFoundError("cannot run " + argv[0] + ": " + ErrnoString(exec_errno));
   }
 
   SubprocessResult result;
@@ -147,7 +154,10 @@ Result<SubprocessResult> RunSubprocess(const std::vector<std::string>& argv, con
       if (got > 0) {
         (fds[i].fd == fd_out ? result.out : result.err).append(buf, static_cast<size_t>(got));
       } else if (got == 0 || (errno != EINTR && errno != EAGAIN)) {
-        if (fds[i].fd == fd_out) CloseFd(fd_out); else CloseFd(fd_err);
+        if (fds[i].fd == fd_out)
+          CloseFd(fd_out);
+        else
+          CloseFd(fd_err);
       }
     }
   }

@@ -26,8 +26,8 @@ struct SubprocessOptions {
 };
 
 struct SubprocessResult {
-  int exit_code = -1;    // valid when !signaled
-  int term_signal = 0;   // the signal that ended the child, or 0
+  int exit_code = -1;   // valid when !signaled
+  int term_signal = 0;  // the signal that ended the child, or 0
   bool timed_out = false;
   std::string out;
   std::string err;
@@ -39,7 +39,6 @@ struct SubprocessResult {
 
 // Runs argv[0] (looked up in PATH) with the given arguments. Returns an error
 // only when the child could not be started; a child that fails is a result.
-Result<SubprocessResult> RunSubprocess(const std::vector<std::string>& argv,
-                                       const SubprocessOptions& options = {});
+Result<SubprocessResult> RunSubprocess(const std::vector<std::string>& argv, const SubprocessOptions& options = {});
 
 }  // namespace oncoatlas

@@ -27,9 +27,7 @@ std::string ReadFile(const std::string& path) {
   return ss.str();
 }
 
-bool IsNotFound(const SubprocessResult& r) {
-  return !r.success() && r.err.find("NotFound") != std::string::npos;
-}
+bool IsNotFound(const SubprocessResult& r) { return !r.success() && r.err.find("NotFound") != std::string::npos; }
 
 TEST(ControlPlane, ServesTheBuiltKubernetesVersion) {
   auto r = Cp().Kubectl({"get", "--raw", "/version"});
@@ -41,11 +39,10 @@ TEST(ControlPlane, ServesTheBuiltKubernetesVersion) {
 }
 
 TEST(ControlPlane, CustomResourceDefinitionBecomesEstablishedAndServes) {
-  auto apply = Cp().Kubectl({"apply", "--server-side", "-f", "-"},
-                            ReadFile(SourceDir() + "/tests/testdata/widget-crd.yaml"));
+  auto apply =
+      Cp().Kubectl({"apply", "--server-side", "-f", "-"}, ReadFile(SourceDir() + "/tests/testdata/widget-crd.yaml"));
   ASSERT_TRUE(apply.success()) << apply.Describe();
-  auto wait = Cp().Kubectl({"wait", "--for=condition=Established", "--timeout=60s",
-                            "crd/widgets.test.oncoatlas.io"});
+  auto wait = Cp().Kubectl({"wait", "--for=condition=Established", "--timeout=60s", "crd/widgets.test.oncoatlas.io"});
   ASSERT_TRUE(wait.success()) << wait.Describe();
 
   // The schema is enforced by the real API server: size must be >= 1.
@@ -55,11 +52,14 @@ TEST(ControlPlane, CustomResourceDefinitionBecomesEstablishedAndServes) {
   EXPECT_NE(bad.err.find("spec.size"), std::string::npos) << bad.err;
 
   // Discovery can lag Established by a moment; retry the create until served.
-  bool created = WaitFor([] {
-    return Cp().Kubectl({"create", "-f", "-"},
-                        "apiVersion: test.oncoatlas.io/v1\nkind: Widget\nmetadata: {name: w1}\nspec: {size: 3}\n")
-        .success();
-  }, seconds(30), std::chrono::milliseconds(250));
+  bool created = WaitFor(
+      [] {
+        return Cp()
+            .Kubectl({"create", "-f", "-"},
+                     "apiVersion: test.oncoatlas.io/v1\nkind: Widget\nmetadata: {name: w1}\nspec: {size: 3}\n")
+            .success();
+      },
+      seconds(30), std::chrono::milliseconds(250));
   ASSERT_TRUE(created);
   auto got = Cp().Kubectl({"get", "widget", "w1", "-o", "jsonpath={.spec.size}"});
   ASSERT_TRUE(got.success()) << got.Describe();
@@ -73,7 +73,11 @@ TEST(ControlPlane, DeletedNamespaceReallyGoes) {
   ASSERT_TRUE(del.success()) << del.Describe();
   // The namespace controller must empty it and remove the finalizer; without
   // it the namespace would stay Terminating forever.
-  EXPECT_TRUE(WaitFor([] { return IsNotFound(Cp().Kubectl({"get", "namespace", "doomed"})); }, seconds(60)))
+  EXPECT_TRUE(WaitFor(
+      [] {
+        return IsNotFound(Cp().Kubectl({"get", "namespace", "doomed"}));
+      },
+      seconds(60)))
       << Cp().Kubectl({"get", "namespace", "doomed", "-o", "yaml"}).out;
 }
 
@@ -83,7 +87,8 @@ TEST(ControlPlane, GarbageCollectorRemovesDependents) {
   ASSERT_TRUE(uid.success() && !uid.out.empty()) << uid.Describe();
   std::string dependent =
       "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: dependent\n  ownerReferences:\n"
-      "  - apiVersion: v1\n    kind: ConfigMap\n    name: owner\n    uid: " + uid.out + "\n";
+      "  - apiVersion: v1\n    kind: ConfigMap\n    name: owner\n    uid: " +
+      uid.out + "\n";
   auto create = Cp().Kubectl({"create", "-f", "-"}, dependent);
   ASSERT_TRUE(create.success()) << create.Describe();
 
@@ -101,12 +106,16 @@ TEST(ControlPlane, RbacIsEnforcedPerIdentity) {
 
   // Groups come from the client certificate: a binding to the board's group
   // lets the board member list ConfigMaps and nobody else.
-  ASSERT_TRUE(Cp().Kubectl({"create", "clusterrole", "board-reader", "--verb=list", "--resource=configmaps"}).success());
+  ASSERT_TRUE(
+      Cp().Kubectl({"create", "clusterrole", "board-reader", "--verb=list", "--resource=configmaps"}).success());
   ASSERT_TRUE(Cp().Kubectl({"create", "clusterrolebinding", "board-reader", "--clusterrole=board-reader",
                             "--group=oncoatlas:governance-board"})
                   .success());
-  EXPECT_TRUE(WaitFor([] { return Cp().Kubectl({"get", "configmaps", "-A"}, "", "board-member").success(); },
-                      seconds(10)));
+  EXPECT_TRUE(WaitFor(
+      [] {
+        return Cp().Kubectl({"get", "configmaps", "-A"}, "", "board-member").success();
+      },
+      seconds(10)));
   EXPECT_FALSE(Cp().Kubectl({"get", "configmaps", "-A"}, "", "site-operator").success());
   auto who = Cp().Kubectl({"auth", "whoami", "-o", "jsonpath={.status.userInfo.groups}"}, "", "board-member");
   ASSERT_TRUE(who.success()) << who.Describe();
@@ -117,10 +126,16 @@ TEST(ControlPlane, ServiceAccountsGetTokensThatAuthenticate) {
   ASSERT_TRUE(Cp().Kubectl({"create", "namespace", "sa-test"}).success());
   // The service-account controller creates "default" in every new namespace,
   // and the root CA publisher adds kube-root-ca.crt for in-cluster clients.
-  EXPECT_TRUE(WaitFor([] { return Cp().Kubectl({"-n", "sa-test", "get", "serviceaccount", "default"}).success(); },
-                      seconds(30)));
-  EXPECT_TRUE(WaitFor([] { return Cp().Kubectl({"-n", "sa-test", "get", "configmap", "kube-root-ca.crt"}).success(); },
-                      seconds(30)));
+  EXPECT_TRUE(WaitFor(
+      [] {
+        return Cp().Kubectl({"-n", "sa-test", "get", "serviceaccount", "default"}).success();
+      },
+      seconds(30)));
+  EXPECT_TRUE(WaitFor(
+      [] {
+        return Cp().Kubectl({"-n", "sa-test", "get", "configmap", "kube-root-ca.crt"}).success();
+      },
+      seconds(30)));
 
   ASSERT_TRUE(Cp().Kubectl({"-n", "sa-test", "create", "serviceaccount", "agent"}).success());
   auto token = Cp().Kubectl({"-n", "sa-test", "create", "token", "agent", "--duration=10m"});
@@ -157,8 +172,8 @@ TEST(ControlPlane, SeveralControlPlanesRunIndependently) {
   EXPECT_TRUE(IsNotFound(s.Kubectl({"get", "namespace", "only-on-hub"})));
 
   // Each control plane has its own CA: the hub's admin is a stranger to the site.
-  auto cross = RunSubprocess({KubectlPath(), "--kubeconfig",
-                              Cp().kubeconfig(), "--server", s.server(), "get", "namespaces"});
+  auto cross =
+      RunSubprocess({KubectlPath(), "--kubeconfig", Cp().kubeconfig(), "--server", s.server(), "get", "namespaces"});
   ASSERT_TRUE(cross.ok());
   EXPECT_FALSE(cross->success());
 

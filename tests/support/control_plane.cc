@@ -57,7 +57,7 @@ Result<std::unique_ptr<ControlPlane>> ControlPlane::Start(const std::string& nam
   std::unique_ptr<ControlPlane> cp(new ControlPlane());
   // The script wants to create the directory itself; give it a child path.
   cp->dir_ = tmpl + "/" + name;
-  std::vector<std::string> argv = {"bash", ControlPlaneScript(), "up", "--dir", cp->dir_,
+  std::vector<std::string> argv = {"bash",        ControlPlaneScript(),       "up",        "--dir", cp->dir_,
                                    "--watch-pid", std::to_string(::getpid()), "--timeout", "90"};
   for (const auto& id : identities) {
     argv.push_back("--identity");
