@@ -9,6 +9,8 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -47,9 +49,27 @@ struct DatasetCounts {
 // (the others) in the dataset.
 using FacetCounts = std::map<std::string, std::map<std::string, std::uint64_t>>;
 
+// What became of one item of a dataset's source (a file, a PACS instance):
+// either an indexed instance or a quarantine with its reason.
+struct IngestedItem {
+  std::string source_key;  // stable name of the item in its source
+  std::optional<InstanceRecord> instance;
+  std::string quarantine_reason;  // set when !instance
+  std::string quarantine_sha256;  // where the original bytes were kept, if they were
+};
+
 class ImagingIndex {
  public:
   virtual ~ImagingIndex() = default;
+
+  // Records a batch of source items in one transaction — their instances,
+  // memberships and quarantines — so that after a crash either the whole
+  // batch is recorded or none of it. Idempotent.
+  virtual Status RecordIngested(const std::string& dataset, const std::vector<IngestedItem>& items) = 0;
+  // Source keys already recorded for `dataset` (ingested or quarantined).
+  virtual Result<std::set<std::string>> IngestedSourceKeys(const std::string& dataset) = 0;
+  // Quarantine reason -> number of items, for `dataset`.
+  virtual Result<std::map<std::string, std::uint64_t>> QuarantineReasons(const std::string& dataset) = 0;
 
   // Records the instances and their membership of `dataset` in one
   // transaction: after a crash either all of them are indexed or none.

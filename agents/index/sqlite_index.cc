@@ -37,6 +37,14 @@ CREATE TABLE IF NOT EXISTS dataset_members (
   sop_uid TEXT NOT NULL REFERENCES instances(sop_uid),
   PRIMARY KEY (dataset, sop_uid)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS source_items (
+  dataset           TEXT NOT NULL,
+  source_key        TEXT NOT NULL,
+  sop_uid           TEXT REFERENCES instances(sop_uid),
+  quarantine_reason TEXT,
+  quarantine_sha256 TEXT,
+  PRIMARY KEY (dataset, source_key)
+) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS dataset_members_by_instance ON dataset_members(sop_uid);
 CREATE INDEX IF NOT EXISTS instances_by_series ON instances(series_uid);
 CREATE INDEX IF NOT EXISTS series_by_study ON series(study_uid);
@@ -135,7 +143,70 @@ Status SqliteIndex::Exec(const std::string& sql) {
 
 Status SqliteIndex::AddInstances(const std::string& dataset, const std::vector<InstanceRecord>& instances) {
   std::lock_guard<std::mutex> l(mu_);
+  std::vector<const InstanceRecord*> ptrs;
+  ptrs.reserve(instances.size());
+  for (const auto& r : instances) ptrs.push_back(&r);
+  return InTransaction(db_, [&]() -> Status { return WriteInstances(dataset, ptrs); });
+}
+
+Status SqliteIndex::RecordIngested(const std::string& dataset, const std::vector<IngestedItem>& items) {
+  std::lock_guard<std::mutex> l(mu_);
+  std::vector<const InstanceRecord*> ptrs;
+  for (const auto& item : items) {
+    if (item.instance) ptrs.push_back(&*item.instance);
+  }
   return InTransaction(db_, [&]() -> Status {
+    ONCOATLAS_RETURN_IF_ERROR(WriteInstances(dataset, ptrs));
+    Stmt q(db_,
+           "INSERT INTO source_items(dataset, source_key, sop_uid, quarantine_reason, quarantine_sha256) "
+           "VALUES(?1, ?2, NULLIF(?3, ''), NULLIF(?4, ''), NULLIF(?5, '')) "
+           "ON CONFLICT(dataset, source_key) DO UPDATE SET sop_uid = excluded.sop_uid, "
+           "quarantine_reason = excluded.quarantine_reason, quarantine_sha256 = excluded.quarantine_sha256");
+    if (!q.ok()) return q.Error("prepare");
+    for (const auto& item : items) {
+      if (item.source_key.empty()) return InvalidArgumentError("index: ingested item without a source key");
+      if (!item.instance && item.quarantine_reason.empty()) {
+        return InvalidArgumentError("index: item '" + item.source_key + "' is neither an instance nor quarantined");
+      }
+      q.Bind(1, dataset).Bind(2, item.source_key);
+      q.Bind(3, item.instance ? item.instance->sop_instance_uid : std::string());
+      q.Bind(4, item.instance ? std::string() : item.quarantine_reason);
+      q.Bind(5, item.instance ? std::string() : item.quarantine_sha256);
+      if (q.Step() != SQLITE_DONE) return q.Error("record source item");
+      q.Reset();
+    }
+    return Status::Ok();
+  });
+}
+
+Result<std::set<std::string>> SqliteIndex::IngestedSourceKeys(const std::string& dataset) {
+  std::lock_guard<std::mutex> l(mu_);
+  Stmt q(db_, "SELECT source_key FROM source_items WHERE dataset = ?1");
+  if (!q.ok()) return q.Error("prepare");
+  q.Bind(1, dataset);
+  std::set<std::string> out;
+  int rc;
+  while ((rc = q.Step()) == SQLITE_ROW) out.insert(q.Text(0));
+  if (rc != SQLITE_DONE) return q.Error("list source items");
+  return out;
+}
+
+Result<std::map<std::string, std::uint64_t>> SqliteIndex::QuarantineReasons(const std::string& dataset) {
+  std::lock_guard<std::mutex> l(mu_);
+  Stmt q(db_,
+         "SELECT quarantine_reason, COUNT(*) FROM source_items WHERE dataset = ?1 AND quarantine_reason IS NOT NULL "
+         "GROUP BY quarantine_reason");
+  if (!q.ok()) return q.Error("prepare");
+  q.Bind(1, dataset);
+  std::map<std::string, std::uint64_t> out;
+  int rc;
+  while ((rc = q.Step()) == SQLITE_ROW) out[q.Text(0)] = static_cast<std::uint64_t>(q.Int(1));
+  if (rc != SQLITE_DONE) return q.Error("count quarantines");
+  return out;
+}
+
+Status SqliteIndex::WriteInstances(const std::string& dataset, const std::vector<const InstanceRecord*>& instances) {
+  {
     Stmt patient(db_,
                  "INSERT INTO patients(pseudonym, sex, age_band) VALUES(?1, ?2, ?3) "
                  "ON CONFLICT(pseudonym) DO UPDATE SET sex = excluded.sex, age_band = excluded.age_band");
@@ -154,7 +225,8 @@ Status SqliteIndex::AddInstances(const std::string& dataset, const std::vector<I
     for (Stmt* s : {&patient, &study, &series, &instance, &member}) {
       if (!s->ok()) return s->Error("prepare");
     }
-    for (const InstanceRecord& r : instances) {
+    for (const InstanceRecord* rp : instances) {
+      const InstanceRecord& r = *rp;
       if (r.sop_instance_uid.empty() || r.series_uid.empty() || r.study_uid.empty() || r.sha256.empty()) {
         return InvalidArgumentError("index: instance record lacks a UID or hash (SOP instance '" + r.sop_instance_uid +
                                     "')");
@@ -183,7 +255,7 @@ Status SqliteIndex::AddInstances(const std::string& dataset, const std::vector<I
       }
     }
     return Status::Ok();
-  });
+  }
 }
 
 Result<std::vector<std::string>> SqliteIndex::RemoveDataset(const std::string& dataset) {
@@ -191,10 +263,14 @@ Result<std::vector<std::string>> SqliteIndex::RemoveDataset(const std::string& d
   std::vector<std::string> dropped;
   Status s = InTransaction(db_, [&]() -> Status {
     ONCOATLAS_RETURN_IF_ERROR([&]() -> Status {
-      Stmt del(db_, "DELETE FROM dataset_members WHERE dataset = ?1");
-      if (!del.ok()) return del.Error("prepare");
-      del.Bind(1, dataset);
-      return del.Step() == SQLITE_DONE ? Status::Ok() : del.Error("remove dataset members");
+      for (const char* sql :
+           {"DELETE FROM source_items WHERE dataset = ?1", "DELETE FROM dataset_members WHERE dataset = ?1"}) {
+        Stmt del(db_, sql);
+        if (!del.ok()) return del.Error("prepare");
+        del.Bind(1, dataset);
+        if (del.Step() != SQLITE_DONE) return del.Error("remove dataset");
+      }
+      return Status::Ok();
     }());
     Stmt orphans(db_,
                  "SELECT sha256 FROM instances WHERE sop_uid NOT IN (SELECT sop_uid FROM dataset_members) "

@@ -21,6 +21,9 @@ class SqliteIndex : public ImagingIndex {
   SqliteIndex(const SqliteIndex&) = delete;
   SqliteIndex& operator=(const SqliteIndex&) = delete;
 
+  Status RecordIngested(const std::string& dataset, const std::vector<IngestedItem>& items) override;
+  Result<std::set<std::string>> IngestedSourceKeys(const std::string& dataset) override;
+  Result<std::map<std::string, std::uint64_t>> QuarantineReasons(const std::string& dataset) override;
   Status AddInstances(const std::string& dataset, const std::vector<InstanceRecord>& instances) override;
   Result<std::vector<std::string>> RemoveDataset(const std::string& dataset) override;
   Result<bool> HasInstance(const std::string& dataset, const std::string& sop_instance_uid) override;
@@ -31,6 +34,8 @@ class SqliteIndex : public ImagingIndex {
  private:
   explicit SqliteIndex(sqlite3* db) : db_(db) {}
   Status Exec(const std::string& sql);  // REQUIRES: mu_ held
+  // REQUIRES: mu_ held and a transaction open.
+  Status WriteInstances(const std::string& dataset, const std::vector<const InstanceRecord*>& instances);
 
   std::mutex mu_;
   sqlite3* db_;  // GUARDED_BY(mu_)

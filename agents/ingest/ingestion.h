@@ -1,0 +1,79 @@
+// The ingestion pipeline: source item -> processor (parse, quarantine or
+// de-identify) -> content-addressed store -> index. Resumable and
+// idempotent: items are recorded in the index in batches, each batch in one
+// transaction after its bytes are durable in the store, so a run killed at any
+// instant and started again skips what was recorded, redoes the rest, and ends
+// with the same store and index as an uninterrupted run.
+//
+// One Ingestion runs one dataset from one thread; the store and index may be
+// shared with other threads.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "core/status.h"
+#include "index/imaging_index.h"
+#include "ingest/image_source.h"
+#include "store/blob_store.h"
+
+namespace oncoatlas::agent {
+
+// The result of processing one input file.
+struct ProcessOutcome {
+  // The de-identified file and what the index needs to know of it; the
+  // pipeline fills record.sha256 and record.size_bytes.
+  std::optional<std::pair<std::string, InstanceRecord>> instance;
+  // Set when the input is not ingested: a short, stable reason such as
+  // "unparseable: truncated file" or "burned-in annotation not cleaned". It
+  // must never contain identifying values.
+  std::string quarantine_reason;
+};
+
+// Turns an input file into a de-identified instance or a quarantine. The DICOM
+// implementation lives in agents/dicom/. Must be thread-safe.
+class InstanceProcessor {
+ public:
+  virtual ~InstanceProcessor() = default;
+  virtual ProcessOutcome Process(const std::string& input) = 0;
+};
+
+struct IngestionProgress {
+  std::uint64_t total = 0;        // items the source offers
+  std::uint64_t done = 0;         // items recorded (ingested or quarantined), this run and before
+  std::uint64_t ingested = 0;     // instances indexed in this run
+  std::uint64_t quarantined = 0;  // items quarantined in this run
+  std::uint64_t skipped = 0;      // items a previous run already recorded
+};
+
+struct IngestionOptions {
+  size_t batch_size = 64;
+  // Where quarantined originals are kept (at the site only); may be null.
+  BlobStore* quarantine_store = nullptr;
+  // Called after every recorded batch.
+  std::function<void(const IngestionProgress&)> on_progress;
+};
+
+class Ingestion {
+ public:
+  Ingestion(BlobStore& store, ImagingIndex& index, InstanceProcessor& processor, IngestionOptions options = {})
+      : store_(store), index_(index), processor_(processor), options_(std::move(options)) {}
+
+  // Ingests every item of `source` not yet recorded for `dataset`. Stops early
+  // (returning what was done) when `*stop` becomes true. A failing source item
+  // fetch is an error (retry later); a bad file is a quarantine, not an error.
+  Result<IngestionProgress> Run(const std::string& dataset, ImageSource& source,
+                                const std::atomic<bool>* stop = nullptr);
+
+ private:
+  BlobStore& store_;
+  ImagingIndex& index_;
+  InstanceProcessor& processor_;
+  IngestionOptions options_;
+};
+
+}  // namespace oncoatlas::agent
