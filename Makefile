@@ -18,6 +18,9 @@ ONCOATLAS_WERROR ?= ON
 endif
 ONCOATLAS_WERROR ?= OFF
 ONCOATLAS_SANITIZE ?= ON
+# ccache hits across clones in different folders (CI builds a fresh clone).
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := true
 
 .PHONY: setup configure build test unit-test integration-test demo demo-down bench format lint clean
 
