@@ -10,8 +10,8 @@
 #include <vector>
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
+#include <nlohmann/json.hpp>
 
 #include "api/types.h"
 #include "crds/yaml_to_json.h"
@@ -35,7 +35,8 @@ YAML::Node SchemaOf(const std::string& crd_file) {
 void SchemaPaths(const YAML::Node& schema, const std::string& prefix, std::set<std::string>& out) {
   if (schema["properties"]) {
     for (const auto& property : schema["properties"]) {
-      std::string path = prefix.empty() ? property.first.as<std::string>() : prefix + "." + property.first.as<std::string>();
+      std::string path =
+          prefix.empty() ? property.first.as<std::string>() : prefix + "." + property.first.as<std::string>();
       out.insert(path);
       if (path != "metadata") SchemaPaths(property.second, path, out);
     }
@@ -138,8 +139,8 @@ TEST(ApiTypes, EveryCrdFileHasItsType) {
   for (const auto& entry : std::filesystem::directory_iterator(SourceDir() + "/crds")) {
     if (entry.path().extension() == ".yaml") files.insert(entry.path().filename().string());
   }
-  EXPECT_EQ(files, (std::set<std::string>{"accessgrant.yaml", "accesspolicy.yaml", "benchmarkrun.yaml",
-                                          "datanode.yaml", "dataset.yaml"}));
+  EXPECT_EQ(files, (std::set<std::string>{"accessgrant.yaml", "accesspolicy.yaml", "benchmarkrun.yaml", "datanode.yaml",
+                                          "dataset.yaml"}));
 }
 
 // Reads a document as T strictly and writes it back.
@@ -270,8 +271,7 @@ TEST(ApiTypes, TypeErrorsNameThePath) {
   grant["spec"]["permissions"] = "process";
   auto r3 = FromJson<AccessGrant>(grant);
   ASSERT_FALSE(r3.ok());
-  EXPECT_NE(r3.status().message().find("spec.permissions: expected array"), std::string::npos)
-      << r3.status().message();
+  EXPECT_NE(r3.status().message().find("spec.permissions: expected array"), std::string::npos) << r3.status().message();
 
   json ds = SampleNamed("breast-screening-2018-2022");
   ds["status"] = {{"facets", {{"modality", {{"MG", 12}}}}}};

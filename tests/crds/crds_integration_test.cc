@@ -14,8 +14,8 @@
 #include <vector>
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
+#include <nlohmann/json.hpp>
 
 #include "support/control_plane.h"
 
@@ -204,8 +204,8 @@ TEST(Crds, SamplesAreAcceptedAndListedByCategory) {
 TEST(Crds, ServerAppliesDefaultsFromTheSchema) {
   InstallCrds();
   ASSERT_TRUE(ApplySamples().success());
-  auto r = Cp().Kubectl({"get", "dataset", "prostate-mri-biopsy-cohort", "-n", "oncoatlas-node-it-milano", "-o",
-                         "json"});
+  auto r =
+      Cp().Kubectl({"get", "dataset", "prostate-mri-biopsy-cohort", "-n", "oncoatlas-node-it-milano", "-o", "json"});
   ASSERT_TRUE(r.success()) << r.Describe();
   auto ds = nlohmann::json::parse(r.out);
   const auto& deid = ds.at("spec").at("deidentification");
@@ -250,8 +250,8 @@ TEST(Crds, ExplainShowsTheSchemaDescriptions) {
 
   // Every option and its description, as crds/dataset.yaml states them.
   YAML::Node crd = YAML::LoadFile(SourceDir() + "/crds/dataset.yaml");
-  YAML::Node deid = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]["properties"]
-                       ["deidentification"];
+  YAML::Node deid =
+      crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]["properties"]["deidentification"];
   EXPECT_NE(shown.find(Squeeze(deid["description"].as<std::string>())), std::string::npos) << explain.out;
   int options = 0;
   for (const auto& property : deid["properties"]) {
@@ -329,8 +329,7 @@ TEST(Crds, InvalidManifestsAreRejectedWithAMessageNamingFieldAndRule) {
     }
     ASSERT_FALSE(rejected.success()) << "accepted: " << rejected.out;
     for (const auto& fragment : c.expect) {
-      EXPECT_NE(rejected.err.find(fragment), std::string::npos)
-          << "expected '" << fragment << "' in: " << rejected.err;
+      EXPECT_NE(rejected.err.find(fragment), std::string::npos) << "expected '" << fragment << "' in: " << rejected.err;
     }
   }
   EXPECT_GE(updates, 4) << "an immutable field of every kind that has one";

@@ -8,8 +8,8 @@
 #include <cctype>
 #include <string>
 
-#include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
+#include <nlohmann/json.hpp>
 
 namespace oncoatlas::testing {
 
