@@ -265,12 +265,14 @@ TEST(Crds, ExplainShowsTheSchemaDescriptions) {
 }
 
 // A corpus file: leading comments "# expect: <fragment>" (one or more) and
-// optionally "# mode: update", in which case the first document is a valid
-// object that is created and the second an update that must be rejected.
+// optionally "# mode: update" or "# mode: status", in which case the first
+// document is a valid object that is created and the second an update of it
+// (of its status subresource) that must be rejected.
 struct CorpusCase {
   std::string name;
   std::vector<std::string> expect;
-  bool update = false;
+  bool update = false;  // second document: an update of the first
+  bool status = false;  // second document: the first's status subresource
   std::string text;
 };
 
@@ -282,6 +284,7 @@ CorpusCase LoadCorpusCase(const fs::path& path) {
   for (std::string line; std::getline(lines, line);) {
     if (line.rfind("# expect: ", 0) == 0) c.expect.push_back(line.substr(10));
     if (line.rfind("# mode: update", 0) == 0) c.update = true;
+    if (line.rfind("# mode: status", 0) == 0) c.status = true;
   }
   return c;
 }
@@ -310,18 +313,21 @@ TEST(Crds, InvalidManifestsAreRejectedWithAMessageNamingFieldAndRule) {
   auto files = YamlFilesIn(SourceDir() + "/tests/crds/invalid");
   ASSERT_GE(files.size(), 40u);
   int updates = 0;
+  int status_updates = 0;
   for (const auto& file : files) {
     CorpusCase c = LoadCorpusCase(file);
     SCOPED_TRACE(c.name);
     ASSERT_FALSE(c.expect.empty()) << "every corpus file states its expected message with '# expect:'";
     SubprocessResult rejected;
-    if (c.update) {
-      ++updates;
+    if (c.update || c.status) {
+      (c.update ? updates : status_updates)++;
       auto docs = SplitDocuments(c.text);
       ASSERT_EQ(docs.size(), 2u);
       auto created = Cp().Kubectl({"apply", "--server-side", "-f", "-"}, docs[0]);
       ASSERT_TRUE(created.success()) << "the first object must be valid: " << created.Describe();
-      rejected = Cp().Kubectl({"apply", "--server-side", "-f", "-"}, docs[1]);
+      std::vector<std::string> args = {"apply", "--server-side", "-f", "-"};
+      if (c.status) args.push_back("--subresource=status");
+      rejected = Cp().Kubectl(args, docs[1]);
       auto cleanup = Cp().Kubectl({"delete", "-f", "-", "--wait=false"}, docs[0]);
       EXPECT_TRUE(cleanup.success()) << cleanup.Describe();
     } else {
@@ -333,6 +339,7 @@ TEST(Crds, InvalidManifestsAreRejectedWithAMessageNamingFieldAndRule) {
     }
   }
   EXPECT_GE(updates, 4) << "an immutable field of every kind that has one";
+  EXPECT_GE(status_updates, 5) << "status schemas of every kind";
 }
 
 }  // namespace
