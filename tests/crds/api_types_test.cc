@@ -143,6 +143,39 @@ TEST(ApiTypes, EveryCrdFileHasItsType) {
                                           "dataset.yaml"}));
 }
 
+// What `kubectl explain` shows: every property (below metadata, which the API
+// server does not let a CRD describe) has a description, and every CEL rule a
+// message, so a rejection says what is wrong in words.
+void ExpectDocumented(const YAML::Node& schema, const std::string& path, std::vector<std::string>& undocumented) {
+  if (!path.empty() && path != "metadata" && !schema["description"]) undocumented.push_back(path);
+  if (schema["x-kubernetes-validations"]) {
+    for (const auto& rule : schema["x-kubernetes-validations"]) {
+      if (!rule["message"]) undocumented.push_back(path + " rule " + rule["rule"].as<std::string>());
+    }
+  }
+  if (path == "metadata") return;
+  if (schema["properties"]) {
+    for (const auto& p : schema["properties"]) {
+      std::string name = p.first.as<std::string>();
+      ExpectDocumented(p.second, path.empty() ? name : path + "." + name, undocumented);
+    }
+  }
+  if (schema["additionalProperties"] && schema["additionalProperties"].IsMap()) {
+    ExpectDocumented(schema["additionalProperties"], path + ".*", undocumented);
+  }
+  if (schema["items"]) ExpectDocumented(schema["items"], path + "[]", undocumented);
+}
+
+TEST(CrdSchemas, EveryPropertyHasADescriptionAndEveryRuleAMessage) {
+  for (const char* file :
+       {"datanode.yaml", "dataset.yaml", "accessgrant.yaml", "benchmarkrun.yaml", "accesspolicy.yaml"}) {
+    SCOPED_TRACE(file);
+    std::vector<std::string> undocumented;
+    ExpectDocumented(SchemaOf(file), "", undocumented);
+    EXPECT_TRUE(undocumented.empty()) << ::testing::PrintToString(undocumented);
+  }
+}
+
 // Reads a document as T strictly and writes it back.
 template <Mapped T>
 Result<json> RoundTrip(const json& doc) {
