@@ -4,5 +4,7 @@
 add_library(oncoatlas_kube_runtime
   ${CMAKE_CURRENT_LIST_DIR}/clock.cc
   ${CMAKE_CURRENT_LIST_DIR}/workqueue_rate_limiter.cc
+  ${CMAKE_CURRENT_LIST_DIR}/metrics_registry.cc
+  ${CMAKE_CURRENT_LIST_DIR}/runtime_metrics.cc
 )
 target_link_libraries(oncoatlas_kube_runtime PUBLIC oncoatlas_core Threads::Threads)
