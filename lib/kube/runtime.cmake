@@ -6,5 +6,7 @@ add_library(oncoatlas_kube_runtime
   ${CMAKE_CURRENT_LIST_DIR}/workqueue_rate_limiter.cc
   ${CMAKE_CURRENT_LIST_DIR}/metrics_registry.cc
   ${CMAKE_CURRENT_LIST_DIR}/runtime_metrics.cc
+  ${CMAKE_CURRENT_LIST_DIR}/log_redaction.cc
+  ${CMAKE_CURRENT_LIST_DIR}/logging.cc
 )
-target_link_libraries(oncoatlas_kube_runtime PUBLIC oncoatlas_core Threads::Threads)
+target_link_libraries(oncoatlas_kube_runtime PUBLIC oncoatlas_core Threads::Threads spdlog::spdlog nlohmann_json::nlohmann_json)
