@@ -16,6 +16,7 @@ namespace oncoatlas::kube {
 
 inline constexpr char kReconcileTotal[] = "controller_runtime_reconcile_total";
 inline constexpr char kReconcileErrorsTotal[] = "controller_runtime_reconcile_errors_total";
+inline constexpr char kTerminalReconcileErrorsTotal[] = "controller_runtime_terminal_reconcile_errors_total";
 inline constexpr char kReconcileTimeSeconds[] = "controller_runtime_reconcile_time_seconds";
 inline constexpr char kWorkQueueDepth[] = "workqueue_depth";
 inline constexpr char kWorkQueueAddsTotal[] = "workqueue_adds_total";

@@ -88,6 +88,17 @@ TEST(RedactSecrets, SurvivesHostileInput) {
   (void)RedactSecrets("password=\"unterminated\\");
 }
 
+// SetUpLogging replaces spdlog's default logger; each test puts the old one back,
+// so that later tests do not log into a stream that is gone.
+class Logging : public ::testing::Test {
+ protected:
+  void SetUp() override { saved_ = spdlog::default_logger(); }
+  void TearDown() override { spdlog::set_default_logger(saved_); }
+
+ private:
+  std::shared_ptr<spdlog::logger> saved_;
+};
+
 std::pair<std::shared_ptr<spdlog::logger>, std::shared_ptr<std::ostringstream>> CaptureLogger(LogOptions o) {
   auto out = std::make_shared<std::ostringstream>();
   auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(*out);
@@ -102,7 +113,7 @@ std::vector<std::string> Lines(const std::string& s) {
   return lines;
 }
 
-TEST(Logging, TextFormatRedactsAndKeepsOneRecordPerLine) {
+TEST_F(Logging, TextFormatRedactsAndKeepsOneRecordPerLine) {
   auto [logger, out] = CaptureLogger({LogFormat::kText, spdlog::level::info});
   logger->info("calling API with Authorization: Bearer {}", kSecret);
   logger->warn("two\nlines");
@@ -115,7 +126,7 @@ TEST(Logging, TextFormatRedactsAndKeepsOneRecordPerLine) {
   EXPECT_EQ(spdlog::default_logger().get(), logger.get());
 }
 
-TEST(Logging, JsonFormatWritesOneValidObjectPerLine) {
+TEST_F(Logging, JsonFormatWritesOneValidObjectPerLine) {
   auto [logger, out] = CaptureLogger({LogFormat::kJson, spdlog::level::debug});
   logger->debug("quote \" backslash \\ newline \n tab \t bell \x07 done");
   logger->error("bad utf8 \xff\xfe and password={}", kSecret);
@@ -134,7 +145,7 @@ TEST(Logging, JsonFormatWritesOneValidObjectPerLine) {
   EXPECT_EQ(out->str().find(kSecret), std::string::npos);
 }
 
-TEST(Logging, EverySecretFormIsRedactedInBothFormats) {
+TEST_F(Logging, EverySecretFormIsRedactedInBothFormats) {
   for (LogFormat format : {LogFormat::kText, LogFormat::kJson}) {
     auto [logger, out] = CaptureLogger({format, spdlog::level::info});
     for (const Case& c : SecretBearingTexts()) logger->info("{}", c.text);
@@ -142,7 +153,7 @@ TEST(Logging, EverySecretFormIsRedactedInBothFormats) {
   }
 }
 
-TEST(Logging, ParsesFlagsWithClearErrors) {
+TEST_F(Logging, ParsesFlagsWithClearErrors) {
   EXPECT_EQ(*ParseLogFormat("json"), LogFormat::kJson);
   EXPECT_EQ(*ParseLogFormat("text"), LogFormat::kText);
   auto bad_format = ParseLogFormat("xml");
