@@ -1,0 +1,14 @@
+# oncoatlas_kube_runtime: the controller runtime — clock, work queue, metrics,
+# logging, health server, controller, leader election, events. It never talks
+# HTTP to the API server itself (that is the client library's job).
+add_library(oncoatlas_kube_runtime
+  ${CMAKE_CURRENT_LIST_DIR}/clock.cc
+  ${CMAKE_CURRENT_LIST_DIR}/workqueue_rate_limiter.cc
+  ${CMAKE_CURRENT_LIST_DIR}/metrics_registry.cc
+  ${CMAKE_CURRENT_LIST_DIR}/runtime_metrics.cc
+  ${CMAKE_CURRENT_LIST_DIR}/log_redaction.cc
+  ${CMAKE_CURRENT_LIST_DIR}/logging.cc
+  ${CMAKE_CURRENT_LIST_DIR}/health_server.cc
+  ${CMAKE_CURRENT_LIST_DIR}/controller.cc
+)
+target_link_libraries(oncoatlas_kube_runtime PUBLIC oncoatlas_core Threads::Threads spdlog::spdlog nlohmann_json::nlohmann_json Boost::boost)

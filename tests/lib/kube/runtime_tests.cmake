@@ -1,0 +1,10 @@
+# Unit tests of the controller runtime (lib/kube, library oncoatlas_kube_runtime).
+oncoatlas_unit_test(kube_runtime_test
+  ${CMAKE_CURRENT_LIST_DIR}/clock_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/workqueue_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/metrics_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/logging_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/health_server_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/controller_test.cc
+)
+target_link_libraries(kube_runtime_test PRIVATE oncoatlas_kube_runtime)
