@@ -167,11 +167,15 @@ Status Inspect(DcmItem* item, int depth, Walk& w) {
   return Status::Ok();
 }
 
-Status ApplyToItem(DcmItem* item, int depth, Walk& w);
+// `clean_text`: the item lies inside a sequence the profile cleans (C), so free
+// text that the table does not list is cleaned too.
+Status ApplyToItem(DcmItem* item, int depth, Walk& w, bool clean_text);
 
-Status ApplyToSequence(DcmElement* e, int depth, Walk& w) {
+Status ApplyToSequence(DcmElement* e, int depth, Walk& w, bool clean_text) {
   auto* seq = static_cast<DcmSequenceOfItems*>(e);
-  for (unsigned long j = 0; j < seq->card(); ++j) ONCOATLAS_RETURN_IF_ERROR(ApplyToItem(seq->getItem(j), depth + 1, w));
+  for (unsigned long j = 0; j < seq->card(); ++j) {
+    ONCOATLAS_RETURN_IF_ERROR(ApplyToItem(seq->getItem(j), depth + 1, w, clean_text));
+  }
   return Status::Ok();
 }
 
@@ -231,7 +235,7 @@ Status ShiftDates(DcmElement* e, DcmEVR vr, Walk& w) {
   return Put(e, JoinValues(values));
 }
 
-Status ApplyToItem(DcmItem* item, int depth, Walk& w) {
+Status ApplyToItem(DcmItem* item, int depth, Walk& w, bool clean_text) {
   for (unsigned long n = item->card(); n-- > 0;) {
     DcmElement* e = item->getElement(n);
     DcmTagKey key = e->getTag();
@@ -252,7 +256,7 @@ Status ApplyToItem(DcmItem* item, int depth, Walk& w) {
       if (!keep) {
         RemoveAt(item, n);
       } else if (vr == EVR_SQ) {
-        ONCOATLAS_RETURN_IF_ERROR(ApplyToSequence(e, depth, w));
+        ONCOATLAS_RETURN_IF_ERROR(ApplyToSequence(e, depth, w, clean_text));
       }
       continue;
     }
@@ -267,7 +271,11 @@ Status ApplyToItem(DcmItem* item, int depth, Walk& w) {
     }
     switch (action) {
       case Action::kKeep:
-        if (vr == EVR_SQ) ONCOATLAS_RETURN_IF_ERROR(ApplyToSequence(e, depth, w));
+        if (vr == EVR_SQ) {
+          ONCOATLAS_RETURN_IF_ERROR(ApplyToSequence(e, depth, w, clean_text));
+        } else if (clean_text && IsTextVr(vr) && vr != EVR_CS) {
+          ONCOATLAS_RETURN_IF_ERROR(Put(e, w.cleaner.Clean(GetString(e))));
+        }
         break;
       case Action::kRemove:
         RemoveAt(item, n);
@@ -277,7 +285,7 @@ Status ApplyToItem(DcmItem* item, int depth, Walk& w) {
         break;
       case Action::kDummy:
         if (vr == EVR_SQ) {
-          ONCOATLAS_RETURN_IF_ERROR(ApplyToSequence(e, depth, w));
+          ONCOATLAS_RETURN_IF_ERROR(ApplyToSequence(e, depth, w, clean_text));
         } else if (vr == EVR_UI) {
           ONCOATLAS_RETURN_IF_ERROR(ReplaceUids(e, w));
         } else if (vr == EVR_OB || vr == EVR_OW || vr == EVR_UN || vr == EVR_OF || vr == EVR_OD || vr == EVR_OL) {
@@ -288,7 +296,7 @@ Status ApplyToItem(DcmItem* item, int depth, Walk& w) {
         break;
       case Action::kClean:
         if (vr == EVR_SQ) {
-          ONCOATLAS_RETURN_IF_ERROR(ApplyToSequence(e, depth, w));
+          ONCOATLAS_RETURN_IF_ERROR(ApplyToSequence(e, depth, w, true));
         } else if ((group & 0xFF00) == 0x5000 || (group & 0xFF00) == 0x6000) {
           RemoveAt(item, n);  // graphics: removal is the cleaning we can vouch for
         } else if (vr == EVR_DA || vr == EVR_DT) {
@@ -305,7 +313,7 @@ Status ApplyToItem(DcmItem* item, int depth, Walk& w) {
         break;
       case Action::kReplaceUid:
         if (vr == EVR_SQ) {
-          ONCOATLAS_RETURN_IF_ERROR(ApplyToSequence(e, depth, w));
+          ONCOATLAS_RETURN_IF_ERROR(ApplyToSequence(e, depth, w, clean_text));
         } else if (vr == EVR_UI) {
           ONCOATLAS_RETURN_IF_ERROR(ReplaceUids(e, w));
         } else if (e->clear().bad()) {
@@ -399,8 +407,13 @@ DcmtkDeidentifier::DcmtkDeidentifier(const deid::Profile& profile, const deid::P
 
 Result<deid::DeidentifiedInstance> DcmtkDeidentifier::Deidentify(std::string_view bytes) const {
   if (bytes.empty()) return InvalidArgumentError("empty file");
-  if (MaxSequenceNesting(bytes, kMaxNestingDepth) > kMaxNestingDepth) {
+  StructureScan scan = ScanStructure(bytes, kMaxNestingDepth);
+  if (scan.max_depth > kMaxNestingDepth) {
     return InvalidArgumentError("sequences nested deeper than " + std::to_string(kMaxNestingDepth) + " levels");
+  }
+  if (scan.out_of_order) {
+    return InvalidArgumentError("attributes out of tag order at byte " + std::to_string(scan.out_of_order_offset) +
+                                " (trailing zero padding, concatenated data or a damaged file)");
   }
   DcmFileFormat file;
   {
@@ -439,7 +452,7 @@ Result<deid::DeidentifiedInstance> DcmtkDeidentifier::Deidentify(std::string_vie
     walk.date_offset = pseudonymizer_.DateOffsetDays(patient_id);
   }
   ONCOATLAS_RETURN_IF_ERROR(Inspect(ds, 0, walk));
-  ONCOATLAS_RETURN_IF_ERROR(ApplyToItem(ds, 0, walk));
+  ONCOATLAS_RETURN_IF_ERROR(ApplyToItem(ds, 0, walk, false));
 
   // What a conforming de-identifier records (PS3.15 E.1.1).
   ds->putAndInsertString(DCM_PatientIdentityRemoved, "YES");

@@ -41,7 +41,11 @@ bool IsVr(std::string_view vr) {
 
 }  // namespace
 
-int MaxSequenceNesting(std::string_view bytes, int stop_above) {
+int MaxSequenceNesting(std::string_view bytes, int stop_above) { return ScanStructure(bytes, stop_above).max_depth; }
+
+StructureScan ScanStructure(std::string_view bytes, int stop_above) {
+  StructureScan scan;
+  std::uint32_t last_top_level_tag = 0;
   std::size_t pos = 0;
   if (bytes.size() >= 132 && std::memcmp(bytes.data() + 128, "DICM", 4) == 0) pos = 132;
   Reader r{bytes};
@@ -49,7 +53,6 @@ int MaxSequenceNesting(std::string_view bytes, int stop_above) {
   bool in_meta = true;
   // Open sequences and items: each entry is the offset where it ends, or kUndefined.
   std::vector<std::uint64_t> open;
-  int max_depth = 0;
   while (pos + 8 <= bytes.size()) {
     while (!open.empty() && open.back() != kUndefined && open.back() <= pos) open.pop_back();
     std::uint16_t group = r.U16(pos);
@@ -72,6 +75,15 @@ int MaxSequenceNesting(std::string_view bytes, int stop_above) {
         open.pop_back();  // item or sequence delimiter
       }
     } else {
+      if (open.empty() && !in_meta) {
+        std::uint32_t tag = (std::uint32_t{group} << 16) | element;
+        if (tag <= last_top_level_tag) {
+          scan.out_of_order = true;
+          scan.out_of_order_offset = pos;
+          break;
+        }
+        last_top_level_tag = tag;
+      }
       std::uint64_t len = 0;
       std::size_t header = 8;
       bool sequence = false;
@@ -103,10 +115,10 @@ int MaxSequenceNesting(std::string_view bytes, int stop_above) {
       }
     }
     int depth = static_cast<int>((open.size() + 1) / 2);
-    if (depth > max_depth) max_depth = depth;
-    if (max_depth > stop_above) break;
+    if (depth > scan.max_depth) scan.max_depth = depth;
+    if (scan.max_depth > stop_above) break;
   }
-  return max_depth;
+  return scan;
 }
 
 }  // namespace oncoatlas::dicom
