@@ -1,0 +1,128 @@
+// oncoatlas-agent: the per-site node agent. Today it offers the offline
+// `deidentify` subcommand (the imaging pipeline's engine on a folder), so that a
+// site can check its de-identification profile before joining.
+#include <CLI/CLI.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "deid/folder_deidentification.h"
+#include "deid/profile.h"
+#include "deid/pseudonymizer.h"
+#include "dicom/dcmtk_deidentifier.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using oncoatlas::Result;
+using oncoatlas::Status;
+
+Result<std::string> ReadKeyFile(const std::string& path) {
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) {
+    return oncoatlas::InvalidArgumentError("key file " + path +
+                                           " does not exist or is not a file; create one with `openssl rand -out " +
+                                           path + " 32` and keep it at the site");
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (!in) return oncoatlas::InvalidArgumentError("cannot read key file " + path + "; check its permissions");
+  std::string key = ss.str();
+  while (!key.empty() && (key.back() == '\n' || key.back() == '\r')) key.pop_back();
+  auto p = oncoatlas::deid::Pseudonymizer::Create(key);
+  if (!p.ok()) return oncoatlas::InvalidArgumentError("key file " + path + ": " + p.status().message());
+  return key;
+}
+
+struct DeidentifyArgs {
+  std::string input, output, quarantine, key_file, report;
+  unsigned jobs = 0;
+  oncoatlas::deid::ProfileOptions options;
+  std::vector<std::string> safe_private;
+};
+
+int RunDeidentify(DeidentifyArgs& args) {
+  auto fail = [](const Status& s) {
+    std::cerr << "oncoatlas-agent deidentify: " << s.message() << "\n";
+    return 2;
+  };
+  if (args.options.clean_pixel_data || args.options.clean_recognizable_visual_features) {
+    return fail(oncoatlas::InvalidArgumentError(
+        "--clean-pixel-data and --clean-recognizable-visual-features need a pixel cleaner the agent does not have "
+        "yet; drop the flag (images that may show burned-in text or faces are quarantined instead)"));
+  }
+  for (const std::string& s : args.safe_private) {
+    auto t = oncoatlas::deid::SafePrivateTag::Parse(s);
+    if (!t.ok()) return fail(t.status());
+    args.options.safe_private.push_back(*t);
+  }
+  Status valid = args.options.Validate();
+  if (!valid.ok()) return fail(valid);
+  if (args.key_file.empty()) {
+    return fail(oncoatlas::InvalidArgumentError(
+        "--key-file is required: the site's secret pseudonymisation key (e.g. `openssl rand -out key.bin 32`)"));
+  }
+  auto key = ReadKeyFile(args.key_file);
+  if (!key.ok()) return fail(key.status());
+  auto pseudonymizer = oncoatlas::deid::Pseudonymizer::Create(*key);
+  if (!pseudonymizer.ok()) return fail(pseudonymizer.status());
+  Status init = oncoatlas::dicom::InitDicomLibrary();
+  if (!init.ok()) return fail(init);
+
+  oncoatlas::deid::Profile profile(args.options);
+  oncoatlas::dicom::DcmtkDeidentifier engine(profile, *pseudonymizer);
+  oncoatlas::deid::FolderRunOptions run{args.input, args.output, args.quarantine, args.jobs};
+  auto report = oncoatlas::deid::DeidentifyFolder(engine, run);
+  if (!report.ok()) return fail(report.status());
+  if (!args.report.empty()) {
+    std::ofstream out(args.report, std::ios::binary | std::ios::trunc);
+    out << report->ToJson().dump(2) << "\n";
+    if (!out) return fail(oncoatlas::InvalidArgumentError("cannot write report " + args.report));
+    std::ofstream summary(args.report + ".txt", std::ios::binary | std::ios::trunc);
+    summary << report->Summary();
+  }
+  std::cout << report->Summary();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"OncoAtlas node agent"};
+  app.require_subcommand(1);
+  DeidentifyArgs d;
+  CLI::App* deid = app.add_subcommand(
+      "deidentify", "De-identify a folder of DICOM files offline (PS3.15 Annex E, table E.1-1) and report");
+  deid->add_option("--input", d.input, "Folder of DICOM files (read recursively)")->required();
+  deid->add_option("--output", d.output, "Folder for de-identified files (<study>/<series>/<instance>.dcm)")
+      ->required();
+  deid->add_option("--quarantine", d.quarantine, "Folder for quarantined inputs (default: <output>-quarantine)");
+  deid->add_option("--key-file", d.key_file, "File holding the site's secret pseudonymisation key (>= 16 bytes)");
+  deid->add_option("--report", d.report, "Write a JSON report here (and a summary beside it, .txt)");
+  deid->add_option("--jobs", d.jobs, "Worker threads (default: one per core)");
+  auto& o = d.options;
+  deid->add_flag("--clean-pixel-data", o.clean_pixel_data, "Clean Pixel Data option");
+  deid->add_flag("--clean-recognizable-visual-features", o.clean_recognizable_visual_features,
+                 "Clean Recognizable Visual Features option");
+  deid->add_flag("--clean-graphics", o.clean_graphics, "Clean Graphics option");
+  deid->add_flag("--clean-structured-content", o.clean_structured_content, "Clean Structured Content option");
+  deid->add_flag("--clean-descriptors", o.clean_descriptors, "Clean Descriptors option");
+  deid->add_flag("--retain-longitudinal-full-dates", o.retain_longitudinal_full_dates,
+                 "Retain Longitudinal Temporal Information with Full Dates option");
+  deid->add_flag("--retain-longitudinal-modified-dates", o.retain_longitudinal_modified_dates,
+                 "Retain Longitudinal Temporal Information with Modified Dates option (per-patient shift)");
+  deid->add_flag("--retain-patient-characteristics", o.retain_patient_characteristics,
+                 "Retain Patient Characteristics option");
+  deid->add_flag("--retain-device-identity", o.retain_device_identity, "Retain Device Identity option");
+  deid->add_flag("--retain-uids", o.retain_uids, "Retain UIDs option");
+  deid->add_flag("--retain-institution-identity", o.retain_institution_identity, "Retain Institution Identity option");
+  deid->add_flag("--retain-safe-private", o.retain_safe_private, "Retain Safe Private option");
+  deid->add_option("--safe-private", d.safe_private,
+                   "A private attribute to keep with --retain-safe-private, as CREATOR:gggg,xxee (repeatable)");
+  CLI11_PARSE(app, argc, argv);
+  if (deid->parsed()) return RunDeidentify(d);
+  return 0;
+}

@@ -1,0 +1,189 @@
+#include "deid/folder_deidentification.h"
+
+#include <unistd.h>
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <fstream>
+#include <mutex>
+#include <optional>
+#include <sstream>
+#include <thread>
+
+namespace oncoatlas::deid {
+namespace fs = std::filesystem;
+namespace {
+
+Result<std::string> ReadWholeFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return UnavailableError("cannot open the file for reading");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) return UnavailableError("read error");
+  return ss.str();
+}
+
+// Writes to a temporary name, flushes to disk, then renames into place.
+Status WriteAtomically(const fs::path& path, const std::string& data) {
+  std::error_code ec;
+  fs::create_directories(path.parent_path(), ec);
+  if (ec) return UnavailableError("cannot create " + path.parent_path().string() + ": " + ec.message());
+  fs::path tmp = path;
+  tmp += ".tmp" + std::to_string(::getpid()) + "-" +
+         std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id()));
+  FILE* f = std::fopen(tmp.c_str(), "wb");
+  if (f == nullptr) return UnavailableError("cannot write " + tmp.string());
+  bool ok = std::fwrite(data.data(), 1, data.size(), f) == data.size();
+  ok = std::fflush(f) == 0 && ok;
+  ok = ::fsync(fileno(f)) == 0 && ok;
+  ok = std::fclose(f) == 0 && ok;
+  if (!ok) {
+    fs::remove(tmp, ec);
+    return UnavailableError("cannot write " + path.string() + " (disk full?)");
+  }
+  fs::rename(tmp, path, ec);
+  if (ec) return UnavailableError("cannot rename into " + path.string() + ": " + ec.message());
+  return Status::Ok();
+}
+
+// UIDs name the output files; refuse anything that could escape the folder.
+bool SafeComponent(const std::string& s) {
+  return !s.empty() && s.size() <= 64 && s.find_first_not_of("0123456789.") == std::string::npos && s != "." &&
+         s != "..";
+}
+
+}  // namespace
+
+nlohmann::json FolderReport::ToJson() const {
+  nlohmann::json j;
+  j["files"] = files;
+  j["deidentified"] = deidentified;
+  j["quarantined"] = quarantined;
+  j["bytesIn"] = bytes_in;
+  j["bytesOut"] = bytes_out;
+  j["modalities"] = modalities;
+  j["quarantineDir"] = quarantine_dir.string();
+  std::map<std::string, std::uint64_t> reasons;
+  for (const auto& q : quarantined_files) ++reasons[q.reason];
+  j["quarantineReasons"] = reasons;
+  j["quarantinedFiles"] = nlohmann::json::array();
+  for (const auto& q : quarantined_files) {
+    j["quarantinedFiles"].push_back({{"input", q.input}, {"reason", q.reason}, {"quarantineName", q.quarantine_name}});
+  }
+  return j;
+}
+
+std::string FolderReport::Summary() const {
+  std::ostringstream s;
+  s << "files: " << files << ", de-identified: " << deidentified << ", quarantined: " << quarantined << "\n";
+  s << "bytes in: " << bytes_in << ", bytes out: " << bytes_out << "\n";
+  for (const auto& [m, n] : modalities) s << "  modality " << (m.empty() ? "(none)" : m) << ": " << n << "\n";
+  std::map<std::string, std::uint64_t> reasons;
+  for (const auto& q : quarantined_files) ++reasons[q.reason];
+  std::vector<std::pair<std::uint64_t, std::string>> top;
+  for (const auto& [r, n] : reasons) top.emplace_back(n, r);
+  std::sort(top.begin(), top.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  if (!top.empty()) s << "quarantine reasons (see " << quarantine_dir.string() << "):\n";
+  for (const auto& [n, r] : top) s << "  " << n << " x " << r << "\n";
+  return s.str();
+}
+
+Result<FolderReport> DeidentifyFolder(const InstanceDeidentifier& engine, const FolderRunOptions& options) {
+  std::error_code ec;
+  if (!fs::is_directory(options.input, ec)) {
+    return InvalidArgumentError("input folder " + options.input.string() +
+                                " does not exist or is not a folder; pass --input with a folder of DICOM files");
+  }
+  fs::path quarantine = options.quarantine;
+  if (quarantine.empty()) {
+    fs::path out = options.output;
+    if (!out.has_filename()) out = out.parent_path();
+    quarantine = out;
+    quarantine += "-quarantine";
+  }
+  auto in_abs = fs::weakly_canonical(options.input, ec);
+  for (const fs::path& p : {options.output, quarantine}) {
+    auto abs = fs::weakly_canonical(p, ec);
+    auto rel = abs.lexically_relative(in_abs);
+    if (!rel.empty() && *rel.begin() != "..") {
+      return InvalidArgumentError(p.string() + " lies inside the input folder; choose an output outside it");
+    }
+    fs::create_directories(p, ec);
+    if (ec) return InvalidArgumentError("cannot create " + p.string() + ": " + ec.message());
+  }
+
+  std::vector<fs::path> files;
+  for (auto it = fs::recursive_directory_iterator(options.input, fs::directory_options::skip_permission_denied, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (it->is_regular_file(ec)) files.push_back(it->path());
+  }
+  if (ec) return UnavailableError("cannot list " + options.input.string() + ": " + ec.message());
+  std::sort(files.begin(), files.end());
+
+  FolderReport report;
+  report.quarantine_dir = quarantine;
+  report.files = files.size();
+  std::vector<std::optional<QuarantinedFile>> quarantined(files.size());
+  std::atomic<std::size_t> next{0};
+  std::atomic<std::uint64_t> ok_count{0}, bytes_in{0}, bytes_out{0};
+  std::mutex mu;
+  Status fatal;  // GUARDED_BY(mu): an output we could not write stops the run
+
+  auto worker = [&] {
+    for (std::size_t i = next++; i < files.size(); i = next++) {
+      std::string rel = files[i].lexically_relative(options.input).string();
+      auto bytes = ReadWholeFile(files[i]);
+      Result<DeidentifiedInstance> result =
+          bytes.ok() ? engine.Deidentify(*bytes) : Result<DeidentifiedInstance>(bytes.status());
+      if (bytes.ok()) bytes_in += bytes->size();
+      if (result.ok() && !(SafeComponent(result->study_instance_uid) && SafeComponent(result->series_instance_uid) &&
+                           SafeComponent(result->sop_instance_uid))) {
+        result = InvalidArgumentError("UIDs unusable as file names after de-identification");
+      }
+      if (result.ok()) {
+        fs::path out = options.output / result->study_instance_uid / result->series_instance_uid /
+                       (result->sop_instance_uid + ".dcm");
+        Status s = WriteAtomically(out, result->bytes);
+        std::lock_guard<std::mutex> lock(mu);
+        if (!s.ok()) {
+          if (fatal.ok()) fatal = s;
+          continue;
+        }
+        ++ok_count;
+        bytes_out += result->bytes.size();
+        ++report.modalities[result->modality];
+        continue;
+      }
+      char name[32];
+      std::snprintf(name, sizeof(name), "q%06zu", i);
+      QuarantinedFile q{rel, result.status().message(), name};
+      Status s = Status::Ok();
+      if (bytes.ok()) s = WriteAtomically(quarantine / (std::string(name) + ".dcm"), *bytes);
+      if (s.ok()) {
+        s = WriteAtomically(quarantine / (std::string(name) + ".reason.txt"),
+                            "input: " + rel + "\nreason: " + q.reason + "\n");
+      }
+      std::lock_guard<std::mutex> lock(mu);
+      if (!s.ok() && fatal.ok()) fatal = s;
+      quarantined[i] = std::move(q);
+    }
+  };
+  unsigned jobs = options.jobs != 0 ? options.jobs : std::max(1u, std::thread::hardware_concurrency());
+  jobs = static_cast<unsigned>(std::min<std::size_t>(jobs, std::max<std::size_t>(1, files.size())));
+  std::vector<std::thread> threads;
+  for (unsigned t = 1; t < jobs; ++t) threads.emplace_back(worker);
+  worker();
+  for (auto& t : threads) t.join();
+  if (!fatal.ok()) return fatal;
+
+  report.deidentified = ok_count;
+  report.bytes_in = bytes_in;
+  report.bytes_out = bytes_out;
+  for (auto& q : quarantined) {
+    if (q) report.quarantined_files.push_back(std::move(*q));
+  }
+  report.quarantined = report.quarantined_files.size();
+  return report;
+}
+
+}  // namespace oncoatlas::deid

@@ -1,0 +1,284 @@
+#include "deid/profile.h"
+
+#include <algorithm>
+#include <cctype>
+#include <unordered_map>
+
+namespace oncoatlas::deid {
+namespace {
+
+constexpr ProfileOption kAllOptions[] = {
+    ProfileOption::kRetainSafePrivate,
+    ProfileOption::kRetainUids,
+    ProfileOption::kRetainDeviceIdentity,
+    ProfileOption::kRetainInstitutionIdentity,
+    ProfileOption::kRetainPatientCharacteristics,
+    ProfileOption::kRetainLongitudinalFullDates,
+    ProfileOption::kRetainLongitudinalModifiedDates,
+    ProfileOption::kCleanDescriptors,
+    ProfileOption::kCleanStructuredContent,
+    ProfileOption::kCleanGraphics,
+};
+
+// Attributes with combined codes that are type 1 or 2 in the IODs the agent
+// handles (CT, MR, MG/DX, RT Plan/Dose/Structure Set/Treatment Record,
+// presentation states). Keyed by tag; absent means type 3 (or not in those IODs).
+const std::unordered_map<std::uint32_t, IodRequirement>& IodRequirements() {
+  static const auto* table = new std::unordered_map<std::uint32_t, IodRequirement>{
+      {0x00400555, IodRequirement::kType2},  // Acquisition Context Sequence (DX, MG, IO: type 2)
+      {0x00080023, IodRequirement::kType2},  // Content Date (General Image: type 2C)
+      {0x00080033, IodRequirement::kType2},  // Content Time (General Image: type 2C)
+      {0x00180010, IodRequirement::kType2},  // Contrast/Bolus Agent (Contrast/Bolus module: type 2)
+      {0x00700084, IodRequirement::kType2},  // Content Creator's Name (presentation states: type 2)
+      {0x00100020, IodRequirement::kType2},  // Patient ID (Patient module: type 2)
+      {0x300A0006, IodRequirement::kType2},  // RT Plan Date (RT General Plan: type 2)
+      {0x300A0007, IodRequirement::kType2},  // RT Plan Time (RT General Plan: type 2)
+      {0x300A00B2, IodRequirement::kType2},  // Treatment Machine Name (RT Beams: type 2)
+      {0x30080250, IodRequirement::kType2},  // Treatment Date (RT treatment records: type 2)
+      {0x30080251, IodRequirement::kType2},  // Treatment Time (RT treatment records: type 2)
+  };
+  return *table;
+}
+
+Action FromCode(ActionCode code) {
+  switch (code) {
+    case ActionCode::kD:
+      return Action::kDummy;
+    case ActionCode::kZ:
+      return Action::kEmpty;
+    case ActionCode::kX:
+      return Action::kRemove;
+    case ActionCode::kK:
+      return Action::kKeep;
+    case ActionCode::kC:
+      return Action::kClean;
+    case ActionCode::kU:
+      return Action::kReplaceUid;
+    default:
+      return Action::kKeep;  // combined codes are resolved by the caller
+  }
+}
+
+Action ResolveCombined(ActionCode code, IodRequirement req) {
+  switch (code) {
+    case ActionCode::kXZ:
+      if (req == IodRequirement::kType2) return Action::kEmpty;
+      if (req == IodRequirement::kType1) return Action::kDummy;
+      return Action::kRemove;
+    case ActionCode::kZD:
+      return req == IodRequirement::kType1 ? Action::kDummy : Action::kEmpty;
+    case ActionCode::kXD:
+      return req == IodRequirement::kOptional ? Action::kRemove : Action::kDummy;
+    case ActionCode::kXZD:
+      if (req == IodRequirement::kType2) return Action::kEmpty;
+      if (req == IodRequirement::kType1) return Action::kDummy;
+      return Action::kRemove;
+    case ActionCode::kXZU:
+      return req == IodRequirement::kOptional ? Action::kRemove : Action::kReplaceUid;
+    default:
+      return FromCode(code);
+  }
+}
+
+}  // namespace
+
+Result<SafePrivateTag> SafePrivateTag::Parse(const std::string& text) {
+  auto bad = [&](const std::string& why) {
+    return InvalidArgumentError("safe private tag \"" + text + "\": " + why +
+                                "; write it as CREATOR:gggg,xxee with an odd group, e.g. \"ACME 1.1:0019,xx10\"");
+  };
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0) return bad("no private creator before ':'");
+  std::string tag = text.substr(colon + 1);
+  if (tag.size() != 9 || tag[4] != ',' || (tag[5] != 'x' && tag[5] != 'X') || (tag[6] != 'x' && tag[6] != 'X')) {
+    return bad("tag is not gggg,xxee");
+  }
+  unsigned group = 0, element = 0;
+  for (int i = 0; i < 4; ++i) {
+    if (!std::isxdigit(static_cast<unsigned char>(tag[i]))) return bad("group is not hexadecimal");
+  }
+  for (int i = 7; i < 9; ++i) {
+    if (!std::isxdigit(static_cast<unsigned char>(tag[i]))) return bad("element byte is not hexadecimal");
+  }
+  group = static_cast<unsigned>(std::stoul(tag.substr(0, 4), nullptr, 16));
+  element = static_cast<unsigned>(std::stoul(tag.substr(7, 2), nullptr, 16));
+  if (group % 2 == 0 || group <= 0x0008) return bad("group is not a private (odd, above 0008) group");
+  SafePrivateTag t;
+  t.creator = text.substr(0, colon);
+  t.group = static_cast<std::uint16_t>(group);
+  t.element = static_cast<std::uint8_t>(element);
+  return t;
+}
+
+Status ProfileOptions::Validate() const {
+  if (retain_longitudinal_full_dates && retain_longitudinal_modified_dates) {
+    return InvalidArgumentError(
+        "Retain Longitudinal Full Dates and Retain Longitudinal Modified Dates exclude each other; choose one");
+  }
+  if (!safe_private.empty() && !retain_safe_private) {
+    return InvalidArgumentError("a safe private list was given without Retain Safe Private; turn the option on");
+  }
+  return Status::Ok();
+}
+
+bool ProfileOptions::enabled(ProfileOption o) const {
+  switch (o) {
+    case ProfileOption::kRetainSafePrivate:
+      return retain_safe_private;
+    case ProfileOption::kRetainUids:
+      return retain_uids;
+    case ProfileOption::kRetainDeviceIdentity:
+      return retain_device_identity;
+    case ProfileOption::kRetainInstitutionIdentity:
+      return retain_institution_identity;
+    case ProfileOption::kRetainPatientCharacteristics:
+      return retain_patient_characteristics;
+    case ProfileOption::kRetainLongitudinalFullDates:
+      return retain_longitudinal_full_dates;
+    case ProfileOption::kRetainLongitudinalModifiedDates:
+      return retain_longitudinal_modified_dates;
+    case ProfileOption::kCleanDescriptors:
+      return clean_descriptors;
+    case ProfileOption::kCleanStructuredContent:
+      return clean_structured_content;
+    case ProfileOption::kCleanGraphics:
+      return clean_graphics;
+  }
+  return false;
+}
+
+const char* ActionName(Action a) {
+  switch (a) {
+    case Action::kKeep:
+      return "keep";
+    case Action::kRemove:
+      return "remove";
+    case Action::kEmpty:
+      return "empty";
+    case Action::kDummy:
+      return "dummy";
+    case Action::kClean:
+      return "clean";
+    case Action::kReplaceUid:
+      return "replace-uid";
+  }
+  return "?";
+}
+
+IodRequirement RequirementInIod(std::uint32_t tag) {
+  const auto& table = IodRequirements();
+  auto it = table.find(tag);
+  return it == table.end() ? IodRequirement::kOptional : it->second;
+}
+
+Action ResolveRule(const ProfileRule& rule, const ProfileOptions& options, IodRequirement requirement) {
+  bool any_keep = false, any_clean = false;
+  for (ProfileOption o : kAllOptions) {
+    if (!options.enabled(o)) continue;
+    ActionCode c = rule.option(o);
+    if (c == ActionCode::kK) any_keep = true;
+    if (c == ActionCode::kC) any_clean = true;
+  }
+  if (any_keep) return Action::kKeep;
+  if (any_clean) return Action::kClean;
+  return ResolveCombined(rule.basic, requirement);
+}
+
+namespace {
+struct RuleIndex {
+  std::unordered_map<std::uint32_t, const ProfileRule*> exact;
+  std::vector<const ProfileRule*> masked;
+  const ProfileRule* private_row = nullptr;
+};
+const RuleIndex& Index() {
+  static const RuleIndex* index = [] {
+    auto* idx = new RuleIndex;
+    for (std::size_t i = 0; i < kProfileRuleCount; ++i) {
+      const ProfileRule& r = kProfileRules[i];
+      if (r.private_attributes) {
+        idx->private_row = &r;
+      } else if (r.mask == 0xFFFFFFFFu) {
+        idx->exact.emplace(r.value, &r);
+      } else {
+        idx->masked.push_back(&r);
+      }
+    }
+    return idx;
+  }();
+  return *index;
+}
+}  // namespace
+
+Profile::Profile(ProfileOptions options) : options_(std::move(options)) {}
+
+const ProfileRule* Profile::FindRule(std::uint32_t tag) const {
+  const RuleIndex& idx = Index();
+  if ((tag >> 16) % 2 == 1) return idx.private_row;
+  auto it = idx.exact.find(tag);
+  if (it != idx.exact.end()) return it->second;
+  for (const ProfileRule* r : idx.masked) {
+    if ((tag & r->mask) == r->value) {
+      // (50XX,XXXX) and (60XX,...) name the even repeating groups 5000-501E and 6000-601E only.
+      std::uint16_t group = static_cast<std::uint16_t>(tag >> 16);
+      if ((group & 0xFF) <= 0x1E) return r;
+    }
+  }
+  return nullptr;
+}
+
+Action Profile::Decide(std::uint32_t tag) const {
+  const ProfileRule* rule = FindRule(tag);
+  if (rule == nullptr) return Action::kKeep;
+  return ResolveRule(*rule, options_, RequirementInIod(tag));
+}
+
+bool Profile::KeepPrivate(std::uint16_t group, std::uint8_t element_byte, const std::string& creator) const {
+  if (!options_.retain_safe_private || creator.empty()) return false;
+  return std::any_of(options_.safe_private.begin(), options_.safe_private.end(), [&](const SafePrivateTag& t) {
+    return t.group == group && t.element == element_byte && t.creator == creator;
+  });
+}
+
+bool Profile::KeepPrivateCreator(std::uint16_t group, const std::string& creator) const {
+  if (!options_.retain_safe_private || creator.empty()) return false;
+  return std::any_of(options_.safe_private.begin(), options_.safe_private.end(),
+                     [&](const SafePrivateTag& t) { return t.group == group && t.creator == creator; });
+}
+
+std::vector<MethodCode> Profile::MethodCodes() const {
+  const ProfileOptions& o = options_;
+  std::vector<MethodCode> codes{{"113100", "Basic Application Confidentiality Profile"}};
+  auto add = [&](bool on, const char* value, const char* meaning) {
+    if (on) codes.push_back({value, meaning});
+  };
+  add(o.clean_pixel_data, "113101", "Clean Pixel Data Option");
+  add(o.clean_recognizable_visual_features, "113102", "Clean Recognizable Visual Features Option");
+  add(o.clean_graphics, "113103", "Clean Graphics Option");
+  add(o.clean_structured_content, "113104", "Clean Structured Content Option");
+  add(o.clean_descriptors, "113105", "Clean Descriptors Option");
+  add(o.retain_longitudinal_full_dates, "113106", "Retain Longitudinal Temporal Information Full Dates Option");
+  add(o.retain_longitudinal_modified_dates, "113107", "Retain Longitudinal Temporal Information Modified Dates Option");
+  add(o.retain_patient_characteristics, "113108", "Retain Patient Characteristics Option");
+  add(o.retain_device_identity, "113109", "Retain Device Identity Option");
+  add(o.retain_uids, "113110", "Retain UIDs Option");
+  add(o.retain_safe_private, "113111", "Retain Safe Private Option");
+  add(o.retain_institution_identity, "113112", "Retain Institution Identity Option");
+  return codes;
+}
+
+std::string Profile::MethodDescription() const {
+  std::string s = "OncoAtlas PS3.15 E.1-1 Basic";
+  for (const MethodCode& c : MethodCodes()) {
+    if (c.value != "113100") s += " " + c.value;
+  }
+  if (s.size() > 64) s.resize(64);
+  return s;
+}
+
+std::string Profile::LongitudinalTemporalInformationModified() const {
+  if (options_.retain_longitudinal_full_dates) return "UNMODIFIED";
+  if (options_.retain_longitudinal_modified_dates) return "MODIFIED";
+  return "REMOVED";
+}
+
+}  // namespace oncoatlas::deid

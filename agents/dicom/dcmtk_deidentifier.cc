@@ -1,0 +1,488 @@
+#include "dicom/dcmtk_deidentifier.h"
+
+#include <dcmtk/config/osconfig.h>
+#include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcdict.h>
+#include <dcmtk/dcmdata/dcfilefo.h>
+#include <dcmtk/dcmdata/dcistrmb.h>
+#include <dcmtk/dcmdata/dcostrmb.h>
+#include <dcmtk/dcmdata/dcsequen.h>
+#include <dcmtk/dcmdata/dcuid.h>
+#include <dcmtk/oflog/oflog.h>
+
+#include <cstdio>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "deid/date_shift.h"
+#include "deid/text_cleaner.h"
+#include "dicom/nesting_scan.h"
+
+namespace oncoatlas::dicom {
+namespace {
+
+using deid::Action;
+
+std::uint32_t Tag32(const DcmTagKey& k) { return (std::uint32_t{k.getGroup()} << 16) | k.getElement(); }
+
+std::string TagText(const DcmTagKey& k) {
+  char buf[16];
+  std::snprintf(buf, sizeof(buf), "(%04X,%04X)", k.getGroup(), k.getElement());
+  return buf;
+}
+
+bool IsTextVr(DcmEVR vr) {
+  switch (vr) {
+    case EVR_PN:
+    case EVR_LO:
+    case EVR_SH:
+    case EVR_ST:
+    case EVR_LT:
+    case EVR_UT:
+    case EVR_UC:
+    case EVR_AE:
+    case EVR_CS:
+    case EVR_UR:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Dictionary VRs that name one concrete VR (ambiguous ones such as US-or-SS are skipped).
+bool IsConcreteVr(DcmEVR vr) {
+  switch (vr) {
+    case EVR_ox:
+    case EVR_xs:
+    case EVR_lt:
+    case EVR_px:
+    case EVR_up:
+    case EVR_na:
+    case EVR_UNKNOWN:
+    case EVR_UNKNOWN2B:
+    case EVR_UN:
+    case EVR_item:
+    case EVR_metainfo:
+    case EVR_dataset:
+    case EVR_fileFormat:
+    case EVR_dicomDir:
+    case EVR_dirRecord:
+    case EVR_pixelSQ:
+    case EVR_pixelItem:
+    case EVR_OB:
+    case EVR_OW:
+      return false;
+    default:
+      return true;
+  }
+}
+
+std::string GetString(DcmElement* e) {
+  OFString v;
+  if (e->getOFStringArray(v).bad()) return {};
+  return std::string(v.c_str(), v.length());
+}
+
+std::vector<std::string> SplitValues(const std::string& v) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (true) {
+    std::size_t p = v.find('\\', start);
+    out.push_back(v.substr(start, p == std::string::npos ? std::string::npos : p - start));
+    if (p == std::string::npos) break;
+    start = p + 1;
+  }
+  return out;
+}
+
+std::string JoinValues(const std::vector<std::string>& vs) {
+  std::string out;
+  for (std::size_t i = 0; i < vs.size(); ++i) {
+    if (i > 0) out.push_back('\\');
+    out += vs[i];
+  }
+  return out;
+}
+
+std::string Trim(std::string s) {
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\0')) s.pop_back();
+  std::size_t b = 0;
+  while (b < s.size() && s[b] == ' ') ++b;
+  return s.substr(b);
+}
+
+// Everything one instance's walk needs.
+struct Walk {
+  const deid::Profile& profile;
+  const deid::Pseudonymizer& pseudonymizer;
+  deid::TextCleaner cleaner;
+  std::string patient_pseudonym;
+  std::optional<int> date_offset;
+};
+
+std::string PrivateCreatorOf(DcmItem* item, const DcmTagKey& key) {
+  std::uint16_t block = static_cast<std::uint16_t>(key.getElement() >> 8);
+  OFString creator;
+  if (item->findAndGetOFString(DcmTagKey(key.getGroup(), block), creator).bad()) return {};
+  return Trim(std::string(creator.c_str(), creator.length()));
+}
+
+// First pass: refuses what the engine must not guess at, and collects the words
+// of every value that the profile will remove, for Clean.
+Status Inspect(DcmItem* item, int depth, Walk& w) {
+  if (depth > DcmtkDeidentifier::kMaxNestingDepth) {
+    return InvalidArgumentError("sequences nested deeper than " + std::to_string(DcmtkDeidentifier::kMaxNestingDepth) +
+                                " levels");
+  }
+  for (unsigned long i = 0; i < item->card(); ++i) {
+    DcmElement* e = item->getElement(i);
+    DcmTagKey key = e->getTag();
+    DcmEVR vr = e->getTag().getEVR();
+    bool is_private = key.getGroup() % 2 == 1;
+    if (!is_private && key.getElement() != 0) {
+      DcmTag dict(key);
+      DcmEVR expected = dict.getEVR();
+      if (IsConcreteVr(expected) && vr != EVR_UN && vr != expected && !(expected == EVR_SQ && vr == EVR_pixelSQ)) {
+        return InvalidArgumentError("attribute " + TagText(key) + " is encoded with VR " + DcmVR(vr).getVRName() +
+                                    " where the data dictionary says " + DcmVR(expected).getVRName());
+      }
+    }
+    if (vr == EVR_SQ) {
+      auto* seq = static_cast<DcmSequenceOfItems*>(e);
+      for (unsigned long j = 0; j < seq->card(); ++j) {
+        ONCOATLAS_RETURN_IF_ERROR(Inspect(seq->getItem(j), depth + 1, w));
+      }
+      continue;
+    }
+    if (!IsTextVr(vr) || vr == EVR_CS) continue;
+    Action a = is_private ? Action::kRemove : w.profile.Decide(Tag32(key));
+    if (a == Action::kRemove || a == Action::kEmpty || a == Action::kDummy) {
+      w.cleaner.AddIdentifyingValue(GetString(e));
+    }
+  }
+  return Status::Ok();
+}
+
+// `clean_text`: the item lies inside a sequence the profile cleans (C), so free
+// text that the table does not list is cleaned too.
+Status ApplyToItem(DcmItem* item, int depth, Walk& w, bool clean_text);
+
+Status ApplyToSequence(DcmElement* e, int depth, Walk& w, bool clean_text) {
+  auto* seq = static_cast<DcmSequenceOfItems*>(e);
+  for (unsigned long j = 0; j < seq->card(); ++j) {
+    ONCOATLAS_RETURN_IF_ERROR(ApplyToItem(seq->getItem(j), depth + 1, w, clean_text));
+  }
+  return Status::Ok();
+}
+
+void RemoveAt(DcmItem* item, unsigned long i) { delete item->remove(i); }
+
+Status Put(DcmElement* e, const std::string& value) {
+  if (e->putOFStringArray(OFString(value.c_str(), value.size())).bad()) {
+    return InternalError("could not write a value into " + TagText(e->getTag()));
+  }
+  return Status::Ok();
+}
+
+std::string DummyFor(DcmEVR vr) {
+  switch (vr) {
+    case EVR_DA:
+      return "19000101";
+    case EVR_TM:
+      return "000000";
+    case EVR_DT:
+      return "19000101000000";
+    case EVR_AS:
+      return "000Y";
+    case EVR_IS:
+    case EVR_DS:
+    case EVR_US:
+    case EVR_SS:
+    case EVR_UL:
+    case EVR_SL:
+    case EVR_FL:
+    case EVR_FD:
+    case EVR_SV:
+    case EVR_UV:
+      return "0";
+    default:
+      return "ANONYMIZED";
+  }
+}
+
+Status ReplaceUids(DcmElement* e, Walk& w) {
+  std::vector<std::string> values = SplitValues(GetString(e));
+  for (std::string& v : values) {
+    v = Trim(v);
+    if (!v.empty()) v = w.pseudonymizer.MapUid(v);
+  }
+  return Put(e, JoinValues(values));
+}
+
+Status ShiftDates(DcmElement* e, DcmEVR vr, Walk& w) {
+  if (!w.date_offset) return e->clear().good() ? Status::Ok() : InternalError("could not empty a date");
+  std::vector<std::string> values = SplitValues(GetString(e));
+  for (std::string& v : values) {
+    v = Trim(v);
+    if (v.empty()) continue;
+    auto shifted = vr == EVR_DA ? deid::ShiftDate(v, *w.date_offset) : deid::ShiftDateTime(v, *w.date_offset);
+    v = shifted.ok() ? *shifted : std::string();  // a date we cannot shift is not kept
+  }
+  return Put(e, JoinValues(values));
+}
+
+Status ApplyToItem(DcmItem* item, int depth, Walk& w, bool clean_text) {
+  for (unsigned long n = item->card(); n-- > 0;) {
+    DcmElement* e = item->getElement(n);
+    DcmTagKey key = e->getTag();
+    DcmEVR vr = e->getTag().getEVR();
+    const std::uint16_t group = key.getGroup();
+    const std::uint16_t element = key.getElement();
+    if (element == 0x0000 || group == 0x0002 || group < 0x0008) {  // group lengths, stray meta, command fields
+      RemoveAt(item, n);
+      continue;
+    }
+    if (group % 2 == 1) {
+      bool keep = false;
+      if (element >= 0x0010 && element <= 0x00FF) {
+        keep = w.profile.KeepPrivateCreator(group, Trim(GetString(e)));
+      } else if (element >= 0x1000) {
+        keep = w.profile.KeepPrivate(group, static_cast<std::uint8_t>(element & 0xFF), PrivateCreatorOf(item, key));
+      }
+      if (!keep) {
+        RemoveAt(item, n);
+      } else if (vr == EVR_SQ) {
+        ONCOATLAS_RETURN_IF_ERROR(ApplyToSequence(e, depth, w, clean_text));
+      }
+      continue;
+    }
+    const std::uint32_t tag = Tag32(key);
+    Action action = w.profile.Decide(tag);
+    // Patient identifiers become the keyed pseudonym rather than an empty or dummy value.
+    if ((tag == 0x00100020 || tag == 0x00100010) && (action == Action::kEmpty || action == Action::kDummy)) {
+      std::string original = Trim(GetString(e));
+      ONCOATLAS_RETURN_IF_ERROR(
+          Put(e, tag == 0x00100020 ? w.pseudonymizer.PatientPseudonym(original) : w.patient_pseudonym));
+      continue;
+    }
+    switch (action) {
+      case Action::kKeep:
+        if (vr == EVR_SQ) {
+          ONCOATLAS_RETURN_IF_ERROR(ApplyToSequence(e, depth, w, clean_text));
+        } else if (clean_text && IsTextVr(vr) && vr != EVR_CS) {
+          ONCOATLAS_RETURN_IF_ERROR(Put(e, w.cleaner.Clean(GetString(e))));
+        }
+        break;
+      case Action::kRemove:
+        RemoveAt(item, n);
+        break;
+      case Action::kEmpty:
+        if (e->clear().bad()) return InternalError("could not empty " + TagText(key));
+        break;
+      case Action::kDummy:
+        if (vr == EVR_SQ) {
+          ONCOATLAS_RETURN_IF_ERROR(ApplyToSequence(e, depth, w, clean_text));
+        } else if (vr == EVR_UI) {
+          ONCOATLAS_RETURN_IF_ERROR(ReplaceUids(e, w));
+        } else if (vr == EVR_OB || vr == EVR_OW || vr == EVR_UN || vr == EVR_OF || vr == EVR_OD || vr == EVR_OL) {
+          if (e->clear().bad()) return InternalError("could not empty " + TagText(key));
+        } else {
+          ONCOATLAS_RETURN_IF_ERROR(Put(e, DummyFor(vr)));
+        }
+        break;
+      case Action::kClean:
+        if (vr == EVR_SQ) {
+          ONCOATLAS_RETURN_IF_ERROR(ApplyToSequence(e, depth, w, true));
+        } else if ((group & 0xFF00) == 0x5000 || (group & 0xFF00) == 0x6000) {
+          RemoveAt(item, n);  // graphics: removal is the cleaning we can vouch for
+        } else if (vr == EVR_DA || vr == EVR_DT) {
+          ONCOATLAS_RETURN_IF_ERROR(ShiftDates(e, vr, w));
+        } else if (vr == EVR_TM) {
+          // whole-day shifts leave times of day unchanged
+        } else if (vr == EVR_UI) {
+          ONCOATLAS_RETURN_IF_ERROR(ReplaceUids(e, w));
+        } else if (IsTextVr(vr)) {
+          ONCOATLAS_RETURN_IF_ERROR(Put(e, w.cleaner.Clean(GetString(e))));
+        } else {
+          RemoveAt(item, n);
+        }
+        break;
+      case Action::kReplaceUid:
+        if (vr == EVR_SQ) {
+          ONCOATLAS_RETURN_IF_ERROR(ApplyToSequence(e, depth, w, clean_text));
+        } else if (vr == EVR_UI) {
+          ONCOATLAS_RETURN_IF_ERROR(ReplaceUids(e, w));
+        } else if (e->clear().bad()) {
+          return InternalError("could not empty " + TagText(key));
+        }
+        break;
+    }
+  }
+  return Status::Ok();
+}
+
+// Modalities whose images often carry burned-in text (PS3.15 E.3.1 and practice).
+bool OftenBurnedIn(const std::string& modality, const std::string& sop_class) {
+  static const std::set<std::string> kModalities = {"US", "IVUS", "SC",  "OT",  "XA", "RF", "ES", "XC", "GM",
+                                                    "SM", "OP",   "DOC", "ECG", "HD", "IO", "PX", "DG", "TG"};
+  if (kModalities.count(modality) > 0) return true;
+  return sop_class.rfind("1.2.840.10008.5.1.4.1.1.7", 0) == 0;  // the Secondary Capture family
+}
+
+std::string FindString(DcmItem* item, const DcmTagKey& key) {
+  OFString v;
+  if (item->findAndGetOFStringArray(key, v).bad()) return {};
+  return Trim(std::string(v.c_str(), v.length()));
+}
+
+Status CheckBurnedIn(DcmDataset* ds, const deid::ProfileOptions& options) {
+  std::string burned = FindString(ds, DCM_BurnedInAnnotation);
+  std::string modality = FindString(ds, DCM_Modality);
+  std::string sop_class = FindString(ds, DCM_SOPClassUID);
+  if (!options.clean_pixel_data) {
+    if (burned == "YES") {
+      return FailedPreconditionError("Burned In Annotation is YES and Clean Pixel Data is not applied");
+    }
+    if (burned.empty() && ds->tagExists(DCM_PixelData) && OftenBurnedIn(modality, sop_class)) {
+      return FailedPreconditionError("Burned In Annotation is absent for modality " +
+                                     (modality.empty() ? std::string("(none)") : modality) +
+                                     ", which often carries burned-in text, and Clean Pixel Data is not applied");
+    }
+  }
+  if (!options.clean_recognizable_visual_features && FindString(ds, DCM_RecognizableVisualFeatures) == "YES") {
+    return FailedPreconditionError(
+        "Recognizable Visual Features is YES and Clean Recognizable Visual Features is not applied");
+  }
+  return Status::Ok();
+}
+
+bool ValidUid(const std::string& uid) {
+  if (uid.empty() || uid.size() > 64) return false;
+  for (char c : uid) {
+    if (!(c == '.' || (c >= '0' && c <= '9'))) return false;
+  }
+  return true;
+}
+
+Result<std::string> Serialize(DcmFileFormat& file, E_TransferSyntax xfer) {
+  std::string out;
+  std::vector<char> buffer(1 << 16);
+  DcmOutputBufferStream stream(buffer.data(), static_cast<offile_off_t>(buffer.size()));
+  file.transferInit();
+  OFCondition cond = EC_StreamNotifyClient;
+  while (cond == EC_StreamNotifyClient) {
+    cond = file.write(stream, xfer, EET_ExplicitLength, nullptr, EGL_withoutGL, EPD_withoutPadding, 0, 0, 0,
+                      EWM_createNewMeta);
+    void* data = nullptr;
+    offile_off_t length = 0;
+    stream.flushBuffer(data, length);
+    if (length > 0) out.append(static_cast<const char*>(data), static_cast<std::size_t>(length));
+  }
+  file.transferEnd();
+  if (cond.bad()) return InternalError(std::string("cannot encode the de-identified file: ") + cond.text());
+  return out;
+}
+
+}  // namespace
+
+Status InitDicomLibrary() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    // DCMTK's own log could print values it stumbles on; keep it silent.
+    OFLog::configure(OFLogger::OFF_LOG_LEVEL);
+  });
+  if (!dcmDataDict.isDictionaryLoaded()) {
+    return FailedPreconditionError(
+        "DCMTK's data dictionary is not loaded; install the dcmtk package or set DCMDICTPATH");
+  }
+  return Status::Ok();
+}
+
+DcmtkDeidentifier::DcmtkDeidentifier(const deid::Profile& profile, const deid::Pseudonymizer& pseudonymizer)
+    : profile_(profile), pseudonymizer_(pseudonymizer) {}
+
+Result<deid::DeidentifiedInstance> DcmtkDeidentifier::Deidentify(std::string_view bytes) const {
+  if (bytes.empty()) return InvalidArgumentError("empty file");
+  StructureScan scan = ScanStructure(bytes, kMaxNestingDepth);
+  if (scan.max_depth > kMaxNestingDepth) {
+    return InvalidArgumentError("sequences nested deeper than " + std::to_string(kMaxNestingDepth) + " levels");
+  }
+  if (scan.out_of_order) {
+    return InvalidArgumentError("attributes out of tag order at byte " + std::to_string(scan.out_of_order_offset) +
+                                " (trailing zero padding, concatenated data or a damaged file)");
+  }
+  DcmFileFormat file;
+  {
+    DcmInputBufferStream stream;
+    stream.setBuffer(bytes.data(), static_cast<offile_off_t>(bytes.size()));
+    stream.setEos();
+    file.transferInit();
+    OFCondition cond = file.read(stream, EXS_Unknown, EGL_noChange, DCM_MaxReadLength);
+    file.transferEnd();
+    if (cond.bad()) return InvalidArgumentError(std::string("not a readable DICOM file: ") + cond.text());
+    if (!stream.eos()) return InvalidArgumentError("not a readable DICOM file: data after the end of the data set");
+  }
+  DcmDataset* ds = file.getDataset();
+  if (ds == nullptr || ds->card() == 0) return InvalidArgumentError("not a DICOM file: no data set");
+  E_TransferSyntax xfer = ds->getOriginalXfer();
+  if (xfer == EXS_Unknown) xfer = EXS_LittleEndianExplicit;
+
+  struct Required {
+    DcmTagKey key;
+    const char* name;
+  };
+  for (const Required& r :
+       {Required{DCM_SOPClassUID, "SOP Class UID"}, Required{DCM_SOPInstanceUID, "SOP Instance UID"},
+        Required{DCM_StudyInstanceUID, "Study Instance UID"}, Required{DCM_SeriesInstanceUID, "Series Instance UID"}}) {
+    if (!ValidUid(FindString(ds, r.key))) {
+      return InvalidArgumentError(std::string("missing or malformed ") + r.name + " " + TagText(r.key) +
+                                  "; not a composite instance the engine can de-identify");
+    }
+  }
+  ONCOATLAS_RETURN_IF_ERROR(CheckBurnedIn(ds, profile_.options()));
+
+  Walk walk{profile_, pseudonymizer_, {}, {}, {}};
+  std::string patient_id = FindString(ds, DCM_PatientID);
+  walk.patient_pseudonym = pseudonymizer_.PatientPseudonym(patient_id);
+  if (profile_.options().retain_longitudinal_modified_dates) {
+    walk.date_offset = pseudonymizer_.DateOffsetDays(patient_id);
+  }
+  ONCOATLAS_RETURN_IF_ERROR(Inspect(ds, 0, walk));
+  ONCOATLAS_RETURN_IF_ERROR(ApplyToItem(ds, 0, walk, false));
+
+  // What a conforming de-identifier records (PS3.15 E.1.1).
+  ds->putAndInsertString(DCM_PatientIdentityRemoved, "YES");
+  ds->putAndInsertString(DCM_DeidentificationMethod, profile_.MethodDescription().c_str());
+  ds->putAndInsertString(DCM_LongitudinalTemporalInformationModified,
+                         profile_.LongitudinalTemporalInformationModified().c_str());
+  delete ds->remove(DCM_DeidentificationMethodCodeSequence);
+  for (const deid::MethodCode& code : profile_.MethodCodes()) {
+    DcmItem* entry = nullptr;
+    if (ds->findOrCreateSequenceItem(DCM_DeidentificationMethodCodeSequence, entry, -2).bad() || entry == nullptr) {
+      return InternalError("could not add De-identification Method Code Sequence");
+    }
+    entry->putAndInsertString(DCM_CodeValue, code.value.c_str());
+    entry->putAndInsertString(DCM_CodingSchemeDesignator, "DCM");
+    entry->putAndInsertString(DCM_CodeMeaning, code.meaning.c_str());
+  }
+
+  deid::DeidentifiedInstance out;
+  out.study_instance_uid = FindString(ds, DCM_StudyInstanceUID);
+  out.series_instance_uid = FindString(ds, DCM_SeriesInstanceUID);
+  out.sop_instance_uid = FindString(ds, DCM_SOPInstanceUID);
+  out.modality = FindString(ds, DCM_Modality);
+
+  // A new file object: fresh meta information (Media Storage SOP Instance UID
+  // from the new SOP Instance UID) and an all-zero preamble.
+  DcmFileFormat fresh(file.getAndRemoveDataset(), OFFalse);
+  auto bytes_out = Serialize(fresh, xfer);
+  if (!bytes_out.ok()) return bytes_out.status();
+  out.bytes = std::move(*bytes_out);
+  return out;
+}
+
+}  // namespace oncoatlas::dicom

@@ -1,0 +1,35 @@
+// The de-identification engine's DICOM layer: parses a file with DCMTK, checks
+// it (quarantine reasons), applies a deid::Profile at every nesting depth,
+// pseudonymises, and writes a fresh Part 10 file. The only DCMTK user besides
+// the other files of agents/dicom/. Immutable after construction; Deidentify()
+// may be called from several threads at once.
+#pragma once
+
+#include <string_view>
+
+#include "deid/instance_deidentifier.h"
+#include "deid/profile.h"
+#include "deid/pseudonymizer.h"
+
+namespace oncoatlas::dicom {
+
+class DcmtkDeidentifier final : public deid::InstanceDeidentifier {
+ public:
+  // Sequences nested deeper than this are quarantined rather than walked.
+  static constexpr int kMaxNestingDepth = 32;
+
+  // `profile` and `pseudonymizer` must outlive this object.
+  DcmtkDeidentifier(const deid::Profile& profile, const deid::Pseudonymizer& pseudonymizer);
+
+  Result<deid::DeidentifiedInstance> Deidentify(std::string_view file_bytes) const override;
+
+ private:
+  const deid::Profile& profile_;
+  const deid::Pseudonymizer& pseudonymizer_;
+};
+
+// Loads DCMTK's data dictionary once; call before starting worker threads.
+// Fails when the dictionary cannot be found (install dcmtk's dicom.dic).
+Status InitDicomLibrary();
+
+}  // namespace oncoatlas::dicom

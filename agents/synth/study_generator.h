@@ -1,0 +1,66 @@
+// Synthetic imaging studies for tests, demos and benchmarks: CT, MR and MG-like
+// studies with plausible headers, identifying values planted in many attributes
+// (names, IDs, dates, addresses, phone numbers, institutions, physicians, free
+// text, nested sequences, private tags), small images with a visible synthetic
+// lesion, a label file per study, and a manifest of every planted value.
+// Deterministic for a given seed. Not thread-safe; use one generator per thread.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/status.h"
+#include "dicom/instance_writer.h"
+
+namespace oncoatlas::synth {
+
+struct GeneratorOptions {
+  std::filesystem::path output;  // gets dicom/, labels/ and manifest.json
+  int patients = 3;              // each patient gets one CT, one MR and one MG study
+  int slices = 4;                // images per CT/MR series
+  int matrix = 64;               // rows = columns of CT/MR images
+  std::uint64_t seed = 1;
+  bool only_ct = false;  // one single-series CT study per patient (benchmarks)
+};
+
+struct GeneratorSummary {
+  int studies = 0;
+  int instances = 0;
+  int planted_values = 0;
+};
+
+class StudyGenerator {
+ public:
+  explicit StudyGenerator(GeneratorOptions options);
+  Result<GeneratorSummary> Run();
+
+ private:
+  struct Patient;
+  struct Study;
+  struct Reference {
+    std::string series_uid, sop_class, sop_uid;
+  };
+  Patient MakePatient(int index);
+  Status WriteStudy(const Patient& p, Study& s, const std::string& modality);
+  std::vector<dicom::Attribute> CommonAttributes(const Patient& p, const Study& s, const std::string& modality,
+                                                 const std::string& series_uid, int series_number,
+                                                 const std::string& series_description);
+  Status WriteKeyObjects(const Patient& p, Study& s, const std::vector<Reference>& references);
+  std::string Uid();
+  int Uniform(int lo, int hi);
+  void Plant(const std::string& value, const std::string& attribute, const std::string& kind);
+
+  GeneratorOptions options_;
+  std::mt19937_64 rng_;
+  nlohmann::json planted_ = nlohmann::json::array();
+  nlohmann::json studies_ = nlohmann::json::array();
+  std::string current_study_;
+  GeneratorSummary summary_;
+};
+
+}  // namespace oncoatlas::synth

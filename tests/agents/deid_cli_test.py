@@ -1,0 +1,278 @@
+#!/usr/bin/python3
+"""Integration-style tests of `oncoatlas-agent deidentify` on the synthetic
+corpus (oncoatlas-synth) and on the DICOM files Debian's python3-pydicom ships,
+checked by an independent reader (dicom_oracle.py, pydicom) and by dciodvfy.
+No API server is needed. Run one case: deid_cli_test.py DeidCliTest.<case>."""
+import datetime
+import hashlib
+import hmac
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+import warnings
+
+import pydicom
+import pydicom.data
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import dicom_oracle  # noqa: E402
+
+BIN = os.environ.get("ONCOATLAS_BIN_DIR", "build/bin")
+SOURCE = os.environ.get("ONCOATLAS_SOURCE_DIR", ".")
+PROFILE_JSON = os.path.join(SOURCE, "agents/deid/data/confidentiality_profile_attributes.json")
+PYDICOM_FILES = os.path.join(os.path.dirname(pydicom.data.__file__), "test_files")
+KEY = b"oncoatlas-test-key-0123456789abcdef"
+
+warnings.simplefilter("ignore")
+
+
+def mapped_uid(uid, key=KEY):
+    """The engine's UID mapping, computed independently: 2.25 + the first 128
+    bits of HMAC-SHA256(key, "uid" 0x00 uid), in decimal."""
+    digest = hmac.new(key, b"uid\0" + uid.encode(), hashlib.sha256).digest()
+    return "2.25." + str(int.from_bytes(digest[:16], "big"))
+
+
+class DeidCliTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="oncoatlas-deid-cli-")
+        cls.key_file = os.path.join(cls.tmp, "site.key")
+        with open(cls.key_file, "wb") as f:
+            f.write(KEY)
+        cls.synth = os.path.join(cls.tmp, "synth")
+        r = subprocess.run([os.path.join(BIN, "oncoatlas-synth"), "--output", cls.synth, "--patients", "2",
+                            "--slices", "3", "--seed", "11"], capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0, r.stderr
+        cls.manifest = os.path.join(cls.synth, "manifest.json")
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def agent(self, input_dir, output_dir, *options, key_file=None, check=True):
+        report = output_dir + ".report.json"
+        argv = [os.path.join(BIN, "oncoatlas-agent"), "deidentify", "--input", input_dir, "--output", output_dir,
+                "--key-file", key_file or self.key_file, "--report", report, *options]
+        r = subprocess.run(argv, capture_output=True, text=True, timeout=600)
+        self.assertGreaterEqual(r.returncode, 0, "the agent was killed by a signal: " + r.stderr[-2000:])
+        if check:
+            self.assertEqual(r.returncode, 0, r.stderr[-2000:])
+            with open(report) as f:
+                return r, json.load(f)
+        return r, None
+
+    def out(self, name):
+        return os.path.join(self.tmp, name)
+
+    def planted_texts(self):
+        with open(self.manifest) as f:
+            return {p["value"] for p in json.load(f)["planted"] if p["kind"] == "text"}
+
+    def test_synth_corpus_leaks_nothing(self):
+        inputs = os.path.join(self.synth, "dicom")
+        n_inputs = sum(1 for _ in dicom_oracle.dicom_files(inputs))
+        # The oracle finds the planted values where they are.
+        self.assertGreater(len(dicom_oracle.planted_leaks(inputs, self.manifest)), 100)
+        for name, options, codes, longitudinal in [
+            ("basic", [], ["113100"], "REMOVED"),
+            ("options", ["--clean-descriptors", "--retain-longitudinal-modified-dates", "--clean-structured-content",
+                         "--clean-graphics"], ["113100", "113103", "113104", "113105", "113107"], "MODIFIED"),
+        ]:
+            with self.subTest(name):
+                r, report = self.agent(inputs, self.out("synth-" + name), *options)
+                self.assertEqual(report["files"], n_inputs)
+                self.assertEqual(report["deidentified"], n_inputs, report["quarantinedFiles"])
+                self.assertEqual(report["quarantined"], 0)
+                self.assertEqual(dicom_oracle.planted_leaks(self.out("synth-" + name), self.manifest), [])
+                self.assertEqual(dicom_oracle.conformance_marks(self.out("synth-" + name), codes, longitudinal), [])
+                logs = (r.stdout + r.stderr).lower()
+                with open(self.out("synth-" + name) + ".report.json.txt") as f:
+                    logs += f.read().lower()
+                for value in self.planted_texts():
+                    self.assertNotIn(value.lower(), logs)
+
+    def test_pydicom_corpus_leaks_nothing(self):
+        profile = dicom_oracle.load_profile(PROFILE_JSON)
+        values = dicom_oracle.original_identifying_values(PYDICOM_FILES, profile)
+        self.assertGreater(len(values), 100)
+        self.assertTrue(dicom_oracle.find_values(PYDICOM_FILES, values[:40]))  # the oracle can see them
+        _, report = self.agent(PYDICOM_FILES, self.out("pydicom"))
+        self.assertGreaterEqual(report["deidentified"], 50)
+        for q in report["quarantinedFiles"]:
+            self.assertTrue(q["reason"])
+        self.assertEqual(dicom_oracle.find_values(self.out("pydicom"), values), [])
+        self.assertEqual(dicom_oracle.conformance_marks(self.out("pydicom"), ["113100"], "REMOVED"), [])
+
+    def test_references_resolve_and_uids_follow_the_keyed_hash(self):
+        self.agent(os.path.join(self.synth, "dicom"), self.out("uids"))
+        problems, references = dicom_oracle.uid_problems(self.out("uids"))
+        self.assertEqual(problems, [])
+        self.assertGreater(references, 20)  # the key object documents reference every image
+        with open(self.manifest) as f:
+            studies = json.load(f)["studies"]
+        for s in studies:
+            folder = os.path.join(self.out("uids"), mapped_uid(s["studyInstanceUid"]))
+            self.assertTrue(os.path.isdir(folder), s["study"])
+            for inst in s["instances"]:
+                ds = pydicom.dcmread(os.path.join(self.synth, inst["file"]))
+                expected = os.path.join(folder, mapped_uid(str(ds.SeriesInstanceUID)),
+                                        mapped_uid(inst["sopInstanceUid"]) + ".dcm")
+                self.assertTrue(os.path.isfile(expected), inst["file"])
+                out = pydicom.dcmread(expected)
+                self.assertEqual(str(out.FrameOfReferenceUID), mapped_uid(str(ds.FrameOfReferenceUID)))
+
+    def tree(self, folder):
+        files = {}
+        for path in dicom_oracle.dicom_files(folder):
+            with open(path, "rb") as f:
+                files[os.path.relpath(path, folder)] = f.read()
+        return files
+
+    def test_reruns_are_byte_identical(self):
+        inputs = os.path.join(self.synth, "dicom")
+        self.agent(inputs, self.out("run1"))
+        self.agent(inputs, self.out("run2"), "--jobs", "1")
+        first, second = self.tree(self.out("run1")), self.tree(self.out("run2"))
+        self.assertTrue(first)
+        self.assertEqual(sorted(first), sorted(second))
+        for name in first:
+            self.assertEqual(first[name], second[name], name)
+        other_key = self.out("other.key")
+        with open(other_key, "wb") as f:
+            f.write(b"another-site-key-0123456789abcdef")
+        self.agent(inputs, self.out("run3"), key_file=other_key)
+        self.assertFalse(set(first) & set(self.tree(self.out("run3"))))
+
+    def test_dates_shift_consistently_per_patient(self):
+        self.agent(os.path.join(self.synth, "dicom"), self.out("dates"), "--retain-longitudinal-modified-dates")
+        with open(self.manifest) as f:
+            studies = json.load(f)["studies"]
+        shifts = {}
+        for s in studies:
+            folder = os.path.join(self.out("dates"), mapped_uid(s["studyInstanceUid"]))
+            for path in dicom_oracle.dicom_files(folder):
+                ds = pydicom.dcmread(path)
+                self.assertEqual(ds.LongitudinalTemporalInformationModified, "MODIFIED")
+                before = datetime.datetime.strptime(s["studyDate"], "%Y%m%d")
+                after = datetime.datetime.strptime(str(ds.StudyDate), "%Y%m%d")
+                shifts.setdefault(s["patientId"], set()).add((before - after).days)
+                self.assertEqual(str(ds.SeriesDate), str(ds.StudyDate))  # same day in the input
+        self.assertEqual(len(shifts), 2)
+        for patient, days in shifts.items():
+            self.assertEqual(len(days), 1, "one offset per patient")
+            self.assertTrue(1 <= next(iter(days)) <= 3650)
+        self.assertNotEqual(*[next(iter(d)) for d in shifts.values()])
+
+    def test_bad_inputs_are_quarantined(self):
+        bad = self.out("bad")
+        os.makedirs(bad)
+        good_path = next(p for p in dicom_oracle.dicom_files(os.path.join(self.synth, "dicom"))
+                         if "series02" in p)
+        with open(good_path, "rb") as f:
+            good = f.read()
+        rng = random.Random(5)
+        nested = b""
+        for _ in range(5000):
+            nested += b"\x08\x00\x15\x11SQ\0\0\xff\xff\xff\xff" + b"\xfe\xff\x00\xe0\xff\xff\xff\xff"
+        for _ in range(5000):
+            nested += b"\xfe\xff\x0d\xe0\0\0\0\0" + b"\xfe\xff\xdd\xe0\0\0\0\0"
+        pos = good.find(b"\x10\x00\x10\x00PN")
+        self.assertGreater(pos, 0)
+        cases = {
+            "truncated.dcm": good[: len(good) // 2],
+            "truncated-header.dcm": good[:200],
+            "wrong-vr.dcm": good[: pos + 4] + b"US" + good[pos + 6:],
+            "zero-padding.dcm": good + b"\0" * (4 << 20),
+            "random1.dcm": bytes(rng.getrandbits(8) for _ in range(10000)),
+            "random2.bin": b"\0" * 128 + b"DICM" + bytes(rng.getrandbits(8) for _ in range(5000)),
+            "deep-nesting.dcm": good + nested,
+            "empty.dcm": b"",
+            "notes.txt": b"Patient list: nothing to see\n",
+        }
+        for name, data in cases.items():
+            with open(os.path.join(bad, name), "wb") as f:
+                f.write(data)
+        shutil.copy(good_path, os.path.join(bad, "good.dcm"))
+        _, report = self.agent(bad, self.out("bad-out"))
+        self.assertEqual(report["deidentified"], 1)
+        self.assertEqual(report["quarantined"], len(cases))
+        reasons = {q["input"]: q["reason"] for q in report["quarantinedFiles"]}
+        self.assertEqual(sorted(reasons), sorted(cases))
+        self.assertIn("VR US", reasons["wrong-vr.dcm"])
+        self.assertIn("nested deeper", reasons["deep-nesting.dcm"])
+        self.assertIn("empty", reasons["empty.dcm"])
+        self.assertIn("out of tag order", reasons["zero-padding.dcm"])
+        quarantine = report["quarantineDir"]
+        for q in report["quarantinedFiles"]:
+            with open(os.path.join(quarantine, q["quarantineName"] + ".reason.txt")) as f:
+                text = f.read()
+            self.assertIn(q["input"], text)
+            self.assertIn(q["reason"], text)
+        self.assertEqual(len(list(dicom_oracle.dicom_files(self.out("bad-out")))), 1)
+
+    def test_cli_errors_are_clear(self):
+        agent = os.path.join(BIN, "oncoatlas-agent")
+        inputs = os.path.join(self.synth, "dicom")
+        short_key = self.out("short.key")
+        with open(short_key, "wb") as f:
+            f.write(b"tooshort")
+        for argv, expected in [
+            (["--input", self.out("missing"), "--output", self.out("e1"), "--key-file", self.key_file],
+             "does not exist"),
+            (["--input", inputs, "--output", self.out("e2"), "--key-file", self.out("nokey")], "openssl rand"),
+            (["--input", inputs, "--output", self.out("e3"), "--key-file", short_key], "at least 16"),
+            (["--input", inputs, "--output", self.out("e4")], "--key-file is required"),
+            (["--input", inputs, "--output", self.out("e5"), "--key-file", self.key_file,
+              "--retain-longitudinal-full-dates", "--retain-longitudinal-modified-dates"], "exclude each other"),
+            (["--input", inputs, "--output", self.out("e6"), "--key-file", self.key_file, "--retain-safe-private",
+              "--safe-private", "ACME:0018,xx10"], "odd"),
+            (["--input", inputs, "--output", os.path.join(inputs, "inside"), "--key-file", self.key_file],
+             "inside the input folder"),
+        ]:
+            with self.subTest(expected):
+                r = subprocess.run([agent, "deidentify", *argv], capture_output=True, text=True, timeout=120)
+                self.assertEqual(r.returncode, 2, r.stderr)
+                self.assertIn(expected, r.stderr)
+
+    def dciodvfy_errors(self, path):
+        r = subprocess.run(["dciodvfy", path], capture_output=True, text=True, errors="replace", timeout=120)
+        errors = set()
+        for line in (r.stdout + r.stderr).splitlines():
+            if "Error" not in line:
+                continue
+            line = re.sub(r"= <[^>]*>", "= <>", line)      # values
+            line = re.sub(r"\[[0-9]+\]", "[]", line)        # value indices
+            errors.add(line.strip())
+        return errors
+
+    def test_dciodvfy_finds_no_new_errors(self):
+        corpora = [(os.path.join(self.synth, "dicom"), self.out("v-synth")), (PYDICOM_FILES, self.out("v-pydicom"))]
+        compared, failures = 0, []
+        for inputs, outputs in corpora:
+            self.agent(inputs, outputs)
+            for path in dicom_oracle.dicom_files(inputs):
+                try:
+                    ds = pydicom.dcmread(path, stop_before_pixels=True)
+                    sop, study, series = str(ds.SOPInstanceUID), str(ds.StudyInstanceUID), str(ds.SeriesInstanceUID)
+                except Exception:
+                    continue
+                out = os.path.join(outputs, mapped_uid(study), mapped_uid(series), mapped_uid(sop) + ".dcm")
+                if not os.path.isfile(out):
+                    continue  # quarantined
+                new = self.dciodvfy_errors(out) - self.dciodvfy_errors(path)
+                if new:
+                    failures.append((os.path.relpath(path, inputs), sorted(new)))
+                compared += 1
+        self.assertEqual(failures, [])
+        self.assertGreater(compared, 60)
+
+
+if __name__ == "__main__":
+    unittest.main()

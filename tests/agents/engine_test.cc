@@ -1,0 +1,189 @@
+// Unit tests of the engine's entry point (agents/dicom/) on files written with
+// the project's own writer: quarantine reasons, determinism, key dependence.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "deid/profile.h"
+#include "deid/pseudonymizer.h"
+#include "dicom/dcmtk_deidentifier.h"
+#include "dicom/instance_writer.h"
+#include "dicom/nesting_scan.h"
+
+namespace oncoatlas::dicom {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::vector<Attribute> CtInstance(const std::string& patient) {
+  std::string pixels(16 * 16 * 2, '\x01');
+  return {
+      {0x0008, 0x0016, "UI", "1.2.840.10008.5.1.4.1.1.2", {}},
+      {0x0008, 0x0018, "UI", "1.2.3.4.5.6.7.8.1", {}},
+      {0x0008, 0x0020, "DA", "20230115", {}},
+      {0x0008, 0x0060, "CS", "CT", {}},
+      {0x0008, 0x0080, "LO", "Klinikum Nordstadt", {}},
+      {0x0008, 0x1030, "LO", "Staging for Wojcikowska", {}},
+      {0x0010, 0x0010, "PN", patient + "^Hildegard", {}},
+      {0x0010, 0x0020, "LO", "MRN" + patient, {}},
+      {0x0010, 0x1002, "SQ", "", {{{0x0010, 0x0020, "LO", "NHS999", {}}}}},
+      {0x0020, 0x000D, "UI", "1.2.3.4.5.6.7.8.2", {}},
+      {0x0020, 0x000E, "UI", "1.2.3.4.5.6.7.8.3", {}},
+      {0x0028, 0x0002, "US", "1", {}},
+      {0x0028, 0x0004, "CS", "MONOCHROME2", {}},
+      {0x0028, 0x0010, "US", "16", {}},
+      {0x0028, 0x0011, "US", "16", {}},
+      {0x0028, 0x0100, "US", "16", {}},
+      {0x0028, 0x0101, "US", "12", {}},
+      {0x0028, 0x0102, "US", "11", {}},
+      {0x0028, 0x0103, "US", "0", {}},
+      {0x0029, 0x0010, "LO", "ACME 1.1", {}},
+      {0x0029, 0x1010, "LO", "private " + patient, {}},
+      {0x7FE0, 0x0010, "OW", pixels, {}},
+  };
+}
+
+class EngineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(InitDicomLibrary().ok());
+    dir_ = fs::temp_directory_path() / ("oncoatlas-engine-test-" + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::string Write(const std::vector<Attribute>& attrs, const std::string& name) {
+    fs::path p = dir_ / name;
+    Status s = WriteInstance(attrs, p);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    std::ifstream in(p, std::ios::binary);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+
+  fs::path dir_;
+};
+
+Result<deid::DeidentifiedInstance> Deid(const std::string& bytes, const std::string& key,
+                                        deid::ProfileOptions options = {}) {
+  auto p = deid::Pseudonymizer::Create(key);
+  deid::Profile profile(options);
+  DcmtkDeidentifier engine(profile, *p);
+  return engine.Deidentify(bytes);
+}
+
+TEST_F(EngineTest, RemovesIdentifyingValuesAndIsDeterministic) {
+  std::string in = Write(CtInstance("Kowalczyk"), "ct.dcm");
+  auto a = Deid(in, "site-key-0123456789abcdef");
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  for (const char* planted : {"Kowalczyk", "Hildegard", "MRNKowalczyk", "NHS999", "Nordstadt", "Wojcikowska",
+                              "20230115", "1.2.3.4.5.6.7.8.1", "ACME 1.1"}) {
+    EXPECT_EQ(a->bytes.find(planted), std::string::npos) << planted;
+  }
+  EXPECT_EQ(a->sop_instance_uid.rfind("2.25.", 0), 0u);
+  EXPECT_NE(a->bytes.find("DICM"), std::string::npos);
+  EXPECT_EQ(a->bytes.substr(0, 128), std::string(128, '\0'));
+  EXPECT_NE(a->bytes.find(a->sop_instance_uid), a->bytes.rfind(a->sop_instance_uid));  // meta and data set
+  auto again = Deid(in, "site-key-0123456789abcdef");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(a->bytes, again->bytes);
+  auto other_key = Deid(in, "other-key-0123456789abcdef");
+  ASSERT_TRUE(other_key.ok());
+  EXPECT_NE(a->sop_instance_uid, other_key->sop_instance_uid);
+}
+
+TEST_F(EngineTest, RetainSafePrivateKeepsOnlyNamedAttributes) {
+  std::string in = Write(CtInstance("Kowalczyk"), "ct.dcm");
+  deid::ProfileOptions o;
+  o.retain_safe_private = true;
+  o.safe_private = {*deid::SafePrivateTag::Parse("ACME 1.1:0029,xx10")};
+  auto a = Deid(in, "site-key-0123456789abcdef", o);
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  EXPECT_NE(a->bytes.find("ACME 1.1"), std::string::npos);
+  EXPECT_NE(a->bytes.find("private Kowalczyk"), std::string::npos);
+  o.safe_private = {*deid::SafePrivateTag::Parse("ACME 1.1:0029,xx11")};
+  auto b = Deid(in, "site-key-0123456789abcdef", o);
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(b->bytes.find("private Kowalczyk"), std::string::npos);
+}
+
+TEST_F(EngineTest, QuarantinesBurnedInAnnotationRisk) {
+  auto attrs = CtInstance("Kowalczyk");
+  for (auto& a : attrs) {
+    if (a.group == 0x0008 && a.element == 0x0060) a.value = "US";
+  }
+  auto r = Deid(Write(attrs, "us.dcm"), "site-key-0123456789abcdef");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("Burned In Annotation is absent for modality US"), std::string::npos);
+  attrs.push_back({0x0028, 0x0301, "CS", "NO", {}});
+  EXPECT_TRUE(Deid(Write(attrs, "us-no.dcm"), "site-key-0123456789abcdef").ok());
+  attrs.back().value = "YES";
+  auto yes = Deid(Write(attrs, "us-yes.dcm"), "site-key-0123456789abcdef");
+  ASSERT_FALSE(yes.ok());
+  EXPECT_NE(yes.status().message().find("Burned In Annotation is YES"), std::string::npos);
+  EXPECT_EQ(yes.status().message().find("Kowalczyk"), std::string::npos);
+}
+
+TEST_F(EngineTest, QuarantinesMalformedInput) {
+  std::string good = Write(CtInstance("Kowalczyk"), "ct.dcm");
+  const std::string key = "site-key-0123456789abcdef";
+  EXPECT_FALSE(Deid("", key).ok());
+  EXPECT_FALSE(Deid(good.substr(0, good.size() / 2), key).ok());
+  EXPECT_FALSE(Deid(good + std::string(1 << 20, '\0'), key).ok());
+  std::mt19937 rng(7);
+  for (int i = 0; i < 20; ++i) {
+    std::string noise(4096, '\0');
+    for (char& c : noise) c = static_cast<char>(rng());
+    EXPECT_FALSE(Deid(noise, key).ok());
+    EXPECT_FALSE(Deid(good.substr(0, 300) + noise, key).ok());
+  }
+  // Patient's Name encoded as US.
+  std::string wrong_vr = good;
+  auto pos = wrong_vr.find(std::string("\x10\x00\x10\x00PN", 6));
+  ASSERT_NE(pos, std::string::npos);
+  wrong_vr.replace(pos + 4, 2, "US");
+  auto r = Deid(wrong_vr, key);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("(0010,0010) is encoded with VR US"), std::string::npos);
+}
+
+// An explicit VR little endian data set of `depth` nested undefined-length sequences.
+std::string DeeplyNested(int depth) {
+  std::string s;
+  for (int i = 0; i < depth; ++i) {
+    s += std::string("\x08\x00\x15\x11SQ\0\0\xff\xff\xff\xff", 12);  // Referenced Series Sequence
+    s += std::string("\xfe\xff\x00\xe0\xff\xff\xff\xff", 8);         // item, undefined length
+  }
+  for (int i = 0; i < depth; ++i) {
+    s += std::string("\xfe\xff\x0d\xe0\0\0\0\0", 8);  // item delimiter
+    s += std::string("\xfe\xff\xdd\xe0\0\0\0\0", 8);  // sequence delimiter
+  }
+  return s;
+}
+
+TEST(NestingScanTest, MeasuresDepth) {
+  EXPECT_EQ(MaxSequenceNesting(DeeplyNested(3), 100), 3);
+  EXPECT_EQ(MaxSequenceNesting(DeeplyNested(1), 100), 1);
+  EXPECT_EQ(MaxSequenceNesting(std::string("\x08\x00\x20\x00"
+                                           "DA\x08\x00"
+                                           "20230115",
+                                           16),
+                               100),
+            0);
+  EXPECT_GT(MaxSequenceNesting(DeeplyNested(100000), 40), 40);
+}
+
+TEST_F(EngineTest, QuarantinesDeepNestingWithoutRecursing) {
+  std::string good = Write(CtInstance("Kowalczyk"), "ct.dcm");
+  auto r = Deid(good + DeeplyNested(200000), "site-key-0123456789abcdef");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("nested deeper"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace oncoatlas::dicom
