@@ -96,6 +96,12 @@ bool FakeClock::AwaitWaiters(std::size_t n, std::chrono::milliseconds timeout) c
   return waiters_changed_.wait_for(l, timeout, [&] { return waiters_.size() >= n; });
 }
 
+bool FakeClock::AwaitSettled(std::size_t n, std::chrono::milliseconds timeout) const {
+  std::unique_lock<std::mutex> l(mu_);
+  return waiters_changed_.wait_for(
+      l, timeout, [&] { return waiters_.size() >= n && (waiters_.empty() || waiters_.begin()->deadline > now_); });
+}
+
 Clock::TimePoint FakeClock::NextDeadline() const {
   std::lock_guard<std::mutex> l(mu_);
   return waiters_.empty() ? TimePoint::max() : waiters_.begin()->deadline;

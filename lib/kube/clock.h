@@ -71,6 +71,10 @@ class FakeClock final : public Clock {
   // the thread under test is really waiting.
   bool AwaitWaiters(std::size_t n, std::chrono::milliseconds timeout) const;
 
+  // Like AwaitWaiters, but also waits until no waiter is due: after an Advance,
+  // this returns once the woken threads have done their work and wait again.
+  bool AwaitSettled(std::size_t n, std::chrono::milliseconds timeout) const;
+
   // The earliest deadline among current waiters, or TimePoint::max().
   TimePoint NextDeadline() const;
 

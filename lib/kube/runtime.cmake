@@ -10,5 +10,9 @@ add_library(oncoatlas_kube_runtime
   ${CMAKE_CURRENT_LIST_DIR}/logging.cc
   ${CMAKE_CURRENT_LIST_DIR}/health_server.cc
   ${CMAKE_CURRENT_LIST_DIR}/controller.cc
+  ${CMAKE_CURRENT_LIST_DIR}/lease_store.cc
+  ${CMAKE_CURRENT_LIST_DIR}/leader_election.cc
+  ${CMAKE_CURRENT_LIST_DIR}/lease_json.cc
+  ${CMAKE_CURRENT_LIST_DIR}/event_recorder.cc
 )
 target_link_libraries(oncoatlas_kube_runtime PUBLIC oncoatlas_core Threads::Threads spdlog::spdlog nlohmann_json::nlohmann_json Boost::boost)

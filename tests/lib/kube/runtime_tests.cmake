@@ -6,5 +6,8 @@ oncoatlas_unit_test(kube_runtime_test
   ${CMAKE_CURRENT_LIST_DIR}/logging_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/health_server_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/controller_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/leader_election_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/lease_json_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/event_recorder_test.cc
 )
 target_link_libraries(kube_runtime_test PRIVATE oncoatlas_kube_runtime)
