@@ -1,5 +1,6 @@
 #include "deid/folder_deidentification.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 #include <algorithm>
 #include <atomic>
@@ -23,7 +24,9 @@ Result<std::string> ReadWholeFile(const fs::path& path) {
   return ss.str();
 }
 
-// Writes to a temporary name, flushes to disk, then renames into place.
+// Writes to a temporary name, then renames into place: a reader never sees a
+// partial file. Durability comes from one SyncFolder() at the end of the run
+// rather than an fsync per file (which would dominate the run time).
 Status WriteAtomically(const fs::path& path, const std::string& data) {
   std::error_code ec;
   fs::create_directories(path.parent_path(), ec);
@@ -35,7 +38,6 @@ Status WriteAtomically(const fs::path& path, const std::string& data) {
   if (f == nullptr) return UnavailableError("cannot write " + tmp.string());
   bool ok = std::fwrite(data.data(), 1, data.size(), f) == data.size();
   ok = std::fflush(f) == 0 && ok;
-  ok = ::fsync(fileno(f)) == 0 && ok;
   ok = std::fclose(f) == 0 && ok;
   if (!ok) {
     fs::remove(tmp, ec);
@@ -43,6 +45,16 @@ Status WriteAtomically(const fs::path& path, const std::string& data) {
   }
   fs::rename(tmp, path, ec);
   if (ec) return UnavailableError("cannot rename into " + path.string() + ": " + ec.message());
+  return Status::Ok();
+}
+
+// Flushes everything written to the file system holding `folder` to disk.
+Status SyncFolder(const fs::path& folder) {
+  int fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY);
+  if (fd < 0) return UnavailableError("cannot open " + folder.string() + " to flush it");
+  int rc = ::syncfs(fd);
+  ::close(fd);
+  if (rc != 0) return UnavailableError("cannot flush " + folder.string() + " to disk");
   return Status::Ok();
 }
 
@@ -214,6 +226,9 @@ Result<FolderReport> DeidentifyFolder(const InstanceDeidentifier& engine, const 
       if (--report.modalities[modality_of[i]] == 0) report.modalities.erase(modality_of[i]);
     }
   }
+
+  ONCOATLAS_RETURN_IF_ERROR(SyncFolder(options.output));
+  ONCOATLAS_RETURN_IF_ERROR(SyncFolder(quarantine));
 
   report.deidentified = ok_count;
   report.bytes_in = bytes_in;
