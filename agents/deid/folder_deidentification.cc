@@ -1,5 +1,6 @@
 #include "deid/folder_deidentification.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 #include <algorithm>
 #include <atomic>
@@ -23,7 +24,9 @@ Result<std::string> ReadWholeFile(const fs::path& path) {
   return ss.str();
 }
 
-// Writes to a temporary name, flushes to disk, then renames into place.
+// Writes to a temporary name, then renames into place: a reader never sees a
+// partial file. Durability comes from one SyncFolder() at the end of the run
+// rather than an fsync per file (which would dominate the run time).
 Status WriteAtomically(const fs::path& path, const std::string& data) {
   std::error_code ec;
   fs::create_directories(path.parent_path(), ec);
@@ -35,7 +38,6 @@ Status WriteAtomically(const fs::path& path, const std::string& data) {
   if (f == nullptr) return UnavailableError("cannot write " + tmp.string());
   bool ok = std::fwrite(data.data(), 1, data.size(), f) == data.size();
   ok = std::fflush(f) == 0 && ok;
-  ok = ::fsync(fileno(f)) == 0 && ok;
   ok = std::fclose(f) == 0 && ok;
   if (!ok) {
     fs::remove(tmp, ec);
@@ -43,6 +45,16 @@ Status WriteAtomically(const fs::path& path, const std::string& data) {
   }
   fs::rename(tmp, path, ec);
   if (ec) return UnavailableError("cannot rename into " + path.string() + ": " + ec.message());
+  return Status::Ok();
+}
+
+// Flushes everything written to the file system holding `folder` to disk.
+Status SyncFolder(const fs::path& folder) {
+  int fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY);
+  if (fd < 0) return UnavailableError("cannot open " + folder.string() + " to flush it");
+  int rc = ::syncfs(fd);
+  ::close(fd);
+  if (rc != 0) return UnavailableError("cannot flush " + folder.string() + " to disk");
   return Status::Ok();
 }
 
@@ -128,10 +140,28 @@ Result<FolderReport> DeidentifyFolder(const InstanceDeidentifier& engine, const 
   std::atomic<std::uint64_t> ok_count{0}, bytes_in{0}, bytes_out{0};
   std::mutex mu;
   Status fatal;  // GUARDED_BY(mu): an output we could not write stops the run
+  // GUARDED_BY(mu): per input, where its output went; per output, which input wrote it last.
+  std::vector<std::string> written(files.size());
+  std::vector<std::string> modality_of(files.size());
+  std::map<std::string, std::size_t> last_writer;
 
+  // Copies input `i` (when readable) and a reason file into the quarantine folder.
+  auto quarantine_file = [&](std::size_t i, const std::string* bytes, const std::string& reason) {
+    std::string rel = files[i].lexically_relative(options.input).string();
+    char name[32];
+    std::snprintf(name, sizeof(name), "q%06zu", i);
+    Status s = Status::Ok();
+    if (bytes != nullptr) s = WriteAtomically(quarantine / (std::string(name) + ".dcm"), *bytes);
+    if (s.ok()) {
+      s = WriteAtomically(quarantine / (std::string(name) + ".reason.txt"),
+                          "input: " + rel + "\nreason: " + reason + "\n");
+    }
+    std::lock_guard<std::mutex> lock(mu);
+    quarantined[i] = QuarantinedFile{rel, reason, name};
+    return s;
+  };
   auto worker = [&] {
     for (std::size_t i = next++; i < files.size(); i = next++) {
-      std::string rel = files[i].lexically_relative(options.input).string();
       auto bytes = ReadWholeFile(files[i]);
       Result<DeidentifiedInstance> result =
           bytes.ok() ? engine.Deidentify(*bytes) : Result<DeidentifiedInstance>(bytes.status());
@@ -152,20 +182,14 @@ Result<FolderReport> DeidentifyFolder(const InstanceDeidentifier& engine, const 
         ++ok_count;
         bytes_out += result->bytes.size();
         ++report.modalities[result->modality];
+        written[i] = out.string();
+        modality_of[i] = result->modality;
+        last_writer[out.string()] = i;
         continue;
       }
-      char name[32];
-      std::snprintf(name, sizeof(name), "q%06zu", i);
-      QuarantinedFile q{rel, result.status().message(), name};
-      Status s = Status::Ok();
-      if (bytes.ok()) s = WriteAtomically(quarantine / (std::string(name) + ".dcm"), *bytes);
-      if (s.ok()) {
-        s = WriteAtomically(quarantine / (std::string(name) + ".reason.txt"),
-                            "input: " + rel + "\nreason: " + q.reason + "\n");
-      }
+      Status s = quarantine_file(i, bytes.ok() ? &*bytes : nullptr, result.status().message());
       std::lock_guard<std::mutex> lock(mu);
       if (!s.ok() && fatal.ok()) fatal = s;
-      quarantined[i] = std::move(q);
     }
   };
   unsigned jobs = options.jobs != 0 ? options.jobs : std::max(1u, std::thread::hardware_concurrency());
@@ -175,6 +199,36 @@ Result<FolderReport> DeidentifyFolder(const InstanceDeidentifier& engine, const 
   worker();
   for (auto& t : threads) t.join();
   if (!fatal.ok()) return fatal;
+
+  // Inputs that share a SOP Instance UID share an output: the first input in path
+  // order is kept (rewritten if another one wrote last), the others are quarantined.
+  std::map<std::string, std::vector<std::size_t>> writers;
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    if (!written[i].empty()) writers[written[i]].push_back(i);
+  }
+  for (auto& [path, inputs] : writers) {
+    if (inputs.size() < 2) continue;
+    std::size_t keep = inputs.front();
+    if (last_writer[path] != keep) {
+      auto bytes = ReadWholeFile(files[keep]);
+      if (!bytes.ok()) return bytes.status().WithContext("re-reading an input");
+      auto result = engine.Deidentify(*bytes);
+      if (!result.ok()) return InternalError("an input de-identified differently on a second pass");
+      ONCOATLAS_RETURN_IF_ERROR(WriteAtomically(path, result->bytes));
+    }
+    for (std::size_t k = 1; k < inputs.size(); ++k) {
+      std::size_t i = inputs[k];
+      auto bytes = ReadWholeFile(files[i]);
+      ONCOATLAS_RETURN_IF_ERROR(quarantine_file(i, bytes.ok() ? &*bytes : nullptr,
+                                                "another input has the same SOP Instance UID; the first in path "
+                                                "order was kept"));
+      --ok_count;
+      if (--report.modalities[modality_of[i]] == 0) report.modalities.erase(modality_of[i]);
+    }
+  }
+
+  ONCOATLAS_RETURN_IF_ERROR(SyncFolder(options.output));
+  ONCOATLAS_RETURN_IF_ERROR(SyncFolder(quarantine));
 
   report.deidentified = ok_count;
   report.bytes_in = bytes_in;

@@ -165,7 +165,53 @@ const char* ActionName(Action a) {
   return "?";
 }
 
-IodRequirement RequirementInIod(std::uint32_t tag) {
+namespace {
+bool StartsWith(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
+
+// IODs with the Multi-frame Functional Groups and Enhanced General Equipment modules.
+bool IsEnhancedMultiFrame(std::string_view sop_class) {
+  static constexpr std::string_view kClasses[] = {
+      "1.2.840.10008.5.1.4.1.1.2.1",    "1.2.840.10008.5.1.4.1.1.2.2",    "1.2.840.10008.5.1.4.1.1.4.1",
+      "1.2.840.10008.5.1.4.1.1.4.2",    "1.2.840.10008.5.1.4.1.1.4.3",    "1.2.840.10008.5.1.4.1.1.4.4",
+      "1.2.840.10008.5.1.4.1.1.12.1.1", "1.2.840.10008.5.1.4.1.1.12.2.1", "1.2.840.10008.5.1.4.1.1.13.1.3",
+      "1.2.840.10008.5.1.4.1.1.128.1",  "1.2.840.10008.5.1.4.1.1.130",    "1.2.840.10008.5.1.4.1.1.66.4",
+      "1.2.840.10008.5.1.4.1.1.6.2",    "1.2.840.10008.5.1.4.1.1.77.1.6",
+  };
+  for (std::string_view c : kClasses) {
+    if (sop_class == c) return true;
+  }
+  return false;
+}
+}  // namespace
+
+IodRequirement RequirementInIod(std::uint32_t tag, std::string_view sop_class) {
+  const bool sr = StartsWith(sop_class, "1.2.840.10008.5.1.4.1.1.88.");
+  const bool waveform = StartsWith(sop_class, "1.2.840.10008.5.1.4.1.1.9.");
+  const bool rt = StartsWith(sop_class, "1.2.840.10008.5.1.4.1.1.481.");
+  const bool enhanced = IsEnhancedMultiFrame(sop_class);
+  switch (tag) {
+    case 0x00080023:  // Content Date: SR Document General, Multi-frame Functional Groups, Waveform Identification
+    case 0x00080033:  // Content Time: likewise
+      if (sr || enhanced || waveform) return IodRequirement::kType1;
+      break;
+    case 0x0008002A:  // Acquisition DateTime: enhanced images (1C) and waveforms
+      if (enhanced || waveform) return IodRequirement::kType1;
+      break;
+    case 0x00181000:  // Device Serial Number: Enhanced General Equipment
+      if (enhanced) return IodRequirement::kType1;
+      break;
+    case 0x00082112:  // Source Image Sequence: Derivation Image macro (type 2)
+      if (enhanced) return IodRequirement::kType2;
+      break;
+    case 0x00081111:  // Referenced Performed Procedure Step Sequence: SR Document Series
+      if (sr) return IodRequirement::kType2;
+      break;
+    case 0x00081070:  // Operators' Name: RT Series
+      if (rt) return IodRequirement::kType2;
+      break;
+    default:
+      break;
+  }
   const auto& table = IodRequirements();
   auto it = table.find(tag);
   return it == table.end() ? IodRequirement::kOptional : it->second;
@@ -226,10 +272,10 @@ const ProfileRule* Profile::FindRule(std::uint32_t tag) const {
   return nullptr;
 }
 
-Action Profile::Decide(std::uint32_t tag) const {
+Action Profile::Decide(std::uint32_t tag, std::string_view sop_class) const {
   const ProfileRule* rule = FindRule(tag);
   if (rule == nullptr) return Action::kKeep;
-  return ResolveRule(*rule, options_, RequirementInIod(tag));
+  return ResolveRule(*rule, options_, RequirementInIod(tag, sop_class));
 }
 
 bool Profile::KeepPrivate(std::uint16_t group, std::uint8_t element_byte, const std::string& creator) const {

@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -66,8 +67,10 @@ enum class Action {
 const char* ActionName(Action a);
 
 // How an IOD the agent handles requires an attribute (used for combined codes).
+// `sop_class` is the instance's SOP Class UID (empty if unknown): Content Date and
+// Time, for instance, are type 2 in image IODs and type 1 in structured reports.
 enum class IodRequirement { kOptional, kType1, kType2 };
-IodRequirement RequirementInIod(std::uint32_t tag);
+IodRequirement RequirementInIod(std::uint32_t tag, std::string_view sop_class = {});
 
 // A coded entry of De-identification Method Code Sequence (CID 7050, scheme DCM).
 struct MethodCode {
@@ -86,8 +89,9 @@ class Profile {
   // Private tags (odd group) match the private-attributes row.
   const ProfileRule* FindRule(std::uint32_t tag) const;
 
-  // The action for a public (even group) attribute. Attributes not in the table are kept.
-  Action Decide(std::uint32_t tag) const;
+  // The action for a public (even group) attribute of an instance of `sop_class`.
+  // Attributes not in the table are kept.
+  Action Decide(std::uint32_t tag, std::string_view sop_class = {}) const;
 
   // Whether a private attribute stays: only with Retain Safe Private and only when
   // (creator, group, element byte) is in the safe list. `creator` is empty when

@@ -122,6 +122,7 @@ struct Walk {
   deid::TextCleaner cleaner;
   std::string patient_pseudonym;
   std::optional<int> date_offset;
+  std::string sop_class;
 };
 
 std::string PrivateCreatorOf(DcmItem* item, const DcmTagKey& key) {
@@ -159,7 +160,7 @@ Status Inspect(DcmItem* item, int depth, Walk& w) {
       continue;
     }
     if (!IsTextVr(vr) || vr == EVR_CS) continue;
-    Action a = is_private ? Action::kRemove : w.profile.Decide(Tag32(key));
+    Action a = is_private ? Action::kRemove : w.profile.Decide(Tag32(key), w.sop_class);
     if (a == Action::kRemove || a == Action::kEmpty || a == Action::kDummy) {
       w.cleaner.AddIdentifyingValue(GetString(e));
     }
@@ -261,7 +262,7 @@ Status ApplyToItem(DcmItem* item, int depth, Walk& w, bool clean_text) {
       continue;
     }
     const std::uint32_t tag = Tag32(key);
-    Action action = w.profile.Decide(tag);
+    Action action = w.profile.Decide(tag, w.sop_class);
     // Patient identifiers become the keyed pseudonym rather than an empty or dummy value.
     if ((tag == 0x00100020 || tag == 0x00100010) && (action == Action::kEmpty || action == Action::kDummy)) {
       std::string original = Trim(GetString(e));
@@ -411,6 +412,10 @@ Result<deid::DeidentifiedInstance> DcmtkDeidentifier::Deidentify(std::string_vie
   if (scan.max_depth > kMaxNestingDepth) {
     return InvalidArgumentError("sequences nested deeper than " + std::to_string(kMaxNestingDepth) + " levels");
   }
+  if (scan.truncated) {
+    return InvalidArgumentError("the attribute at byte " + std::to_string(scan.truncated_offset) +
+                                " runs past the end of the file (truncated or damaged)");
+  }
   if (scan.out_of_order) {
     return InvalidArgumentError("attributes out of tag order at byte " + std::to_string(scan.out_of_order_offset) +
                                 " (trailing zero padding, concatenated data or a damaged file)");
@@ -445,7 +450,7 @@ Result<deid::DeidentifiedInstance> DcmtkDeidentifier::Deidentify(std::string_vie
   }
   ONCOATLAS_RETURN_IF_ERROR(CheckBurnedIn(ds, profile_.options()));
 
-  Walk walk{profile_, pseudonymizer_, {}, {}, {}};
+  Walk walk{profile_, pseudonymizer_, {}, {}, {}, FindString(ds, DCM_SOPClassUID)};
   std::string patient_id = FindString(ds, DCM_PatientID);
   walk.patient_pseudonym = pseudonymizer_.PatientPseudonym(patient_id);
   if (profile_.options().retain_longitudinal_modified_dates) {

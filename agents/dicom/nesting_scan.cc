@@ -70,6 +70,11 @@ StructureScan ScanStructure(std::string_view bytes, int stop_above) {
       std::uint32_t len = r.U32(pos + 4);
       pos += 8;
       if (element == 0xE000) {
+        if (len != 0xFFFFFFFFu && pos + len > bytes.size()) {
+          scan.truncated = true;
+          scan.truncated_offset = pos - 8;
+          break;
+        }
         open.push_back(len == 0xFFFFFFFFu ? kUndefined : pos + len);
       } else if (!open.empty()) {
         open.pop_back();  // item or sequence delimiter
@@ -101,6 +106,15 @@ StructureScan ScanStructure(std::string_view bytes, int stop_above) {
         len = r.U32(pos + 4);
       }
       std::size_t value = pos + header;
+      if (in_meta && group == 0x0002 && element == 0x0010 && value + len <= bytes.size() &&
+          bytes.substr(value, len).find("1.2.840.10008.1.2.1.99") != std::string_view::npos) {
+        break;  // a deflated data set: only the parser, after inflating, can see its structure
+      }
+      if (len != 0xFFFFFFFFu && value + len > bytes.size()) {
+        scan.truncated = true;
+        scan.truncated_offset = pos;
+        break;
+      }
       if (len == 0xFFFFFFFFu) sequence = true;  // undefined length: a sequence or encapsulated pixel data
       // Implicit VR (or UN) with a defined length: a value that opens with an item tag is a sequence.
       if (!sequence && len >= 8 && value + 4 <= bytes.size()) {

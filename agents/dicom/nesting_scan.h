@@ -15,6 +15,11 @@ struct StructureScan {
   // does not (e.g. trailing zero padding read as tag (0000,0000)) is reported.
   bool out_of_order = false;
   std::size_t out_of_order_offset = 0;
+  // An attribute or item whose defined length runs past the end of the bytes
+  // (a truncated file, or noise read as a length): reported before any parser
+  // allocates a buffer of that length.
+  bool truncated = false;
+  std::size_t truncated_offset = 0;
 };
 
 // Scans until the end, until the depth exceeds `stop_above`, or until the

@@ -180,7 +180,8 @@ class DeidCliTest(unittest.TestCase):
         rng = random.Random(5)
         nested = b""
         for _ in range(5000):
-            nested += b"\x08\x00\x15\x11SQ\0\0\xff\xff\xff\xff" + b"\xfe\xff\x00\xe0\xff\xff\xff\xff"
+            # Digital Signatures Sequence: a sequence tag that may follow Pixel Data.
+            nested += b"\xfa\xff\xfa\xffSQ\0\0\xff\xff\xff\xff" + b"\xfe\xff\x00\xe0\xff\xff\xff\xff"
         for _ in range(5000):
             nested += b"\xfe\xff\x0d\xe0\0\0\0\0" + b"\xfe\xff\xdd\xe0\0\0\0\0"
         pos = good.find(b"\x10\x00\x10\x00PN")
@@ -249,6 +250,8 @@ class DeidCliTest(unittest.TestCase):
                 continue
             line = re.sub(r"= <[^>]*>", "= <>", line)      # values
             line = re.sub(r"\[[0-9]+\]", "[]", line)        # value indices
+            line = re.sub(r"[0-9]+(\.[0-9]+){2,}", "<uid>", line)  # UIDs change by design
+            line = re.sub(r"(UID) [0-9.]+$", r"\1 <uid>", line)  # ... also malformed ones such as "0"
             errors.add(line.strip())
         return errors
 
@@ -256,20 +259,27 @@ class DeidCliTest(unittest.TestCase):
         corpora = [(os.path.join(self.synth, "dicom"), self.out("v-synth")), (PYDICOM_FILES, self.out("v-pydicom"))]
         compared, failures = 0, []
         for inputs, outputs in corpora:
-            self.agent(inputs, outputs)
+            _, report = self.agent(inputs, outputs)
+            duplicates = {q["input"] for q in report["quarantinedFiles"] if "same SOP Instance UID" in q["reason"]}
             for path in dicom_oracle.dicom_files(inputs):
                 try:
                     ds = pydicom.dcmread(path, stop_before_pixels=True)
                     sop, study, series = str(ds.SOPInstanceUID), str(ds.StudyInstanceUID), str(ds.SeriesInstanceUID)
                 except Exception:
                     continue
+                if os.path.relpath(path, inputs) in duplicates:
+                    continue  # its output is another input's
                 out = os.path.join(outputs, mapped_uid(study), mapped_uid(series), mapped_uid(sop) + ".dcm")
                 if not os.path.isfile(out):
                     continue  # quarantined
                 new = self.dciodvfy_errors(out) - self.dciodvfy_errors(path)
+                if study == str(ds.get("FrameOfReferenceUID", "")):
+                    # Equal UIDs stay equal (consistent mapping); dciodvfy flags that only in the new form.
+                    new.discard("Error - StudyInstanceUID has same value as FrameOfReferenceUID <<uid>>")
                 if new:
                     failures.append((os.path.relpath(path, inputs), sorted(new)))
                 compared += 1
+        self.maxDiff = None
         self.assertEqual(failures, [])
         self.assertGreater(compared, 60)
 

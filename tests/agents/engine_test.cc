@@ -156,7 +156,7 @@ TEST_F(EngineTest, QuarantinesMalformedInput) {
 std::string DeeplyNested(int depth) {
   std::string s;
   for (int i = 0; i < depth; ++i) {
-    s += std::string("\x08\x00\x15\x11SQ\0\0\xff\xff\xff\xff", 12);  // Referenced Series Sequence
+    s += std::string("\xfa\xff\xfa\xffSQ\0\0\xff\xff\xff\xff", 12);  // Digital Signatures Sequence
     s += std::string("\xfe\xff\x00\xe0\xff\xff\xff\xff", 8);         // item, undefined length
   }
   for (int i = 0; i < depth; ++i) {
