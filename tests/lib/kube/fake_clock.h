@@ -1,0 +1,38 @@
+// FakeClock: a Clock for unit tests whose time moves only when told to (or
+// when SleepFor is called, which advances it instead of sleeping).
+// Thread-safe.
+#pragma once
+
+#include <mutex>
+
+#include "kube/clock.h"
+
+namespace oncoatlas::kube::testing {
+
+class FakeClock final : public Clock {
+ public:
+  TimePoint Now() const override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return now_;
+  }
+  void SleepFor(Duration d) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    slept_ += d;
+    now_ += d;
+  }
+  void Advance(Duration d) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    now_ += d;
+  }
+  Duration slept() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return slept_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  TimePoint now_{std::chrono::hours(1)};
+  Duration slept_{};
+};
+
+}  // namespace oncoatlas::kube::testing
