@@ -16,9 +16,19 @@ void RealClock::WaitUntil(std::unique_lock<std::mutex>& lock, std::condition_var
   }
 }
 
-Clock& DefaultClock() {
+RealClock& RealClock::Instance() {
   static RealClock clock;
   return clock;
+}
+
+Clock& DefaultClock() { return RealClock::Instance(); }
+
+void Clock::SleepFor(Duration d) {
+  std::mutex mu;
+  std::condition_variable_any cv;
+  std::unique_lock<std::mutex> lock(mu);
+  const TimePoint deadline = Now() + d;
+  while (Now() < deadline) WaitUntil(lock, cv, deadline);
 }
 
 // The fake starts at an arbitrary, fixed point so that tests are reproducible.

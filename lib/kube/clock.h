@@ -35,11 +35,17 @@ class Clock {
   // held again on return. Whoever changes the caller's condition notifies `cv`
   // (holding the same mutex or not).
   virtual void WaitUntil(std::unique_lock<std::mutex>& lock, std::condition_variable_any& cv, TimePoint deadline) = 0;
+
+  // Blocks the caller for `d` of this clock's time (a fake clock decides what
+  // that means). The default waits with WaitUntil on a private condition.
+  virtual void SleepFor(Duration d);
 };
 
 // The process's steady and system clocks.
 class RealClock final : public Clock {
  public:
+  // The process-wide real clock (the same object as DefaultClock()).
+  static RealClock& Instance();
   TimePoint Now() const override;
   std::chrono::system_clock::time_point WallNow() const override;
   void WaitUntil(std::unique_lock<std::mutex>& lock, std::condition_variable_any& cv, TimePoint deadline) override;

@@ -89,6 +89,16 @@ Status ControlPlane::Stop() {
   return Status::Ok();
 }
 
+Status ControlPlane::RestartApiServer() {
+  if (!running_) return FailedPreconditionError("the control plane is not running");
+  SubprocessOptions opts;
+  opts.timeout = std::chrono::seconds(150);
+  auto r = RunSubprocess({"bash", ControlPlaneScript(), "restart-apiserver", "--dir", dir_, "--timeout", "120"}, opts);
+  if (!r.ok()) return r.status();
+  if (!r->success()) return UnavailableError("e2e/controlplane restart-apiserver failed (" + r->Describe() + ")");
+  return Status::Ok();
+}
+
 std::string ControlPlane::kubeconfig_for(const std::string& identity) const {
   return dir_ + "/kubeconfigs/" + identity + ".kubeconfig";
 }

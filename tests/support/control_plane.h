@@ -42,6 +42,9 @@ class ControlPlane {
   ControlPlane& operator=(const ControlPlane&) = delete;
 
   Status Stop();
+  // Kills kube-apiserver and starts it again with the same flags and port
+  // (etcd keeps its data); returns once it is ready.
+  Status RestartApiServer();
 
   const std::string& dir() const { return dir_; }
   // The admin kubeconfig (system:masters).

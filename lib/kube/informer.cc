@@ -1,0 +1,176 @@
+#include "kube/informer.h"
+
+namespace oncoatlas::kube {
+namespace {
+
+const Json* Metadata(const Json& object) {
+  if (!object.is_object()) return nullptr;
+  auto it = object.find("metadata");
+  if (it == object.end() || !it->is_object()) return nullptr;
+  return &*it;
+}
+
+}  // namespace
+
+ObjectPtr Store::Get(const std::string& key) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = objects_.find(key);
+  return it == objects_.end() ? nullptr : it->second;
+}
+
+std::vector<ObjectPtr> Store::List() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<ObjectPtr> out;
+  out.reserve(objects_.size());
+  for (const auto& [key, object] : objects_) out.push_back(object);
+  return out;
+}
+
+std::vector<ObjectPtr> Store::Collect(const std::map<std::string, Keys>& index, const std::string& value) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<ObjectPtr> out;
+  auto it = index.find(value);
+  if (it == index.end()) return out;
+  for (const auto& key : it->second) out.push_back(objects_.at(key));
+  return out;
+}
+
+std::vector<ObjectPtr> Store::ByNamespace(const std::string& ns) const { return Collect(by_namespace_, ns); }
+std::vector<ObjectPtr> Store::ByLabel(const std::string& key, const std::string& value) const {
+  return Collect(by_label_, key + "=" + value);
+}
+std::vector<ObjectPtr> Store::ByOwner(const std::string& owner_uid) const { return Collect(by_owner_, owner_uid); }
+
+std::size_t Store::size() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return objects_.size();
+}
+
+void Store::IndexLocked(const std::string& key, const Json& object, bool add) {
+  auto update = [&](std::map<std::string, Keys>& index, const std::string& value) {
+    if (add) {
+      index[value].insert(key);
+    } else if (auto it = index.find(value); it != index.end()) {
+      it->second.erase(key);
+      if (it->second.empty()) index.erase(it);
+    }
+  };
+  const Json* md = Metadata(object);
+  if (md == nullptr) return;
+  update(by_namespace_, md->value("namespace", ""));
+  if (auto labels = md->find("labels"); labels != md->end() && labels->is_object()) {
+    for (const auto& [k, v] : labels->items()) {
+      if (v.is_string()) update(by_label_, k + "=" + v.get<std::string>());
+    }
+  }
+  if (auto owners = md->find("ownerReferences"); owners != md->end() && owners->is_array()) {
+    for (const auto& o : *owners) {
+      if (o.is_object() && o.contains("uid") && o["uid"].is_string()) update(by_owner_, o["uid"].get<std::string>());
+    }
+  }
+}
+
+ObjectPtr Store::Put(ObjectPtr object) {
+  const std::string key = ObjectKey(*object);
+  std::lock_guard<std::mutex> lock(mutex_);
+  ObjectPtr old;
+  if (auto it = objects_.find(key); it != objects_.end()) {
+    old = it->second;
+    IndexLocked(key, *old, false);
+  }
+  IndexLocked(key, *object, true);
+  objects_[key] = std::move(object);
+  return old;
+}
+
+ObjectPtr Store::Remove(const std::string& key) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = objects_.find(key);
+  if (it == objects_.end()) return nullptr;
+  ObjectPtr old = it->second;
+  IndexLocked(key, *old, false);
+  objects_.erase(it);
+  return old;
+}
+
+Informer::Informer(RestClient& client, ReflectorOptions options, std::chrono::milliseconds resync_period)
+    : reflector_(client, std::move(options), *this), resync_period_(resync_period) {}
+
+Informer::~Informer() { Stop(); }
+
+void Informer::AddHandler(ReflectorHandler* handler) { handlers_.push_back(handler); }
+
+void Informer::Start() {
+  reflector_thread_ = std::thread([this] { (void)reflector_.Run(); });
+  if (resync_period_.count() > 0) resync_thread_ = std::thread([this] { ResyncLoop(); });
+}
+
+void Informer::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  reflector_.Stop();
+  if (reflector_thread_.joinable()) reflector_thread_.join();
+  if (resync_thread_.joinable()) resync_thread_.join();
+}
+
+bool Informer::WaitForSync(std::chrono::milliseconds timeout) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  return cv_.wait_for(lock, timeout, [this] { return synced_ || stopping_; }) && synced_;
+}
+
+int Informer::resyncs() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return resyncs_;
+}
+
+void Informer::OnAdd(const Json& object) {
+  auto ptr = std::make_shared<const Json>(object);
+  std::lock_guard<std::mutex> dispatch(dispatch_mutex_);
+  store_.Put(ptr);
+  for (auto* h : handlers_) h->OnAdd(*ptr);
+}
+
+void Informer::OnUpdate(const Json& old_object, const Json& new_object) {
+  auto ptr = std::make_shared<const Json>(new_object);
+  std::lock_guard<std::mutex> dispatch(dispatch_mutex_);
+  store_.Put(ptr);
+  for (auto* h : handlers_) h->OnUpdate(old_object, *ptr);
+}
+
+void Informer::OnDelete(const Json& last_known) {
+  std::lock_guard<std::mutex> dispatch(dispatch_mutex_);
+  store_.Remove(ObjectKey(last_known));
+  for (auto* h : handlers_) h->OnDelete(last_known);
+}
+
+void Informer::OnSynced() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    synced_ = true;
+  }
+  cv_.notify_all();
+  std::lock_guard<std::mutex> dispatch(dispatch_mutex_);
+  for (auto* h : handlers_) h->OnSynced();
+}
+
+void Informer::ResyncLoop() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  for (;;) {
+    if (cv_.wait_for(lock, resync_period_, [this] { return stopping_; })) return;
+    if (!synced_) continue;
+    ++resyncs_;
+    lock.unlock();
+    {
+      std::lock_guard<std::mutex> dispatch(dispatch_mutex_);
+      for (const auto& object : store_.List()) {
+        for (auto* h : handlers_) h->OnUpdate(*object, *object);
+      }
+    }
+    lock.lock();
+  }
+}
+
+}  // namespace oncoatlas::kube

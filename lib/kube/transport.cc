@@ -1,0 +1,353 @@
+#include "kube/transport.h"
+
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <limits>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+namespace oncoatlas::kube {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+// Runs one asynchronous operation on `ioc` to completion and returns its
+// error. `start` receives the completion handler. The tcp_stream's expiry
+// (set by the caller) bounds how long it may take.
+template <typename Start>
+beast::error_code RunOp(asio::io_context& ioc, Start&& start) {
+  beast::error_code result = asio::error::would_block;
+  start([&result](beast::error_code ec, auto&&...) { result = ec; });
+  ioc.restart();
+  ioc.run();
+  return result;
+}
+
+std::string Lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+bool IsStaleConnectionError(const beast::error_code& ec) {
+  return ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
+         ec == asio::error::broken_pipe || ec == asio::ssl::error::stream_truncated;
+}
+
+}  // namespace
+
+struct Transport::Tls {
+  asio::ssl::context context{asio::ssl::context::tls_client};
+};
+
+class Transport::Connection {
+ public:
+  explicit Connection(asio::ssl::context& ctx) : stream(ioc, ctx) {}
+  asio::io_context ioc;
+  asio::ssl::stream<beast::tcp_stream> stream;
+  beast::flat_buffer buffer;
+  beast::tcp_stream& tcp() { return beast::get_lowest_layer(stream); }
+};
+
+void CancelToken::Cancel() {
+  std::function<void()> interrupt;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    cancelled_ = true;
+    interrupt = interrupt_;
+  }
+  if (interrupt) interrupt();
+}
+
+bool CancelToken::cancelled() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return cancelled_;
+}
+
+bool CancelToken::SetInterrupt(std::function<void()> interrupt) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (cancelled_) return false;
+  interrupt_ = std::move(interrupt);
+  return true;
+}
+
+void CancelToken::ClearInterrupt() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  interrupt_ = nullptr;
+}
+
+std::string HttpResponse::Header(const std::string& lower_case_name) const {
+  auto it = headers.find(lower_case_name);
+  return it == headers.end() ? "" : it->second;
+}
+
+Transport::Transport(ClientConfig config, Options options)
+    : config_(std::move(config)),
+      options_(options),
+      tls_(std::make_unique<Tls>()),
+      limiter_(config_.qps, config_.burst, *options.clock) {}
+
+Transport::~Transport() = default;
+
+Result<std::unique_ptr<Transport>> Transport::Create(const ClientConfig& config, Options options) {
+  if (config.host.empty()) return InvalidArgumentError("client config has no server host");
+  if (config.ca_pem.empty()) {
+    return InvalidArgumentError(config.source + ": no CA certificate; TLS verification needs the server's CA");
+  }
+  std::unique_ptr<Transport> t(new Transport(config, options));
+  auto& ctx = t->tls_->context;
+  beast::error_code ec;
+  ctx.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                  asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
+  ctx.set_verify_mode(asio::ssl::verify_peer | asio::ssl::verify_fail_if_no_peer_cert, ec);
+  ctx.add_certificate_authority(asio::buffer(config.ca_pem), ec);
+  if (ec) {
+    return InvalidArgumentError(config.source + ": the CA certificate is not valid PEM (" + ec.message() + ")");
+  }
+  if (!config.client_cert_pem.empty()) {
+    ctx.use_certificate_chain(asio::buffer(config.client_cert_pem), ec);
+    if (ec) return InvalidArgumentError(config.source + ": the client certificate is not valid PEM (" + ec.message() + ")");
+    ctx.use_private_key(asio::buffer(config.client_key_pem), asio::ssl::context::pem, ec);
+    if (ec) {
+      return InvalidArgumentError(config.source + ": the client key is not valid PEM or does not match (" +
+                                  ec.message() + ")");
+    }
+  }
+  return t;
+}
+
+Result<std::string> Transport::AuthorizationHeader() {
+  if (!config_.token_source) return std::string();
+  auto token = config_.token_source->Token();
+  if (!token.ok()) return token.status();
+  return "Bearer " + *token;
+}
+
+std::unique_ptr<Transport::Connection> Transport::TakeIdle() {
+  std::lock_guard<std::mutex> lock(pool_mutex_);
+  if (idle_.empty()) return nullptr;
+  auto c = std::move(idle_.back());
+  idle_.pop_back();
+  return c;
+}
+
+void Transport::ReturnIdle(std::unique_ptr<Connection> connection) {
+  std::lock_guard<std::mutex> lock(pool_mutex_);
+  if (idle_.size() < options_.max_idle_connections) idle_.push_back(std::move(connection));
+}
+
+Result<std::unique_ptr<Transport::Connection>> Transport::Connect() {
+  auto c = std::make_unique<Connection>(tls_->context);
+  const std::string where = config_.ServerUrl();
+  tcp::resolver resolver(c->ioc);
+  beast::error_code ec;
+  const auto endpoints = resolver.resolve(config_.host, config_.port, ec);
+  if (ec) return UnavailableError("cannot resolve " + where + ": " + ec.message());
+
+  const std::string verify_name = config_.tls_server_name.empty() ? config_.host : config_.tls_server_name;
+  SSL* ssl = c->stream.native_handle();
+  beast::error_code addr_ec;
+  asio::ip::make_address(verify_name, addr_ec);
+  if (addr_ec) {  // a DNS name: send SNI and verify the name
+    SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+             static_cast<void*>(const_cast<char*>(verify_name.c_str())));
+    if (SSL_set1_host(ssl, verify_name.c_str()) != 1) return InternalError("cannot set TLS host name to verify");
+  } else {  // an IP address: verify it against the certificate's IP SANs
+    if (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), verify_name.c_str()) != 1) {
+      return InternalError("cannot set TLS IP address to verify");
+    }
+  }
+
+  c->tcp().expires_after(config_.connect_timeout);
+  ec = RunOp(c->ioc, [&](auto handler) { c->tcp().async_connect(endpoints, std::move(handler)); });
+  if (ec == beast::error::timeout) return DeadlineExceededError("connecting to " + where + " timed out");
+  if (ec) return UnavailableError("cannot connect to " + where + ": " + ec.message());
+  c->tcp().expires_after(config_.connect_timeout);
+  ec = RunOp(c->ioc, [&](auto handler) { c->stream.async_handshake(asio::ssl::stream_base::client, std::move(handler)); });
+  if (ec) {
+    std::string detail = ec.message();
+    const long verify = SSL_get_verify_result(ssl);
+    if (verify != X509_V_OK) detail += ": " + std::string(X509_verify_cert_error_string(verify));
+    if (ec == beast::error::timeout) return DeadlineExceededError("TLS handshake with " + where + " timed out");
+    return UnavailableError("TLS handshake with " + where + " failed: " + detail);
+  }
+  return c;
+}
+
+Result<HttpResponse> Transport::Do(const HttpRequest& request) {
+  limiter_.Wait();
+  const auto started = std::chrono::steady_clock::now();
+  auto observe = [&](int code) {
+    if (options_.observer != nullptr) {
+      options_.observer->OnRequest(request.method, code, std::chrono::steady_clock::now() - started);
+    }
+  };
+  auto auth = AuthorizationHeader();
+  if (!auth.ok()) {
+    observe(0);
+    return auth.status();
+  }
+  http::request<http::string_body> req{http::string_to_verb(request.method), config_.base_path + request.target, 11};
+  if (req.method() == http::verb::unknown) return InvalidArgumentError("unknown HTTP method " + request.method);
+  req.set(http::field::host, config_.host);
+  req.set(http::field::user_agent, config_.user_agent);
+  req.set(http::field::accept, request.accept);
+  if (!auth->empty()) req.set(http::field::authorization, *auth);
+  if (!request.body.empty() || !request.content_type.empty()) {
+    req.set(http::field::content_type, request.content_type);
+    req.body() = request.body;
+  }
+  req.keep_alive(true);
+  req.prepare_payload();
+  const std::string what = request.method + " " + request.target;
+
+  for (int attempt = 0;; ++attempt) {
+    std::unique_ptr<Connection> c = attempt == 0 ? TakeIdle() : nullptr;
+    const bool reused = c != nullptr;
+    if (!c) {
+      auto fresh = Connect();
+      if (!fresh.ok()) {
+        observe(0);
+        return fresh.status().WithContext(what);
+      }
+      c = std::move(*fresh);
+    }
+    c->tcp().expires_after(config_.request_timeout);
+    beast::error_code ec = RunOp(c->ioc, [&](auto handler) { http::async_write(c->stream, req, std::move(handler)); });
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+    if (!ec) {
+      ec = RunOp(c->ioc, [&](auto handler) { http::async_read(c->stream, c->buffer, parser, std::move(handler)); });
+    }
+    if (ec) {
+      if (reused && !parser.is_header_done() && IsStaleConnectionError(ec)) continue;  // the server closed an idle connection
+      observe(0);
+      if (ec == beast::error::timeout) {
+        return DeadlineExceededError(what + ": no response within " +
+                                     std::to_string(config_.request_timeout.count()) + " ms");
+      }
+      return UnavailableError(what + ": " + ec.message());
+    }
+    auto res = parser.release();
+    HttpResponse out;
+    out.code = static_cast<int>(res.result_int());
+    for (const auto& field : res) out.headers[Lower(std::string(field.name_string()))] = std::string(field.value());
+    out.body = std::move(res.body());
+    if (res.keep_alive()) ReturnIdle(std::move(c));
+    observe(out.code);
+    return out;
+  }
+}
+
+ApiStatus Transport::Stream(const HttpRequest& request, const std::function<bool(std::string_view)>& on_data,
+                            CancelToken* cancel, std::chrono::milliseconds idle_timeout) {
+  limiter_.Wait();
+  const auto started = std::chrono::steady_clock::now();
+  int observed_code = 0;
+  auto observe = [&]() {
+    if (options_.observer != nullptr) {
+      options_.observer->OnRequest(request.method, observed_code, std::chrono::steady_clock::now() - started);
+    }
+  };
+  const std::string what = request.method + " " + request.target;
+  const Status cancelled(StatusCode::kUnavailable, "cancelled");
+  if (cancel != nullptr && cancel->cancelled()) return cancelled;
+  auto auth = AuthorizationHeader();
+  if (!auth.ok()) return auth.status();
+  auto connected = Connect();
+  if (!connected.ok()) {
+    observe();
+    return connected.status().WithContext(what);
+  }
+  std::unique_ptr<Connection> c = std::move(*connected);
+  if (cancel != nullptr) {
+    Connection* raw = c.get();
+    const bool armed = cancel->SetInterrupt([raw] {
+      asio::post(raw->ioc, [raw] {
+        beast::error_code ignored;
+        raw->tcp().socket().shutdown(tcp::socket::shutdown_both, ignored);
+        raw->tcp().cancel();
+      });
+    });
+    if (!armed) return cancelled;
+  }
+  struct Disarm {
+    CancelToken* token;
+    ~Disarm() {
+      if (token != nullptr) token->ClearInterrupt();
+    }
+  } disarm{cancel};
+
+  http::request<http::empty_body> req{http::string_to_verb(request.method), config_.base_path + request.target, 11};
+  req.set(http::field::host, config_.host);
+  req.set(http::field::user_agent, config_.user_agent);
+  req.set(http::field::accept, request.accept);
+  if (!auth->empty()) req.set(http::field::authorization, *auth);
+  req.keep_alive(false);
+
+  auto fail = [&](const beast::error_code& ec, const char* step) -> ApiStatus {
+    observe();
+    if (cancel != nullptr && cancel->cancelled()) return cancelled;
+    if (ec == beast::error::timeout) return DeadlineExceededError(what + ": " + step + " timed out");
+    return UnavailableError(what + ": " + step + ": " + ec.message());
+  };
+
+  c->tcp().expires_after(config_.request_timeout);
+  beast::error_code ec = RunOp(c->ioc, [&](auto handler) { http::async_write(c->stream, req, std::move(handler)); });
+  if (ec) return fail(ec, "sending the request");
+  http::response_parser<http::buffer_body> parser;
+  parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+  ec = RunOp(c->ioc, [&](auto handler) { http::async_read_header(c->stream, c->buffer, parser, std::move(handler)); });
+  if (ec) return fail(ec, "reading the response header");
+  observed_code = static_cast<int>(parser.get().result_int());
+
+  std::array<char, 64 * 1024> chunk{};
+  std::string error_body;
+  bool stop = false;
+  while (!parser.is_done() && !stop) {
+    parser.get().body().data = chunk.data();
+    parser.get().body().size = chunk.size();
+    c->tcp().expires_after(idle_timeout);
+    // read_some returns as soon as some body bytes (one event) arrived.
+    ec = RunOp(c->ioc,
+               [&](auto handler) { http::async_read_some(c->stream, c->buffer, parser, std::move(handler)); });
+    const std::size_t n = chunk.size() - parser.get().body().size;
+    if (n > 0) {
+      if (observed_code != 200) {
+        if (error_body.size() < 1 << 20) error_body.append(chunk.data(), n);
+      } else if (!on_data(std::string_view(chunk.data(), n))) {
+        stop = true;
+      }
+    }
+    if (ec == http::error::need_buffer) continue;
+    if (ec) {
+      if (observed_code == 200 && (ec == http::error::end_of_stream || ec == http::error::partial_message) &&
+          (cancel == nullptr || !cancel->cancelled())) {
+        break;  // the server went away mid-stream; the caller reconnects from its last resourceVersion
+      }
+      return fail(ec, "reading the response body");
+    }
+  }
+  observe();
+  if (cancel != nullptr && cancel->cancelled()) return cancelled;
+  if (observed_code != 200) {
+    return ApiError::FromResponse(observed_code, error_body, std::string(parser.get()[http::field::retry_after]), what);
+  }
+  return std::monostate{};
+}
+
+}  // namespace oncoatlas::kube
