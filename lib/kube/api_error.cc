@@ -12,18 +12,30 @@ StatusCode MapCode(int http_code, const std::string& reason) {
   if (reason == "Conflict") return StatusCode::kConflict;
   if (reason == "Invalid" || reason == "BadRequest") return StatusCode::kInvalidArgument;
   switch (http_code) {
-    case 400: return StatusCode::kInvalidArgument;
-    case 401: return StatusCode::kUnauthenticated;
-    case 403: return StatusCode::kPermissionDenied;
-    case 404: return StatusCode::kNotFound;
-    case 405: return StatusCode::kInvalidArgument;
-    case 409: return StatusCode::kConflict;
-    case 410: return StatusCode::kFailedPrecondition;
-    case 415: return StatusCode::kInvalidArgument;
-    case 422: return StatusCode::kInvalidArgument;
-    case 429: return StatusCode::kResourceExhausted;
-    case 504: return StatusCode::kDeadlineExceeded;
-    default: break;
+    case 400:
+      return StatusCode::kInvalidArgument;
+    case 401:
+      return StatusCode::kUnauthenticated;
+    case 403:
+      return StatusCode::kPermissionDenied;
+    case 404:
+      return StatusCode::kNotFound;
+    case 405:
+      return StatusCode::kInvalidArgument;
+    case 409:
+      return StatusCode::kConflict;
+    case 410:
+      return StatusCode::kFailedPrecondition;
+    case 415:
+      return StatusCode::kInvalidArgument;
+    case 422:
+      return StatusCode::kInvalidArgument;
+    case 429:
+      return StatusCode::kResourceExhausted;
+    case 504:
+      return StatusCode::kDeadlineExceeded;
+    default:
+      break;
   }
   if (http_code >= 500) return StatusCode::kUnavailable;
   if (reason == "Expired" || reason == "Gone") return StatusCode::kFailedPrecondition;
@@ -32,8 +44,7 @@ StatusCode MapCode(int http_code, const std::string& reason) {
 
 }  // namespace
 
-ApiError ApiErrorFromStatusObject(const std::string& status_json, int fallback_http_code,
-                                  const std::string& what) {
+ApiError ApiErrorFromStatusObject(const std::string& status_json, int fallback_http_code, const std::string& what) {
   ApiError e = ApiError::FromResponse(fallback_http_code, status_json, "", what);
   return e;
 }

@@ -27,7 +27,7 @@ class ApiError {
  public:
   ApiError() = default;
   // An error that did not come from the API server (network, TLS, parsing).
-  explicit ApiError(Status status) : status_(std::move(status)) {}
+  explicit ApiError(Status status) : status_(std::move(status)), message_(status_.message()) {}
 
   // Builds the error for a non-2xx response. `body` is the response body (an
   // API Status object when the server sent one); `retry_after` is the value
@@ -47,7 +47,8 @@ class ApiError {
   // Status.reason, e.g. "NotFound", "AlreadyExists", "Conflict", "Invalid",
   // "Forbidden", "Expired", "Gone", "TooManyRequests".
   const std::string& reason() const { return reason_; }
-  // The API server's message, unchanged.
+  // The API server's message, unchanged (for errors that did not come from
+  // the API server: the Status message).
   const std::string& message() const { return message_; }
   const std::vector<StatusCause>& causes() const { return causes_; }
   std::optional<std::chrono::seconds> retry_after() const { return retry_after_; }
@@ -67,14 +68,13 @@ class ApiError {
 
 // Parses a metav1.Status JSON object (as found in a response body or in a
 // watch ERROR event) into an ApiError. `what` gives context.
-ApiError ApiErrorFromStatusObject(const std::string& status_json, int fallback_http_code,
-                                  const std::string& what);
+ApiError ApiErrorFromStatusObject(const std::string& status_json, int fallback_http_code, const std::string& what);
 
 template <typename T>
 class ApiResult {
  public:
-  ApiResult(T value) : v_(std::move(value)) {}         // NOLINT(google-explicit-constructor)
-  ApiResult(ApiError error) : v_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
+  ApiResult(T value) : v_(std::move(value)) {}                   // NOLINT(google-explicit-constructor)
+  ApiResult(ApiError error) : v_(std::move(error)) {}            // NOLINT(google-explicit-constructor)
   ApiResult(Status status) : v_(ApiError(std::move(status))) {}  // NOLINT(google-explicit-constructor)
 
   bool ok() const { return std::holds_alternative<T>(v_); }

@@ -62,8 +62,7 @@ Status MergeFile(const std::string& path, MergedKubeconfig& merged) {
       for (std::size_t i = 0; i < list.size(); ++i) {
         const YAML::Node item = list[i];
         if (!item.IsMap() || !item["name"] || !item["name"].IsScalar()) {
-          return InvalidArgumentError("kubeconfig " + path + ": " + key + "[" + std::to_string(i) +
-                                      "] has no 'name'");
+          return InvalidArgumentError("kubeconfig " + path + ": " + key + "[" + std::to_string(i) + "] has no 'name'");
         }
         out->emplace(item["name"].as<std::string>(), Entry{item, path});  // first file wins
       }
@@ -205,7 +204,8 @@ Result<ClientConfig> LoadKubeconfig(const KubeconfigOptions& options, const EnvL
   }
   auto ctx_it = merged.contexts.find(context_name);
   if (ctx_it == merged.contexts.end()) {
-    return InvalidArgumentError("kubeconfig " + where_files + ": context '" + context_name + "' not found in 'contexts'");
+    return InvalidArgumentError("kubeconfig " + where_files + ": context '" + context_name +
+                                "' not found in 'contexts'");
   }
   const YAML::Node ctx = ctx_it->second.node["context"];
   const std::string ctx_where = "kubeconfig " + ctx_it->second.file + ": contexts[name=" + context_name + "].context";
@@ -229,14 +229,16 @@ Result<ClientConfig> LoadKubeconfig(const KubeconfigOptions& options, const EnvL
   if (server.empty()) return InvalidArgumentError(cl_where + ".server is missing");
   if (Status s = ParseServerUrl(server, config); !s.ok()) return s.WithContext(cl_where + ".server");
   if (Scalar(cluster, "insecure-skip-tls-verify") == "true") {
-    return InvalidArgumentError(cl_where + ".insecure-skip-tls-verify: not supported; TLS verification is always on "
+    return InvalidArgumentError(cl_where +
+                                ".insecure-skip-tls-verify: not supported; TLS verification is always on "
                                 "(set certificate-authority or certificate-authority-data)");
   }
   config.tls_server_name = Scalar(cluster, "tls-server-name");
   auto ca = Material(cluster, "certificate-authority-data", "certificate-authority", cl_where, base_dir);
   if (!ca.ok()) return ca.status();
   if (ca->empty()) {
-    return InvalidArgumentError(cl_where + ": neither certificate-authority nor certificate-authority-data is set; "
+    return InvalidArgumentError(cl_where +
+                                ": neither certificate-authority nor certificate-authority-data is set; "
                                 "the server's CA is needed to verify it");
   }
   config.ca_pem = std::move(*ca);
@@ -250,7 +252,8 @@ Result<ClientConfig> LoadKubeconfig(const KubeconfigOptions& options, const EnvL
     const std::string us_where = "kubeconfig " + us_it->second.file + ": users[name=" + user_name + "].user";
     const std::string us_dir = std::filesystem::path(us_it->second.file).parent_path().string();
     if (user && user.IsMap() && (user["exec"] || user["auth-provider"])) {
-      return InvalidArgumentError(us_where + ": exec and auth-provider credentials are not supported; "
+      return InvalidArgumentError(us_where +
+                                  ": exec and auth-provider credentials are not supported; "
                                   "use a client certificate, token or tokenFile");
     }
     if (!Scalar(user, "username").empty() || !Scalar(user, "password").empty()) {

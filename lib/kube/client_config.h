@@ -18,18 +18,18 @@
 namespace oncoatlas::kube {
 
 struct ClientConfig {
-  std::string host;                // DNS name or IP address (no brackets)
+  std::string host;  // DNS name or IP address (no brackets)
   std::string port = "443";
-  std::string base_path;           // path prefix of the server URL, without a trailing '/'
-  std::string tls_server_name;     // name to verify instead of host, if set
-  std::string ca_pem;              // trusted CA certificates (PEM); required
-  std::string client_cert_pem;     // client certificate chain (PEM), optional
-  std::string client_key_pem;      // its private key (PEM)
+  std::string base_path;                      // path prefix of the server URL, without a trailing '/'
+  std::string tls_server_name;                // name to verify instead of host, if set
+  std::string ca_pem;                         // trusted CA certificates (PEM); required
+  std::string client_cert_pem;                // client certificate chain (PEM), optional
+  std::string client_key_pem;                 // its private key (PEM)
   std::shared_ptr<TokenSource> token_source;  // bearer token, optional
   std::string namespace_name = "default";     // the context's or pod's namespace
-  std::string source;              // where this came from, for messages (never secrets)
+  std::string source;                         // where this came from, for messages (never secrets)
 
-  double qps = 20;                 // client-side rate limit; <= 0 disables it
+  double qps = 20;  // client-side rate limit; <= 0 disables it
   int burst = 30;
   std::chrono::milliseconds connect_timeout{10000};
   std::chrono::milliseconds request_timeout{60000};  // per request (not watches)

@@ -12,9 +12,8 @@ inline const GroupVersionResource kSecrets{"", "v1", "secrets", true, "Secret"};
 inline const GroupVersionResource kServiceAccounts{"", "v1", "serviceaccounts", true, "ServiceAccount"};
 inline const GroupVersionResource kEvents{"", "v1", "events", true, "Event"};
 inline const GroupVersionResource kLeases{"coordination.k8s.io", "v1", "leases", true, "Lease"};
-inline const GroupVersionResource kCustomResourceDefinitions{"apiextensions.k8s.io", "v1",
-                                                             "customresourcedefinitions", false,
-                                                             "CustomResourceDefinition"};
+inline const GroupVersionResource kCustomResourceDefinitions{"apiextensions.k8s.io", "v1", "customresourcedefinitions",
+                                                             false, "CustomResourceDefinition"};
 inline const GroupVersionResource kSelfSubjectReviews{"authentication.k8s.io", "v1", "selfsubjectreviews", false,
                                                       "SelfSubjectReview"};
 

@@ -45,10 +45,10 @@ class Store {
   std::vector<ObjectPtr> Collect(const std::map<std::string, Keys>& index, const std::string& value) const;
 
   mutable std::mutex mutex_;
-  std::map<std::string, ObjectPtr> objects_;      // GUARDED_BY(mutex_)
-  std::map<std::string, Keys> by_namespace_;      // GUARDED_BY(mutex_)
-  std::map<std::string, Keys> by_label_;          // "key=value" -> keys; GUARDED_BY(mutex_)
-  std::map<std::string, Keys> by_owner_;          // GUARDED_BY(mutex_)
+  std::map<std::string, ObjectPtr> objects_;  // GUARDED_BY(mutex_)
+  std::map<std::string, Keys> by_namespace_;  // GUARDED_BY(mutex_)
+  std::map<std::string, Keys> by_label_;      // "key=value" -> keys; GUARDED_BY(mutex_)
+  std::map<std::string, Keys> by_owner_;      // GUARDED_BY(mutex_)
 };
 
 class Informer : private ReflectorHandler {

@@ -60,7 +60,7 @@ class Reflector {
   std::string LastResourceVersion() const;
 
  private:
-  bool ListAndDiff();                               // false on error (already logged in last_error_)
+  bool ListAndDiff();  // false on error (already logged in last_error_)
   void WatchOnce(const std::string& from, bool& gone, bool& failed);
   void Deliver(const WatchEvent& event);
   void SleepBackoff();

@@ -14,7 +14,7 @@ struct GroupVersionResource {
   std::string version;   // "v1"
   std::string resource;  // plural, lower case: "configmaps"
   bool namespaced = true;
-  std::string kind;      // "ConfigMap"; informational (discovery fills it)
+  std::string kind;  // "ConfigMap"; informational (discovery fills it)
 
   // "v1" or "apps/v1"
   std::string GroupVersion() const { return group.empty() ? version : group + "/" + version; }

@@ -185,8 +185,8 @@ ApiStatus RestClient::Watch(const GroupVersionResource& gvr, const std::string& 
     pending.erase(0, start);
     return true;
   };
-  const auto idle = std::chrono::milliseconds((options.timeout_seconds > 0 ? options.timeout_seconds : 300) * 1000 +
-                                              30000);
+  const auto idle =
+      std::chrono::milliseconds((options.timeout_seconds > 0 ? options.timeout_seconds : 300) * 1000 + 30000);
   ApiStatus result = transport_->Stream(r, on_data, cancel, idle);
   if (!parse_error.ok()) return parse_error;
   return result;

@@ -27,7 +27,7 @@ using Json = nlohmann::json;
 struct ListOptions {
   std::string label_selector{};
   std::string field_selector{};
-  int limit = 0;                 // page size; 0 = server default (all)
+  int limit = 0;  // page size; 0 = server default (all)
   std::string continue_token{};
   std::string resource_version{};  // "" = most recent (quorum read)
 };
@@ -58,7 +58,7 @@ struct PatchOptions {
 
 struct ApplyOptions {
   std::string field_manager{};  // required: the stable owner of the applied fields
-  bool force = false;         // take over fields other managers own
+  bool force = false;           // take over fields other managers own
   std::string subresource{};    // "" or "status"
 };
 
@@ -66,7 +66,7 @@ struct WatchOptions {
   std::string resource_version{};  // start after this version; "" = from now (no initial state)
   std::string label_selector{};
   std::string field_selector{};
-  int timeout_seconds = 300;     // the server ends the watch after this
+  int timeout_seconds = 300;  // the server ends the watch after this
   bool allow_bookmarks = true;
 };
 
@@ -101,8 +101,8 @@ class RestClient {
   // The server's response: the deleted object or a Status.
   ApiResult<Json> Delete(const GroupVersionResource& gvr, const std::string& ns, const std::string& name,
                          const DeleteOptions& options = {});
-  ApiResult<Json> Patch(const GroupVersionResource& gvr, const std::string& ns, const std::string& name,
-                        PatchType type, const Json& patch, const PatchOptions& options = {});
+  ApiResult<Json> Patch(const GroupVersionResource& gvr, const std::string& ns, const std::string& name, PatchType type,
+                        const Json& patch, const PatchOptions& options = {});
   // Server-side apply of `object` (apiVersion, kind, metadata.name and the
   // fields this manager owns). A conflict with another manager is a 409
   // Conflict ApiError whose causes name the fields and their managers.

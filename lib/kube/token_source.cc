@@ -17,9 +17,8 @@ Result<std::string> FileTokenSource::Token() {
   struct stat st {};
   if (::stat(path_.c_str(), &st) != 0) {
     if (have_token_) return token_;  // a rotation in progress; keep the last good token
-    return Status(StatusCode::kUnauthenticated,
-                  "token file " + path_ + ": cannot stat: " + std::strerror(errno) +
-                      " (mount the service-account token or fix tokenFile)");
+    return Status(StatusCode::kUnauthenticated, "token file " + path_ + ": cannot stat: " + std::strerror(errno) +
+                                                    " (mount the service-account token or fix tokenFile)");
   }
   FileIdentity now_identity{static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec,
                             static_cast<std::int64_t>(st.st_size), static_cast<std::uint64_t>(st.st_ino)};

@@ -50,10 +50,10 @@ class FileTokenSource final : public TokenSource {
   Clock& clock_;
   const Clock::Duration max_age_;
   std::mutex mutex_;
-  std::string token_;             // GUARDED_BY(mutex_)
-  FileIdentity identity_;         // GUARDED_BY(mutex_)
-  Clock::TimePoint read_at_{};    // GUARDED_BY(mutex_)
-  bool have_token_ = false;       // GUARDED_BY(mutex_)
+  std::string token_;           // GUARDED_BY(mutex_)
+  FileIdentity identity_;       // GUARDED_BY(mutex_)
+  Clock::TimePoint read_at_{};  // GUARDED_BY(mutex_)
+  bool have_token_ = false;     // GUARDED_BY(mutex_)
 };
 
 }  // namespace oncoatlas::kube

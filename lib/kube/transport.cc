@@ -120,7 +120,8 @@ Result<std::unique_ptr<Transport>> Transport::Create(const ClientConfig& config,
   }
   if (!config.client_cert_pem.empty()) {
     ctx.use_certificate_chain(asio::buffer(config.client_cert_pem), ec);
-    if (ec) return InvalidArgumentError(config.source + ": the client certificate is not valid PEM (" + ec.message() + ")");
+    if (ec)
+      return InvalidArgumentError(config.source + ": the client certificate is not valid PEM (" + ec.message() + ")");
     ctx.use_private_key(asio::buffer(config.client_key_pem), asio::ssl::context::pem, ec);
     if (ec) {
       return InvalidArgumentError(config.source + ": the client key is not valid PEM or does not match (" +
@@ -177,7 +178,8 @@ Result<std::unique_ptr<Transport::Connection>> Transport::Connect() {
   if (ec == beast::error::timeout) return DeadlineExceededError("connecting to " + where + " timed out");
   if (ec) return UnavailableError("cannot connect to " + where + ": " + ec.message());
   c->tcp().expires_after(config_.connect_timeout);
-  ec = RunOp(c->ioc, [&](auto handler) { c->stream.async_handshake(asio::ssl::stream_base::client, std::move(handler)); });
+  ec = RunOp(c->ioc,
+             [&](auto handler) { c->stream.async_handshake(asio::ssl::stream_base::client, std::move(handler)); });
   if (ec) {
     std::string detail = ec.message();
     const long verify = SSL_get_verify_result(ssl);
@@ -234,11 +236,12 @@ Result<HttpResponse> Transport::Do(const HttpRequest& request) {
       ec = RunOp(c->ioc, [&](auto handler) { http::async_read(c->stream, c->buffer, parser, std::move(handler)); });
     }
     if (ec) {
-      if (reused && !parser.is_header_done() && IsStaleConnectionError(ec)) continue;  // the server closed an idle connection
+      if (reused && !parser.is_header_done() && IsStaleConnectionError(ec))
+        continue;  // the server closed an idle connection
       observe(0);
       if (ec == beast::error::timeout) {
-        return DeadlineExceededError(what + ": no response within " +
-                                     std::to_string(config_.request_timeout.count()) + " ms");
+        return DeadlineExceededError(what + ": no response within " + std::to_string(config_.request_timeout.count()) +
+                                     " ms");
       }
       return UnavailableError(what + ": " + ec.message());
     }
@@ -323,8 +326,7 @@ ApiStatus Transport::Stream(const HttpRequest& request, const std::function<bool
     parser.get().body().size = chunk.size();
     c->tcp().expires_after(idle_timeout);
     // read_some returns as soon as some body bytes (one event) arrived.
-    ec = RunOp(c->ioc,
-               [&](auto handler) { http::async_read_some(c->stream, c->buffer, parser, std::move(handler)); });
+    ec = RunOp(c->ioc, [&](auto handler) { http::async_read_some(c->stream, c->buffer, parser, std::move(handler)); });
     const std::size_t n = chunk.size() - parser.get().body().size;
     if (n > 0) {
       if (observed_code != 200) {

@@ -40,7 +40,8 @@ TEST(ApiError, InvalidKeepsFieldCauses) {
 
 TEST(ApiError, ForbiddenAndUnauthorized) {
   ApiError f = ApiError::FromResponse(
-      403, R"({"kind":"Status","message":"configmaps is forbidden: User \"bob\" cannot list resource \"configmaps\"","reason":"Forbidden","code":403})",
+      403,
+      R"({"kind":"Status","message":"configmaps is forbidden: User \"bob\" cannot list resource \"configmaps\"","reason":"Forbidden","code":403})",
       "", "");
   EXPECT_EQ(f.code(), StatusCode::kPermissionDenied);
   EXPECT_NE(f.status().message().find("User \"bob\" cannot list"), std::string::npos);

@@ -73,7 +73,8 @@ users:
   user:
     client-certificate-data: )" +
          kCertB64 + R"(
-    client-key-data: )" + kKeyB64 + R"(
+    client-key-data: )" +
+         kKeyB64 + R"(
 - name: agent
   user:
     tokenFile: tokens/agent
@@ -129,7 +130,8 @@ users:
   const std::string b = dir.Write("b", std::string(R"(current-context: other
 clusters:
 - name: c
-  cluster: {server: "https://[::1]:7443", certificate-authority-data: )") + kCaB64 + R"(}
+  cluster: {server: "https://[::1]:7443", certificate-authority-data: )") +
+                                           kCaB64 + R"(}
 users:
 - name: u
   user: {token: from-b}
@@ -195,7 +197,8 @@ clusters: [{name: c, cluster: {server: "http://h:1"}}]
 
   const std::string exec = dir.Write("exec", std::string(R"(current-context: x
 contexts: [{name: x, context: {cluster: c, user: u}}]
-clusters: [{name: c, cluster: {server: "https://h:1", certificate-authority-data: )") + kCaB64 + R"(}}]
+clusters: [{name: c, cluster: {server: "https://h:1", certificate-authority-data: )") +
+                                                 kCaB64 + R"(}}]
 users: [{name: u, user: {exec: {command: gcloud}}}]
 )");
   auto e = LoadKubeconfig({.path = exec}, MapEnv({}));

@@ -4,8 +4,8 @@
 #include <chrono>
 #include <cstdio>
 #include <future>
-#include <thread>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "kube/client_config.h"

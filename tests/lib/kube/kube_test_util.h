@@ -31,13 +31,15 @@ inline std::unique_ptr<RestClient> ClientFor(const std::string& identity = "admi
 
 // Creates namespace `name` (fails the test if it cannot).
 inline void CreateNamespace(RestClient& client, const std::string& name) {
-  auto ns = client.Create(core::kNamespaces, "", Json{{"apiVersion", "v1"}, {"kind", "Namespace"},
-                                                       {"metadata", {{"name", name}}}});
+  auto ns = client.Create(core::kNamespaces, "",
+                          Json{{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", name}}}});
   ASSERT_TRUE(ns.ok()) << ns.error().ToString();
 }
 
 inline Json ConfigMap(const std::string& ns, const std::string& name, Json data = Json::object()) {
-  return Json{{"apiVersion", "v1"}, {"kind", "ConfigMap"}, {"metadata", {{"name", name}, {"namespace", ns}}},
+  return Json{{"apiVersion", "v1"},
+              {"kind", "ConfigMap"},
+              {"metadata", {{"name", name}, {"namespace", ns}}},
               {"data", std::move(data)}};
 }
 

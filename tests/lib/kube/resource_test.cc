@@ -37,7 +37,8 @@ TEST(RestClientQueries, ListAndWatch) {
   lo.field_selector = "metadata.name=x";
   lo.limit = 100;
   lo.continue_token = "tok+/=";
-  EXPECT_EQ(RestClient::ListQuery(lo), "?labelSelector=a%3Db&fieldSelector=metadata.name%3Dx&limit=100&continue=tok%2B%2F%3D");
+  EXPECT_EQ(RestClient::ListQuery(lo),
+            "?labelSelector=a%3Db&fieldSelector=metadata.name%3Dx&limit=100&continue=tok%2B%2F%3D");
   WatchOptions wo;
   wo.resource_version = "123";
   wo.timeout_seconds = 42;

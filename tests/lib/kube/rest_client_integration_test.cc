@@ -15,11 +15,11 @@
 namespace oncoatlas::kube {
 namespace {
 
+using std::chrono::seconds;
 using testing::ClientFor;
 using testing::ConfigMap;
 using testing::Cp;
 using testing::CreateNamespace;
-using std::chrono::seconds;
 
 const GroupVersionResource kGadgets{"kubetest.oncoatlas.io", "v1", "gadgets", true, "Gadget"};
 
@@ -60,9 +60,9 @@ TEST(RestClient, ConfigMapCrud) {
   ASSERT_TRUE(merged.ok()) << merged.error().ToString();
   EXPECT_EQ((*merged)["data"]["k"], "v2");
   EXPECT_EQ((*merged)["data"]["m"], "x");
-  auto json_patched = client->Patch(core::kConfigMaps, "crud", "one", PatchType::kJson,
-                                    Json::array({{{"op", "test"}, {"path", "/data/m"}, {"value", "x"}},
-                                                 {{"op", "remove"}, {"path", "/data/k"}}}));
+  auto json_patched = client->Patch(
+      core::kConfigMaps, "crud", "one", PatchType::kJson,
+      Json::array({{{"op", "test"}, {"path", "/data/m"}, {"value", "x"}}, {{"op", "remove"}, {"path", "/data/k"}}}));
   ASSERT_TRUE(json_patched.ok()) << json_patched.error().ToString();
   EXPECT_FALSE((*json_patched)["data"].contains("k"));
   auto failed_test = client->Patch(core::kConfigMaps, "crud", "one", PatchType::kJson,
@@ -86,7 +86,8 @@ TEST(RestClient, ConfigMapCrud) {
   auto wrong = client->Delete(core::kConfigMaps, "crud", "one", {.precondition_uid = "not-the-uid"});
   ASSERT_FALSE(wrong.ok());
   EXPECT_EQ(wrong.error().code(), StatusCode::kConflict);
-  EXPECT_NE(wrong.error().message().find("does not match the UID in record"), std::string::npos) << wrong.error().message();
+  EXPECT_NE(wrong.error().message().find("does not match the UID in record"), std::string::npos)
+      << wrong.error().message();
   auto deleted =
       client->Delete(core::kConfigMaps, "crud", "one", {.propagation_policy = "Background", .precondition_uid = uid});
   ASSERT_TRUE(deleted.ok()) << deleted.error().ToString();

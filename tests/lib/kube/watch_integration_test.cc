@@ -17,12 +17,12 @@
 namespace oncoatlas::kube {
 namespace {
 
+using oncoatlas::testing::WaitFor;
+using std::chrono::seconds;
 using testing::ClientFor;
 using testing::ConfigMap;
 using testing::Cp;
 using testing::CreateNamespace;
-using oncoatlas::testing::WaitFor;
-using std::chrono::seconds;
 
 std::string Rv(const Json& o) { return o["metadata"].value("resourceVersion", ""); }
 std::string Name(const Json& o) { return o["metadata"].value("name", ""); }
@@ -40,13 +40,14 @@ TEST(Watch, StreamsEventsAndStopsCleanlyOnCancel) {
   CancelToken cancel;
   ApiStatus result = std::monostate{};
   std::thread watcher([&] {
-    result = client->Watch(core::kConfigMaps, "watch-raw", {.resource_version = from, .timeout_seconds = 120},
-                           [&](const WatchEvent& e) {
-                             std::lock_guard<std::mutex> lock(mu);
-                             if (e.type != "BOOKMARK") seen.push_back(e.type + " " + Name(e.object));
-                             return true;
-                           },
-                           &cancel);
+    result = client->Watch(
+        core::kConfigMaps, "watch-raw", {.resource_version = from, .timeout_seconds = 120},
+        [&](const WatchEvent& e) {
+          std::lock_guard<std::mutex> lock(mu);
+          if (e.type != "BOOKMARK") seen.push_back(e.type + " " + Name(e.object));
+          return true;
+        },
+        &cancel);
   });
   ASSERT_TRUE(client->Create(core::kConfigMaps, "watch-raw", ConfigMap("watch-raw", "w1", {{"a", "1"}})).ok());
   ASSERT_TRUE(client->Patch(core::kConfigMaps, "watch-raw", "w1", PatchType::kMerge, {{"data", {{"a", "2"}}}}).ok());
@@ -264,13 +265,13 @@ TEST(Informer, CachesIndexesAndResyncs) {
   EXPECT_EQ(informer.store().ByNamespace(ns).size(), 10u);
   ASSERT_NE(informer.store().Get(ns + "/cm-4"), nullptr);
 
-  ASSERT_TRUE(client->Patch(core::kConfigMaps, ns, "cm-4", PatchType::kMerge,
-                            {{"metadata", {{"labels", {{"parity", "odd"}}}}}})
-                  .ok());
+  ASSERT_TRUE(
+      client->Patch(core::kConfigMaps, ns, "cm-4", PatchType::kMerge, {{"metadata", {{"labels", {{"parity", "odd"}}}}}})
+          .ok());
   ASSERT_TRUE(client->Delete(core::kConfigMaps, ns, "cm-9").ok());
-  ASSERT_TRUE(WaitFor([&] { return informer.store().ByLabel("parity", "even").size() == 4u &&
-                                   informer.store().size() == 9u; },
-                      seconds(30)));
+  ASSERT_TRUE(
+      WaitFor([&] { return informer.store().ByLabel("parity", "even").size() == 4u && informer.store().size() == 9u; },
+              seconds(30)));
   EXPECT_EQ(informer.store().Get(ns + "/cm-9"), nullptr);
   EXPECT_EQ(handler.deletes("cm-9"), 1);
   // Resync re-announces cached objects (as updates with the same version,
