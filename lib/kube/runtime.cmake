@@ -2,7 +2,6 @@
 # logging, health server, controller, leader election, events. It never talks
 # HTTP to the API server itself (that is the client library's job).
 add_library(oncoatlas_kube_runtime
-  ${CMAKE_CURRENT_LIST_DIR}/clock.cc
   ${CMAKE_CURRENT_LIST_DIR}/workqueue_rate_limiter.cc
   ${CMAKE_CURRENT_LIST_DIR}/metrics_registry.cc
   ${CMAKE_CURRENT_LIST_DIR}/runtime_metrics.cc
@@ -15,4 +14,4 @@ add_library(oncoatlas_kube_runtime
   ${CMAKE_CURRENT_LIST_DIR}/lease_json.cc
   ${CMAKE_CURRENT_LIST_DIR}/event_recorder.cc
 )
-target_link_libraries(oncoatlas_kube_runtime PUBLIC oncoatlas_core Threads::Threads spdlog::spdlog nlohmann_json::nlohmann_json Boost::boost)
+target_link_libraries(oncoatlas_kube_runtime PUBLIC oncoatlas_kube_clock oncoatlas_core Threads::Threads spdlog::spdlog nlohmann_json::nlohmann_json Boost::boost)
