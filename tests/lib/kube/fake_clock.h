@@ -22,8 +22,8 @@ class FakeClock final : public Clock {
   }
   std::chrono::system_clock::time_point WallNow() const override {
     std::lock_guard<std::mutex> lock(mutex_);
-    return std::chrono::system_clock::time_point(std::chrono::duration_cast<std::chrono::system_clock::duration>(
-        now_.time_since_epoch()));
+    return std::chrono::system_clock::time_point(
+        std::chrono::duration_cast<std::chrono::system_clock::duration>(now_.time_since_epoch()));
   }
   // Waiting jumps straight to the deadline, like SleepFor.
   void WaitUntil(std::unique_lock<std::mutex>& /*lock*/, std::condition_variable_any& /*cv*/,
