@@ -229,21 +229,6 @@ struct AccessGrantStatus {
   }
 };
 
-struct AccessGrant {
-  std::string api_version = kApiVersion;
-  std::string kind = "AccessGrant";
-  nlohmann::json metadata = nlohmann::json::object();
-  AccessGrantSpec spec;
-  std::optional<AccessGrantStatus> status;
-  nlohmann::json unknown_fields;
-
-  static void Map(auto& self, auto& m) {
-    m("apiVersion", self.api_version);
-    m("kind", self.kind);
-    m("metadata", self.metadata);
-    m("spec", self.spec);
-    m("status", self.status);
-  }
-};
+using AccessGrant = Object<AccessGrantSpec, AccessGrantStatus, "AccessGrant">;
 
 }  // namespace oncoatlas::api

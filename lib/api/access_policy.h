@@ -71,21 +71,6 @@ struct AccessPolicyStatus {
   }
 };
 
-struct AccessPolicy {
-  std::string api_version = kApiVersion;
-  std::string kind = "AccessPolicy";
-  nlohmann::json metadata = nlohmann::json::object();
-  AccessPolicySpec spec;
-  std::optional<AccessPolicyStatus> status;
-  nlohmann::json unknown_fields;
-
-  static void Map(auto& self, auto& m) {
-    m("apiVersion", self.api_version);
-    m("kind", self.kind);
-    m("metadata", self.metadata);
-    m("spec", self.spec);
-    m("status", self.status);
-  }
-};
+using AccessPolicy = Object<AccessPolicySpec, AccessPolicyStatus, "AccessPolicy">;
 
 }  // namespace oncoatlas::api

@@ -139,21 +139,6 @@ struct BenchmarkRunStatus {
   }
 };
 
-struct BenchmarkRun {
-  std::string api_version = kApiVersion;
-  std::string kind = "BenchmarkRun";
-  nlohmann::json metadata = nlohmann::json::object();
-  BenchmarkRunSpec spec;
-  std::optional<BenchmarkRunStatus> status;
-  nlohmann::json unknown_fields;
-
-  static void Map(auto& self, auto& m) {
-    m("apiVersion", self.api_version);
-    m("kind", self.kind);
-    m("metadata", self.metadata);
-    m("spec", self.spec);
-    m("status", self.status);
-  }
-};
+using BenchmarkRun = Object<BenchmarkRunSpec, BenchmarkRunStatus, "BenchmarkRun">;
 
 }  // namespace oncoatlas::api

@@ -16,6 +16,35 @@ namespace oncoatlas::api {
 
 inline constexpr const char* kApiVersion = "oncoatlas.io/v1alpha1";
 
+// A kind's name as a template argument ("DataNode").
+template <size_t N>
+struct KindName {
+  constexpr KindName(const char (&s)[N]) {  // NOLINT(google-explicit-constructor)
+    for (size_t i = 0; i < N; ++i) value[i] = s[i];
+  }
+  char value[N];
+};
+
+// A top-level object of one of the five kinds: apiVersion, kind, metadata,
+// spec and (optional) status. Each kind is an alias of this template.
+template <typename SpecT, typename StatusT, KindName Kind>
+struct Object {
+  std::string api_version = kApiVersion;
+  std::string kind = Kind.value;
+  nlohmann::json metadata = nlohmann::json::object();
+  SpecT spec;
+  std::optional<StatusT> status;
+  nlohmann::json unknown_fields;
+
+  static void Map(auto& self, auto& m) {
+    m("apiVersion", self.api_version);
+    m("kind", self.kind);
+    m("metadata", self.metadata);
+    m("spec", self.spec);
+    m("status", self.status);
+  }
+};
+
 // metav1.Condition.
 struct Condition {
   std::string type;

@@ -199,21 +199,6 @@ struct DataNodeStatus {
   }
 };
 
-struct DataNode {
-  std::string api_version = kApiVersion;
-  std::string kind = "DataNode";
-  nlohmann::json metadata = nlohmann::json::object();
-  DataNodeSpec spec;
-  std::optional<DataNodeStatus> status;
-  nlohmann::json unknown_fields;
-
-  static void Map(auto& self, auto& m) {
-    m("apiVersion", self.api_version);
-    m("kind", self.kind);
-    m("metadata", self.metadata);
-    m("spec", self.spec);
-    m("status", self.status);
-  }
-};
+using DataNode = Object<DataNodeSpec, DataNodeStatus, "DataNode">;
 
 }  // namespace oncoatlas::api

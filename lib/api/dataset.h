@@ -248,21 +248,6 @@ struct DatasetStatus {
   }
 };
 
-struct Dataset {
-  std::string api_version = kApiVersion;
-  std::string kind = "Dataset";
-  nlohmann::json metadata = nlohmann::json::object();
-  DatasetSpec spec;
-  std::optional<DatasetStatus> status;
-  nlohmann::json unknown_fields;
-
-  static void Map(auto& self, auto& m) {
-    m("apiVersion", self.api_version);
-    m("kind", self.kind);
-    m("metadata", self.metadata);
-    m("spec", self.spec);
-    m("status", self.status);
-  }
-};
+using Dataset = Object<DatasetSpec, DatasetStatus, "Dataset">;
 
 }  // namespace oncoatlas::api
