@@ -197,7 +197,13 @@ Result<ClientConfig> LoadKubeconfig(const KubeconfigOptions& options, const EnvL
     if (files.size() > 1 && !std::filesystem::exists(f)) continue;  // kubectl skips missing list entries
     ONCOATLAS_RETURN_IF_ERROR(MergeFile(f, merged));
   }
-  std::string where_files = files.size() == 1 ? files[0] : "(" + std::to_string(files.size()) + " files in KUBECONFIG)";
+  // Built by append: gcc 12 at -O3 reports a false -Wrestrict for "(" + std::string&&.
+  std::string where_files;
+  if (files.size() == 1) {
+    where_files = files[0];
+  } else {
+    where_files.append("(").append(std::to_string(files.size())).append(" files in KUBECONFIG)");
+  }
   const std::string context_name = options.context.empty() ? merged.current_context : options.context;
   if (context_name.empty()) {
     return InvalidArgumentError("kubeconfig " + where_files + ": no current-context set and no context given");

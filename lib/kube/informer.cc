@@ -10,19 +10,24 @@ const Json* Metadata(const Json& object) {
   return &*it;
 }
 
+// Packed by Store::Put from a valid Json, so it always unpacks.
+ObjectPtr Unpack(const std::string& packed) {
+  return std::make_shared<const Json>(Json::from_msgpack(packed.begin(), packed.end()));
+}
+
 }  // namespace
 
 ObjectPtr Store::Get(const std::string& key) const {
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = objects_.find(key);
-  return it == objects_.end() ? nullptr : it->second;
+  return it == objects_.end() ? nullptr : Unpack(it->second);
 }
 
 std::vector<ObjectPtr> Store::List() const {
   std::lock_guard<std::mutex> lock(mutex_);
   std::vector<ObjectPtr> out;
   out.reserve(objects_.size());
-  for (const auto& [key, object] : objects_) out.push_back(object);
+  for (const auto& [key, packed] : objects_) out.push_back(Unpack(packed));
   return out;
 }
 
@@ -31,7 +36,7 @@ std::vector<ObjectPtr> Store::Collect(const std::map<std::string, Keys>& index, 
   std::vector<ObjectPtr> out;
   auto it = index.find(value);
   if (it == index.end()) return out;
-  for (const auto& key : it->second) out.push_back(objects_.at(key));
+  for (const auto& key : it->second) out.push_back(Unpack(objects_.at(key)));
   return out;
 }
 
@@ -44,6 +49,11 @@ std::vector<ObjectPtr> Store::ByOwner(const std::string& owner_uid) const { retu
 std::size_t Store::size() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return objects_.size();
+}
+
+std::size_t Store::packed_bytes() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return packed_bytes_;
 }
 
 void Store::IndexLocked(const std::string& key, const Json& object, bool add) {
@@ -70,31 +80,41 @@ void Store::IndexLocked(const std::string& key, const Json& object, bool add) {
   }
 }
 
-ObjectPtr Store::Put(ObjectPtr object) {
-  const std::string key = ObjectKey(*object);
-  std::lock_guard<std::mutex> lock(mutex_);
-  ObjectPtr old;
-  if (auto it = objects_.find(key); it != objects_.end()) {
-    old = it->second;
-    IndexLocked(key, *old, false);
-  }
-  IndexLocked(key, *object, true);
-  objects_[key] = std::move(object);
-  return old;
-}
-
-ObjectPtr Store::Remove(const std::string& key) {
+bool Store::Put(const Json& object) {
+  const std::string key = ObjectKey(object);
+  std::string packed;
+  Json::to_msgpack(object, nlohmann::detail::output_adapter<char>(packed));
+  packed.shrink_to_fit();
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = objects_.find(key);
-  if (it == objects_.end()) return nullptr;
-  ObjectPtr old = it->second;
-  IndexLocked(key, *old, false);
+  const bool replaced = it != objects_.end();
+  if (replaced) {
+    IndexLocked(key, *Unpack(it->second), false);
+    packed_bytes_ -= it->second.size();
+    it->second = std::move(packed);
+  } else {
+    it = objects_.emplace(key, std::move(packed)).first;
+  }
+  packed_bytes_ += it->second.size();
+  IndexLocked(key, object, true);
+  return replaced;
+}
+
+bool Store::Remove(const std::string& key) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = objects_.find(key);
+  if (it == objects_.end()) return false;
+  IndexLocked(key, *Unpack(it->second), false);
+  packed_bytes_ -= it->second.size();
   objects_.erase(it);
-  return old;
+  return true;
 }
 
 Informer::Informer(RestClient& client, ReflectorOptions options, std::chrono::milliseconds resync_period)
-    : reflector_(client, std::move(options), *this), resync_period_(resync_period) {}
+    : clock_(*options.clock), reflector_(client, std::move(options), *this), resync_period_(resync_period) {}
+
+Informer::Informer(ListerWatcher& source, ReflectorOptions options, std::chrono::milliseconds resync_period)
+    : clock_(*options.clock), reflector_(source, std::move(options), *this), resync_period_(resync_period) {}
 
 Informer::~Informer() { Stop(); }
 
@@ -127,17 +147,15 @@ int Informer::resyncs() const {
 }
 
 void Informer::OnAdd(const Json& object) {
-  auto ptr = std::make_shared<const Json>(object);
   std::lock_guard<std::mutex> dispatch(dispatch_mutex_);
-  store_.Put(ptr);
-  for (auto* h : handlers_) h->OnAdd(*ptr);
+  store_.Put(object);
+  for (auto* h : handlers_) h->OnAdd(object);
 }
 
 void Informer::OnUpdate(const Json& old_object, const Json& new_object) {
-  auto ptr = std::make_shared<const Json>(new_object);
   std::lock_guard<std::mutex> dispatch(dispatch_mutex_);
-  store_.Put(ptr);
-  for (auto* h : handlers_) h->OnUpdate(old_object, *ptr);
+  store_.Put(new_object);
+  for (auto* h : handlers_) h->OnUpdate(old_object, new_object);
 }
 
 void Informer::OnDelete(const Json& last_known) {
@@ -159,7 +177,9 @@ void Informer::OnSynced() {
 void Informer::ResyncLoop() {
   std::unique_lock<std::mutex> lock(mutex_);
   for (;;) {
-    if (cv_.wait_for(lock, resync_period_, [this] { return stopping_; })) return;
+    const Clock::TimePoint deadline = clock_.Now() + resync_period_;
+    while (!stopping_ && clock_.Now() < deadline) clock_.WaitUntil(lock, cv_, deadline);
+    if (stopping_) return;
     if (!synced_) continue;
     ++resyncs_;
     lock.unlock();

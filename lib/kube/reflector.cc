@@ -1,19 +1,36 @@
 #include "kube/reflector.h"
 
-#include <random>
+#include <algorithm>
+#include <set>
 
 namespace oncoatlas::kube {
 namespace {
 
 std::string ResourceVersionOf(const Json& object) {
-  if (!object.is_object() || !object.contains("metadata") || !object["metadata"].is_object()) return "";
-  return object["metadata"].value("resourceVersion", "");
+  if (!object.is_object()) return "";
+  auto md = object.find("metadata");
+  if (md == object.end() || !md->is_object()) return "";
+  return md->value("resourceVersion", "");
 }
 
 }  // namespace
 
 Reflector::Reflector(RestClient& client, ReflectorOptions options, ReflectorHandler& handler)
-    : client_(client), options_(std::move(options)), handler_(handler), backoff_(options_.initial_backoff) {}
+    : owned_source_(std::make_unique<RestListerWatcher>(client, options.resource, options.namespace_name)),
+      source_(*owned_source_),
+      options_(std::move(options)),
+      handler_(handler),
+      clock_(*options_.clock),
+      backoff_(options_.initial_backoff),
+      rng_(std::random_device{}()) {}
+
+Reflector::Reflector(ListerWatcher& source, ReflectorOptions options, ReflectorHandler& handler)
+    : source_(source),
+      options_(std::move(options)),
+      handler_(handler),
+      clock_(*options_.clock),
+      backoff_(options_.initial_backoff),
+      rng_(std::random_device{}()) {}
 
 void Reflector::Stop() {
   {
@@ -29,10 +46,50 @@ std::string Reflector::LastResourceVersion() const {
   return resource_version_;
 }
 
+Status Reflector::LastError() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return last_error_;
+}
+
+void Reflector::Fail(const ApiError& error) {
+  retry_after_ = error.retry_after();
+  std::lock_guard<std::mutex> lock(mutex_);
+  last_error_ = error.status();
+}
+
 void Reflector::SleepBackoff() {
-  std::unique_lock<std::mutex> lock(mutex_);
-  wake_.wait_for(lock, backoff_, [this] { return stopped_; });
+  const double jitter = std::uniform_real_distribution<double>(0.0, std::max(0.0, options_.backoff_jitter))(rng_);
+  Clock::Duration wait = std::chrono::duration_cast<Clock::Duration>(
+      std::chrono::duration<double, std::milli>(static_cast<double>(backoff_.count()) * (1.0 + jitter)));
+  wait = std::min<Clock::Duration>(wait, options_.max_backoff);
+  if (retry_after_) wait = std::max<Clock::Duration>(wait, *retry_after_);  // the server asked for longer
+  retry_after_.reset();
   backoff_ = std::min(options_.max_backoff, backoff_ * 2);
+  std::unique_lock<std::mutex> lock(mutex_);
+  const Clock::TimePoint deadline = clock_.Now() + wait;
+  while (!stopped_ && clock_.Now() < deadline) clock_.WaitUntil(lock, wake_, deadline);
+}
+
+ObjectPtr Reflector::Known(const std::string& key, const Delivered& d) const {
+  if (d.object) return d.object;
+  ObjectPtr last = handler_.KeepsObjects() ? handler_.LastKnown(key) : nullptr;
+  if (last) return last;
+  // The handler lost it: name the object at least.
+  Json stub = {{"metadata", {{"resourceVersion", d.resource_version}}}};
+  const auto slash = key.find('/');
+  if (slash == std::string::npos) {
+    stub["metadata"]["name"] = key;
+  } else {
+    stub["metadata"]["namespace"] = key.substr(0, slash);
+    stub["metadata"]["name"] = key.substr(slash + 1);
+  }
+  return std::make_shared<const Json>(std::move(stub));
+}
+
+void Reflector::Remember(const std::string& key, const Json& object, std::string rv) {
+  Delivered& d = delivered_[key];
+  d.resource_version = std::move(rv);
+  d.object = handler_.KeepsObjects() ? nullptr : std::make_shared<const Json>(object);
 }
 
 bool Reflector::ListAndDiff() {
@@ -40,41 +97,54 @@ bool Reflector::ListAndDiff() {
   lo.label_selector = options_.label_selector;
   lo.field_selector = options_.field_selector;
   lo.limit = options_.page_size;
-  auto listed = client_.ListAll(options_.resource, options_.namespace_name, lo);
-  if (!listed.ok()) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    last_error_ = listed.status();
-    return false;
+  // Each page is delivered as it arrives (only one page is held at a time);
+  // deletions of what the new list lacks follow the last page.
+  std::set<std::string> listed;
+  std::string list_rv;
+  for (;;) {
+    auto page = source_.List(lo);
+    if (!page.ok()) {
+      Fail(page.error());
+      return false;
+    }
+    Json& list = *page;
+    if (auto items = list.find("items"); items != list.end() && items->is_array()) {
+      for (Json& object : *items) {
+        std::string key = ObjectKey(object);
+        std::string rv = ResourceVersionOf(object);
+        auto it = delivered_.find(key);
+        if (it == delivered_.end()) {
+          handler_.OnAdd(object);
+          Remember(key, object, std::move(rv));
+        } else if (it->second.resource_version != rv) {
+          const ObjectPtr old = Known(key, it->second);
+          handler_.OnUpdate(*old, object);
+          Remember(key, object, std::move(rv));
+        }
+        listed.insert(std::move(key));
+        object = Json();  // free each object once delivered
+      }
+    }
+    const Json& md = list.contains("metadata") ? list["metadata"] : Json::object();
+    list_rv = md.value("resourceVersion", list_rv);
+    const std::string next = md.value("continue", "");
+    if (next.empty()) break;
+    lo.continue_token = next;
+    lo.resource_version.clear();  // the continue token pins the snapshot
   }
   ++lists_;
-  std::map<std::string, Json> now;
-  for (auto& item : listed->items) {
-    std::string key = ObjectKey(item);
-    now.emplace(std::move(key), std::move(item));
-  }
-  // Deletions first, then additions and changes, so a handler never sees two
-  // live objects for one key.
   for (auto it = delivered_.begin(); it != delivered_.end();) {
-    if (now.count(it->first) == 0) {
-      handler_.OnDelete(it->second);
+    if (listed.count(it->first) == 0) {
+      const ObjectPtr last = Known(it->first, it->second);
+      handler_.OnDelete(*last);
       it = delivered_.erase(it);
     } else {
       ++it;
     }
   }
-  for (auto& [key, object] : now) {
-    auto it = delivered_.find(key);
-    if (it == delivered_.end()) {
-      handler_.OnAdd(object);
-      delivered_.emplace(key, std::move(object));
-    } else if (ResourceVersionOf(it->second) != ResourceVersionOf(object)) {
-      handler_.OnUpdate(it->second, object);
-      it->second = std::move(object);
-    }
-  }
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    resource_version_ = listed->resource_version;
+    resource_version_ = list_rv;
   }
   synced_ = true;
   handler_.OnSynced();
@@ -82,7 +152,7 @@ bool Reflector::ListAndDiff() {
 }
 
 void Reflector::Deliver(const WatchEvent& event) {
-  const std::string rv = ResourceVersionOf(event.object);
+  std::string rv = ResourceVersionOf(event.object);
   if (event.type == "BOOKMARK") {
     if (!rv.empty()) {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -95,10 +165,11 @@ void Reflector::Deliver(const WatchEvent& event) {
   if (event.type == "ADDED" || event.type == "MODIFIED") {
     if (it == delivered_.end()) {
       handler_.OnAdd(event.object);
-      delivered_.emplace(key, event.object);
-    } else if (ResourceVersionOf(it->second) != rv) {
-      handler_.OnUpdate(it->second, event.object);
-      it->second = event.object;
+      Remember(key, event.object, rv);
+    } else if (it->second.resource_version != rv) {
+      const ObjectPtr old = Known(key, it->second);
+      handler_.OnUpdate(*old, event.object);
+      Remember(key, event.object, rv);
     }
   } else if (event.type == "DELETED") {
     if (it != delivered_.end()) {
@@ -108,27 +179,26 @@ void Reflector::Deliver(const WatchEvent& event) {
   }
   if (!rv.empty()) {
     std::lock_guard<std::mutex> lock(mutex_);
-    resource_version_ = rv;
+    resource_version_ = std::move(rv);
   }
 }
 
 void Reflector::WatchOnce(const std::string& from, bool& gone, bool& failed) {
-  static thread_local std::mt19937 rng{std::random_device{}()};
   const int base = static_cast<int>(options_.watch_timeout.count());
   WatchOptions wo;
   wo.resource_version = from;
   wo.label_selector = options_.label_selector;
   wo.field_selector = options_.field_selector;
   wo.allow_bookmarks = true;
-  wo.timeout_seconds = base + std::uniform_int_distribution<int>(0, std::max(0, base - 1))(rng);
+  wo.timeout_seconds = base + std::uniform_int_distribution<int>(0, std::max(0, base - 1))(rng_);
   bool got_event = false;
-  ApiStatus result = client_.Watch(
-      options_.resource, options_.namespace_name, wo,
+  const Clock::TimePoint started = clock_.Now();
+  ApiStatus result = source_.Watch(
+      wo,
       [&](const WatchEvent& event) {
         if (event.type == "ERROR") {
           ApiError e = ApiErrorFromStatusObject(event.object.dump(), 0, "watch " + options_.resource.Name());
-          std::lock_guard<std::mutex> lock(mutex_);
-          last_error_ = e.status();
+          Fail(e);
           if (e.IsGone()) {
             gone = true;
           } else {
@@ -148,8 +218,11 @@ void Reflector::WatchOnce(const std::string& from, bool& gone, bool& failed) {
     } else {
       failed = true;
     }
-    std::lock_guard<std::mutex> lock(mutex_);
-    last_error_ = result.status();
+    Fail(result.error());
+  } else if (!got_event && !gone && !failed && clock_.Now() - started < options_.min_watch_duration) {
+    failed = true;
+    Fail(ApiError(
+        UnavailableError("watch " + options_.resource.Name() + ": the server ended the watch at once with no event")));
   }
 }
 

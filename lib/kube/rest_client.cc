@@ -8,7 +8,7 @@ Result<std::unique_ptr<RestClient>> RestClient::Create(const ClientConfig& confi
   topts.observer = options.observer;
   auto transport = Transport::Create(config, topts);
   if (!transport.ok()) return transport.status();
-  return std::unique_ptr<RestClient>(new RestClient(std::move(*transport)));
+  return std::unique_ptr<RestClient>(new RestClient(std::move(*transport), options));
 }
 
 std::string ObjectKey(const Json& object) {
@@ -20,14 +20,17 @@ std::string ObjectKey(const Json& object) {
 
 ApiResult<Json> RestClient::Send(HttpRequest request) {
   const std::string what = request.method + " " + request.target;
-  auto response = transport_->Do(request);
-  if (!response.ok()) return response.status();
-  if (response->code < 200 || response->code > 299) {
-    return ApiError::FromResponse(response->code, response->body, response->Header("retry-after"), what);
+  auto sent = SendWithRetries([&] { return transport_->Do(request); }, clock_, retry_);
+  if (!sent.ok()) return sent.status();
+  const HttpResponse& response = sent->response;
+  if (response.code < 200 || response.code > 299) {
+    const std::string context =
+        sent->retries == 0 ? what : what + " (sent " + std::to_string(sent->retries + 1) + " times)";
+    return ApiError::FromResponse(response.code, response.body, response.Header("retry-after"), context);
   }
-  if (response->body.empty()) return Json::object();
+  if (response.body.empty()) return Json::object();
   try {
-    return Json::parse(response->body);
+    return Json::parse(response.body);
   } catch (const Json::exception& e) {
     return InternalError(what + ": the server's response is not JSON: " + e.what());
   }

@@ -17,6 +17,7 @@
 
 #include "kube/api_error.h"
 #include "kube/client_config.h"
+#include "kube/request_retry.h"
 #include "kube/resource.h"
 #include "kube/transport.h"
 
@@ -78,8 +79,11 @@ struct WatchEvent {
 class RestClient {
  public:
   struct Options {
-    Clock* clock = &RealClock::Instance();
-    RequestObserver* observer = nullptr;
+    Clock* clock = &RealClock::Instance();  // rate limit and retry waits; must outlive the client
+    RequestObserver* observer = nullptr;    // e.g. RestClientMetrics() (rest_client_metrics.h)
+    // 429, and 5xx with Retry-After, are sent again after the server's
+    // Retry-After (watches are not: the reflector backs off instead).
+    RetryPolicy retry{};
   };
   static Result<std::unique_ptr<RestClient>> Create(const ClientConfig& config, Options options);
   static Result<std::unique_ptr<RestClient>> Create(const ClientConfig& config) { return Create(config, Options{}); }
@@ -146,10 +150,13 @@ class RestClient {
   static std::string WatchQuery(const WatchOptions& options);
 
  private:
-  explicit RestClient(std::unique_ptr<Transport> transport) : transport_(std::move(transport)) {}
+  RestClient(std::unique_ptr<Transport> transport, const Options& options)
+      : transport_(std::move(transport)), clock_(*options.clock), retry_(options.retry) {}
   ApiResult<Json> Send(HttpRequest request);
 
   std::unique_ptr<Transport> transport_;
+  Clock& clock_;
+  const RetryPolicy retry_;
 };
 
 // "namespace/name", or "name" for cluster-scoped objects: the key of an object

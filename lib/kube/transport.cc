@@ -192,6 +192,7 @@ Result<std::unique_ptr<Transport::Connection>> Transport::Connect() {
 
 Result<HttpResponse> Transport::Do(const HttpRequest& request) {
   limiter_.Wait();
+  if (options_.observer != nullptr) options_.observer->OnSend(request.method, request.target);
   const auto started = std::chrono::steady_clock::now();
   auto observe = [&](int code) {
     if (options_.observer != nullptr) {
@@ -259,6 +260,7 @@ Result<HttpResponse> Transport::Do(const HttpRequest& request) {
 ApiStatus Transport::Stream(const HttpRequest& request, const std::function<bool(std::string_view)>& on_data,
                             CancelToken* cancel, std::chrono::milliseconds idle_timeout) {
   limiter_.Wait();
+  if (options_.observer != nullptr) options_.observer->OnSend(request.method, request.target);
   const auto started = std::chrono::steady_clock::now();
   int observed_code = 0;
   auto observe = [&]() {

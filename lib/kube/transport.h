@@ -50,6 +50,10 @@ class RequestObserver {
  public:
   virtual ~RequestObserver() = default;
   virtual void OnRequest(const std::string& method, int code, std::chrono::nanoseconds latency) = 0;
+  // Told as a request is sent (after the rate limiter; once per Do or Stream
+  // call, however many connections it takes), with its target (path and
+  // query, without the config's base path). Same rules as OnRequest.
+  virtual void OnSend(const std::string& /*method*/, const std::string& /*target*/) {}
 };
 
 // Lets another thread stop a Stream() in progress. Cancel() is thread-safe,

@@ -10,6 +10,8 @@
 #include <gtest/gtest.h>
 
 #include "kube/discovery.h"
+#include "kube/rest_client_metrics.h"
+#include "kube/runtime_metrics.h"
 #include "kube_test_util.h"
 
 namespace oncoatlas::kube {
@@ -96,6 +98,35 @@ TEST(RestClient, ConfigMapCrud) {
   EXPECT_EQ(gone.error().code(), StatusCode::kNotFound);
   EXPECT_EQ(gone.error().http_code(), 404);
   EXPECT_NE(gone.error().message().find("\"one\" not found"), std::string::npos);
+}
+
+TEST(RestClient, CountsItsRequestsInRestClientRequestsTotal) {
+  auto config = LoadKubeconfig({.path = Cp().kubeconfig()});
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  MetricsRegistry registry;
+  RestClientMetricsObserver observer(registry);
+  auto client = RestClient::Create(*config, {.observer = &observer});
+  ASSERT_TRUE(client.ok()) << client.status().ToString();
+  CreateNamespace(**client, "counted");
+  EXPECT_FALSE((*client)->Get(core::kConfigMaps, "counted", "absent").ok());
+  EXPECT_FALSE((*client)->Get(core::kConfigMaps, "counted", "absent").ok());
+  EXPECT_TRUE((*client)->Create(core::kConfigMaps, "counted", ConfigMap("counted", "c")).ok());
+  EXPECT_TRUE((*client)->List(core::kConfigMaps, "counted").ok());
+  const MetricFamily* requests = registry.Find(kRestClientRequestsTotal);
+  ASSERT_NE(requests, nullptr);
+  EXPECT_EQ(requests->Value({"404", "GET"}), 2);
+  EXPECT_EQ(requests->Value({"201", "POST"}), 2);  // the namespace and the ConfigMap
+  EXPECT_EQ(requests->Value({"200", "GET"}), 1);
+  EXPECT_NE(registry.Render().find("rest_client_requests_total{code=\"404\",method=\"GET\"} 2\n"), std::string::npos);
+
+  // One call wires a client to the process-wide registry served on /metrics.
+  auto wired = RestClient::Create(*config, {.observer = &RestClientMetrics()});
+  ASSERT_TRUE(wired.ok()) << wired.status().ToString();
+  const MetricFamily* global = DefaultMetricsRegistry().Find(kRestClientRequestsTotal);
+  ASSERT_NE(global, nullptr);
+  const double before = global->Value({"404", "GET"});
+  EXPECT_FALSE((*wired)->Get(core::kConfigMaps, "counted", "absent").ok());
+  EXPECT_EQ(global->Value({"404", "GET"}), before + 1);
 }
 
 // Installs the Gadget CRD (with a status subresource) through the client and
