@@ -177,6 +177,9 @@ Result<std::unique_ptr<Transport::Connection>> Transport::Connect() {
   ec = RunOp(c->ioc, [&](auto handler) { c->tcp().async_connect(endpoints, std::move(handler)); });
   if (ec == beast::error::timeout) return DeadlineExceededError("connecting to " + where + " timed out");
   if (ec) return UnavailableError("cannot connect to " + where + ": " + ec.message());
+  // A request goes out as several TLS records (header, body); with Nagle on,
+  // the later ones wait for the server's delayed ACK of the first.
+  c->tcp().socket().set_option(tcp::no_delay(true), ec);
   c->tcp().expires_after(config_.connect_timeout);
   ec = RunOp(c->ioc,
              [&](auto handler) { c->stream.async_handshake(asio::ssl::stream_base::client, std::move(handler)); });

@@ -42,7 +42,7 @@ struct Sizes {
   int create_objects = 2000;
   int informer_objects = 10000;
   std::chrono::seconds steady{60};
-  int workers = 24;  // concurrent creates over the keep-alive pool
+  int workers = 16;  // concurrent creates: one pooled keep-alive connection each (the pool keeps 16)
 };
 
 Sizes BenchSizes() {

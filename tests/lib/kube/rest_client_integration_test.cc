@@ -100,6 +100,36 @@ TEST(RestClient, ConfigMapCrud) {
   EXPECT_NE(gone.error().message().find("\"one\" not found"), std::string::npos);
 }
 
+TEST(RestClient, DeleteWithAResourceVersionPreconditionAndForegroundPropagation) {
+  auto client = ClientFor();
+  ASSERT_NE(client, nullptr);
+  CreateNamespace(*client, "delete-rv");
+  auto created = client->Create(core::kConfigMaps, "delete-rv", ConfigMap("delete-rv", "d", {{"k", "1"}}));
+  ASSERT_TRUE(created.ok()) << created.error().ToString();
+  const std::string rv1 = (*created)["metadata"]["resourceVersion"];
+  auto patched = client->Patch(core::kConfigMaps, "delete-rv", "d", PatchType::kMerge, {{"data", {{"k", "2"}}}});
+  ASSERT_TRUE(patched.ok()) << patched.error().ToString();
+  const std::string rv2 = (*patched)["metadata"]["resourceVersion"];
+
+  auto stale = client->Delete(core::kConfigMaps, "delete-rv", "d", {.precondition_resource_version = rv1});
+  ASSERT_FALSE(stale.ok());
+  EXPECT_EQ(stale.error().code(), StatusCode::kConflict);
+  EXPECT_NE(stale.error().message().find("ResourceVersion"), std::string::npos) << stale.error().message();
+  EXPECT_TRUE(client->Get(core::kConfigMaps, "delete-rv", "d").ok()) << "a failed precondition must not delete";
+
+  auto deleted = client->Delete(core::kConfigMaps, "delete-rv", "d",
+                                {.propagation_policy = "Foreground", .precondition_resource_version = rv2});
+  ASSERT_TRUE(deleted.ok()) << deleted.error().ToString();
+  // Foreground: the object may linger with the foregroundDeletion finalizer
+  // until its (here: no) dependents are gone; either way it goes.
+  ASSERT_TRUE(oncoatlas::testing::WaitFor(
+      [&] {
+        auto got = client->Get(core::kConfigMaps, "delete-rv", "d");
+        return !got.ok() && got.error().code() == StatusCode::kNotFound;
+      },
+      seconds(30)));
+}
+
 TEST(RestClient, CountsItsRequestsInRestClientRequestsTotal) {
   auto config = LoadKubeconfig({.path = Cp().kubeconfig()});
   ASSERT_TRUE(config.ok()) << config.status().ToString();
