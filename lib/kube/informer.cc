@@ -36,7 +36,7 @@ std::vector<ObjectPtr> Store::Collect(const std::map<std::string, Keys>& index, 
   std::vector<ObjectPtr> out;
   auto it = index.find(value);
   if (it == index.end()) return out;
-  for (const auto& key : it->second) out.push_back(Unpack(objects_.at(key)));
+  for (const std::string* key : it->second) out.push_back(Unpack(objects_.at(*key)));
   return out;
 }
 
@@ -59,9 +59,9 @@ std::size_t Store::packed_bytes() const {
 void Store::IndexLocked(const std::string& key, const Json& object, bool add) {
   auto update = [&](std::map<std::string, Keys>& index, const std::string& value) {
     if (add) {
-      index[value].insert(key);
+      index[value].insert(&key);
     } else if (auto it = index.find(value); it != index.end()) {
-      it->second.erase(key);
+      it->second.erase(&key);
       if (it->second.empty()) index.erase(it);
     }
   };
@@ -89,14 +89,14 @@ bool Store::Put(const Json& object) {
   auto it = objects_.find(key);
   const bool replaced = it != objects_.end();
   if (replaced) {
-    IndexLocked(key, *Unpack(it->second), false);
+    IndexLocked(it->first, *Unpack(it->second), false);
     packed_bytes_ -= it->second.size();
     it->second = std::move(packed);
   } else {
     it = objects_.emplace(key, std::move(packed)).first;
   }
   packed_bytes_ += it->second.size();
-  IndexLocked(key, object, true);
+  IndexLocked(it->first, object, true);
   return replaced;
 }
 
@@ -104,7 +104,7 @@ bool Store::Remove(const std::string& key) {
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = objects_.find(key);
   if (it == objects_.end()) return false;
-  IndexLocked(key, *Unpack(it->second), false);
+  IndexLocked(it->first, *Unpack(it->second), false);
   packed_bytes_ -= it->second.size();
   objects_.erase(it);
   return true;

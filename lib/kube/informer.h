@@ -45,8 +45,14 @@ class Store {
   bool Remove(const std::string& key);
 
  private:
-  using Keys = std::set<std::string>;
-  void IndexLocked(const std::string& key, const Json& object, bool add);  // REQUIRES: mutex_ held
+  // Index entries point at the keys of objects_ (stable while the entry
+  // lives) rather than copying them; ordered by the key's value.
+  struct KeyLess {
+    bool operator()(const std::string* a, const std::string* b) const { return *a < *b; }
+  };
+  using Keys = std::set<const std::string*, KeyLess>;
+  // REQUIRES: mutex_ held; `key` is the key of an entry of objects_.
+  void IndexLocked(const std::string& key, const Json& object, bool add);
   std::vector<ObjectPtr> Collect(const std::map<std::string, Keys>& index, const std::string& value) const;
 
   mutable std::mutex mutex_;
