@@ -14,10 +14,10 @@ Clock::Duration ExponentialBackoffDelay(Clock::Duration base, Clock::Duration ma
   return Clock::Duration(static_cast<Clock::Duration::rep>(d));
 }
 
-TokenBucket::TokenBucket(const Clock& clock, double qps, int burst)
+QueueTokenBucket::QueueTokenBucket(const Clock& clock, double qps, int burst)
     : clock_(clock), qps_(qps > 0 ? qps : 1), burst_(burst >= 1 ? burst : 1), tokens_(burst_), last_(clock.Now()) {}
 
-Clock::Duration TokenBucket::Reserve() {
+Clock::Duration QueueTokenBucket::Reserve() {
   std::lock_guard<std::mutex> l(mu_);
   const Clock::TimePoint now = clock_.Now();
   if (now > last_) {

@@ -35,11 +35,12 @@ Clock::Duration ExponentialBackoffDelay(Clock::Duration base, Clock::Duration ma
 // An overall rate limit shared by all items: `qps` tokens per second refill a
 // bucket of `burst` tokens. Reserve() always succeeds and returns how long the
 // caller must wait for its token (zero while the bucket has tokens), so delays
-// for a burst of failures grow linearly at 1/qps.
-class TokenBucket {
+// for a burst of failures grow linearly at 1/qps. (Named apart from the
+// client's TokenBucket in rate_limiter.h: both libraries link into one binary.)
+class QueueTokenBucket {
  public:
   // REQUIRES: qps > 0, burst >= 1; `clock` outlives the bucket.
-  TokenBucket(const Clock& clock, double qps, int burst);
+  QueueTokenBucket(const Clock& clock, double qps, int burst);
   Clock::Duration Reserve();
 
  private:
@@ -90,7 +91,7 @@ class BucketRateLimiter final : public WorkQueueRateLimiter<T, Hash> {
   int NumRequeues(const T&) override { return 0; }
 
  private:
-  TokenBucket bucket_;
+  QueueTokenBucket bucket_;
 };
 
 // The longest delay of several limiters; NumRequeues is the largest count.

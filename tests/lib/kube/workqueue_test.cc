@@ -257,9 +257,9 @@ TEST(ItemExponentialFailureRateLimiter, CountsPerItem) {
   EXPECT_EQ(l.When("b"), seconds(1000));
 }
 
-TEST(TokenBucket, BurstIsFreeThenOneTokenPerTenthOfASecond) {
+TEST(QueueTokenBucket, BurstIsFreeThenOneTokenPerTenthOfASecond) {
   FakeClock clock;
-  TokenBucket bucket(clock, 10, 100);
+  QueueTokenBucket bucket(clock, 10, 100);
   for (int i = 0; i < 100; ++i) ASSERT_EQ(bucket.Reserve(), Clock::Duration(0)) << i;
   EXPECT_EQ(bucket.Reserve(), milliseconds(100));
   EXPECT_EQ(bucket.Reserve(), milliseconds(200));
