@@ -70,7 +70,7 @@ json CurrentReady(const std::vector<std::string>& get_args) {
 // Waits until the object's current Ready condition has `reason`; returns the
 // condition (null after the timeout).
 json WaitForReason(const std::vector<std::string>& get_args, const std::string& reason,
-                   milliseconds timeout = seconds(30)) {
+                   milliseconds timeout = seconds(60)) {
   json found;
   WaitFor(
       [&] {
