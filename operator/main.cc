@@ -47,8 +47,9 @@ int main(int argc, char** argv) {
 
   auto config = kube::LoadDefaultConfig({.path = options.kubeconfig});
   if (!config.ok()) {
-    spdlog::error("cannot load the API server configuration: {} (pass --kubeconfig, or run in a pod)",
-                  config.status().ToString());
+    spdlog::error("cannot load the API server configuration: {} ({})", config.status().ToString(),
+                  options.kubeconfig.empty() ? "pass --kubeconfig, or run in a pod"
+                                             : "give --kubeconfig the path of a readable kubeconfig file");
     return 2;
   }
   config->user_agent = "oncoatlas-operator/0.1";

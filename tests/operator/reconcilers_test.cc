@@ -110,7 +110,7 @@ TEST_F(ReconcilerTest, DatasetWaitsForItsDataNodeThenTurnsReadyAndWritesNothingW
 
   EXPECT_EQ(reconciler.Reconcile(key).kind(), kube::ReconcileResult::Kind::kDone);
   ASSERT_EQ(writer_.writes().size(), 1u);
-  const json& status = writer_.writes()[0].status;
+  const json status = writer_.writes()[0].status;
   EXPECT_EQ(status["observedGeneration"], 2);
   EXPECT_EQ(status["conditions"][0]["reason"], "DataNodeNotFound");
   EXPECT_EQ(status["conditions"][0]["status"], "False");
