@@ -38,6 +38,13 @@ Status RestEventSink::CreateNew(const Event& event, const std::string& key) {
   nlohmann::json object = EventToJson(event);
   const std::string ns = object["metadata"]["namespace"];
   auto created = client_.Create(core::kEvents, ns, object, {.field_manager = options_.field_manager});
+  if (!created.ok() && created.error().code() == StatusCode::kAlreadyExists) {
+    // Another event about the object carried the same timestamp: let the
+    // API server pick a unique name instead.
+    object["metadata"]["generateName"] = object["metadata"]["name"].get<std::string>() + ".";
+    object["metadata"].erase("name");
+    created = client_.Create(core::kEvents, ns, object, {.field_manager = options_.field_manager});
+  }
   if (!created.ok()) return created.error().status().WithContext("creating Event " + event.reason);
   ++created_;
   if (options_.aggregate_repeats) Remember(key, ns, (*created)["metadata"].value("name", ""));

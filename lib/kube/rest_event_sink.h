@@ -2,7 +2,9 @@
 // API server. A repeat of an event it created recently (same object, type,
 // reason and message) is aggregated as client-go does: the existing Event's
 // `count` and `lastTimestamp` are patched instead of creating another object.
-// If that Event has gone (expired, deleted) a new one is created.
+// If that Event has gone (expired, deleted) a new one is created. A name
+// taken by another Event (same object, same timestamp) falls back to a
+// server-generated name.
 // Threading: Create may be called from several threads.
 #pragma once
 

@@ -139,7 +139,9 @@ TEST(RestEventSink, CreatesAggregatesAndRecreates) {
   ASSERT_TRUE(sink.Create(other).ok());
   EXPECT_EQ(EventsFor(*client, "events", "subject").size(), 2u);
 
-  // The aggregated Event is deleted (as Event TTL does): the next repeat creates a new one.
+  // The aggregated Event is deleted (as Event TTL does): the next repeat
+  // creates a new one (its timestamp-derived name is taken by `other`'s Event,
+  // so the API server names it).
   auto deleted = client->Delete(core::kEvents, "events", events[0]["metadata"]["name"]);
   ASSERT_TRUE(deleted.ok()) << deleted.error().ToString();
   ASSERT_TRUE(sink.Create(e).ok());
