@@ -162,11 +162,18 @@ class OperatorTest : public ::testing::Test {
   // Renders charts/oncoatlas with the real helm, applies it, and writes a
   // kubeconfig with a token of the operator's ServiceAccount.
   static void InstallOperatorRbac() {
-    const char* path = std::getenv("PATH");
-    SubprocessOptions env;
-    env.env = {{"PATH", ToolPath() + ":" + (path != nullptr ? path : "/usr/bin:/bin")}};
+    // The cached helm sits in one of ToolPath()'s directories.
+    std::string helm = "helm";
+    std::string dirs = ToolPath() + ":";
+    for (std::size_t start = 0, end; (end = dirs.find(':', start)) != std::string::npos; start = end + 1) {
+      const fs::path candidate = fs::path(dirs.substr(start, end - start)) / "helm";
+      if (fs::exists(candidate)) {
+        helm = candidate.string();
+        break;
+      }
+    }
     auto rendered = RunSubprocess(
-        {"helm", "template", "oncoatlas", SourceDir() + "/charts/oncoatlas", "--namespace", kSystemNamespace}, env);
+        {helm, "template", "oncoatlas", SourceDir() + "/charts/oncoatlas", "--namespace", kSystemNamespace});
     ASSERT_TRUE(rendered.ok()) << rendered.status().ToString();
     ASSERT_TRUE(rendered->success()) << rendered->Describe();
     SubprocessResult r = Kubectl({"apply", "-f", "-"}, rendered->out);
@@ -292,11 +299,11 @@ metadata:
 spec:
   node: late
   title: First title
-  source: {protocol: folder, path: /data/in}
+  source: {protocol: folder, path: late/in}
   cancerType: {code: C50}
   deidentification: {profile: BasicProfile}
   pseudonymisation: {keySecretRef: {name: pseudonymisation-key}}
-  dataUse: {permission: "DUO:0000007"}
+  dataUse: {permission: "DUO:0000007", diseases: [C50]}
 )";
   r = Kubectl({"apply", "--server-side", "-f", "-"}, dataset);
   ASSERT_TRUE(r.success()) << r.Describe();
