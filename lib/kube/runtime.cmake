@@ -15,3 +15,11 @@ add_library(oncoatlas_kube_runtime
   ${CMAKE_CURRENT_LIST_DIR}/event_recorder.cc
 )
 target_link_libraries(oncoatlas_kube_runtime PUBLIC oncoatlas_kube_clock oncoatlas_core Threads::Threads spdlog::spdlog nlohmann_json::nlohmann_json Boost::boost)
+
+# The runtime's interfaces backed by the API server (through the client
+# library): leader election's LeaseStore and the recorder's EventSink.
+add_library(oncoatlas_kube_rest_runtime
+  ${CMAKE_CURRENT_LIST_DIR}/rest_lease_store.cc
+  ${CMAKE_CURRENT_LIST_DIR}/rest_event_sink.cc
+)
+target_link_libraries(oncoatlas_kube_rest_runtime PUBLIC oncoatlas_kube_runtime oncoatlas_kube)

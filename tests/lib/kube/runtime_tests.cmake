@@ -11,3 +11,8 @@ oncoatlas_unit_test(kube_runtime_test
   ${CMAKE_CURRENT_LIST_DIR}/event_recorder_test.cc
 )
 target_link_libraries(kube_runtime_test PRIVATE oncoatlas_kube_runtime)
+
+# The runtime's REST-backed LeaseStore and EventSink against the real API
+# server; they share the client integration binary's control plane.
+target_sources(kube_client_integration_test PRIVATE ${CMAKE_CURRENT_LIST_DIR}/rest_runtime_integration_test.cc)
+target_link_libraries(kube_client_integration_test PRIVATE oncoatlas_kube_rest_runtime)

@@ -1,0 +1,62 @@
+#include "condition_reconciler.h"
+
+#include <spdlog/spdlog.h>
+
+namespace oncoatlas::op {
+
+kube::ObjectReference ReferenceTo(const nlohmann::json& object) {
+  kube::ObjectReference ref;
+  ref.api_version = object.value("apiVersion", "");
+  ref.kind = object.value("kind", "");
+  ref.ns = NamespaceOf(object);
+  ref.name = NameOf(object);
+  if (object.contains("metadata")) ref.uid = object["metadata"].value("uid", "");
+  return ref;
+}
+
+ConditionReconciler::ConditionReconciler(kube::GroupVersionResource gvr, const ObjectLookup& objects,
+                                         ReconcilerDeps deps)
+    : gvr_(std::move(gvr)),
+      objects_(objects),
+      deps_(deps),
+      clock_(deps.clock != nullptr ? *deps.clock : kube::DefaultClock()) {}
+
+kube::ReconcileResult ConditionReconciler::Reconcile(const kube::Request& request) {
+  const ObjectPtr object = objects_.Get(request.ns, request.name);
+  if (object == nullptr) return kube::ReconcileResult::Done();  // deleted: nothing of ours to clean up
+  if (object->contains("metadata") && (*object)["metadata"].contains("deletionTimestamp")) {
+    return kube::ReconcileResult::Done();  // being deleted: no finalizers of ours, nothing to report
+  }
+
+  Assessment assessment = Assess(*object);
+  nlohmann::json status = object->value("status", nlohmann::json::object());
+  if (!status.is_object()) status = nlohmann::json::object();
+  for (auto it = assessment.fields.begin(); it != assessment.fields.end(); ++it) status[it.key()] = *it;
+  const std::vector<ConditionTransition> transitions =
+      SetConditions(status, assessment.conditions, GenerationOf(*object), clock_.WallNow());
+
+  auto wrote = WriteStatusIfChanged(*deps_.status_writer, gvr_, *object, status);
+  if (!wrote.ok()) {
+    // A Conflict means our cached copy was stale: the watch brings the new
+    // one and the retry decides again.
+    return kube::ReconcileResult::Error(wrote.status().WithContext("writing the status of " + request.ToString()));
+  }
+  if (*wrote) EmitEvents(*object, transitions);
+  if (assessment.requeue_after) return kube::ReconcileResult::RequeueAfter(*assessment.requeue_after);
+  return kube::ReconcileResult::Done();
+}
+
+void ConditionReconciler::EmitEvents(const nlohmann::json& object,
+                                     const std::vector<ConditionTransition>& transitions) {
+  if (deps_.events == nullptr) return;
+  for (const ConditionTransition& t : transitions) {
+    const auto type = t.now.status ? kube::EventType::kNormal : kube::EventType::kWarning;
+    Status recorded = deps_.events->Record(ReferenceTo(object), type, t.now.reason, t.now.message);
+    if (!recorded.ok() && recorded.code() != StatusCode::kResourceExhausted) {
+      spdlog::warn("could not record Event {} for {} {}: {}", t.now.reason, gvr_.kind, NameOf(object),
+                   recorded.ToString());
+    }
+  }
+}
+
+}  // namespace oncoatlas::op

@@ -1,0 +1,69 @@
+// ConditionReconciler: the reconcile loop every controller of this operator
+// shares — fetch the object from the cache (gone → done), let the kind's
+// Assess decide its conditions (a pure decision over the cached world), set
+// them with observedGeneration, write the status only if it changed, and emit
+// an Event for each condition transition (Normal when it became True, Warning
+// when False). A kind implements Assess only.
+// Threading: Reconcile is called by the Controller's workers, never twice at
+// once for one request; Assess must only read the lookups it was given.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "conditions.h"
+#include "kube/clock.h"
+#include "kube/controller.h"
+#include "kube/event_recorder.h"
+#include "kube/resource.h"
+#include "object_lookup.h"
+#include "status_writer.h"
+
+namespace oncoatlas::op {
+
+// What a reconciler needs from the process; every member must outlive it.
+struct ReconcilerDeps {
+  StatusWriter* status_writer = nullptr;
+  kube::EventRecorder* events = nullptr;  // may be null: no Events
+  kube::Clock* clock = nullptr;           // DefaultClock() when null
+};
+
+// A kind's decision about one object.
+struct Assessment {
+  std::vector<ConditionSpec> conditions;
+  // Status fields besides conditions and observedGeneration this reconciler
+  // owns (e.g. datasetCount), merged into the status.
+  nlohmann::json fields = nlohmann::json::object();
+  // Look again after this long (e.g. when a validity window opens).
+  std::optional<kube::Clock::Duration> requeue_after;
+};
+
+class ConditionReconciler : public kube::Reconciler {
+ public:
+  // `objects` is the cache of the reconciled kind; it must outlive this.
+  ConditionReconciler(kube::GroupVersionResource gvr, const ObjectLookup& objects, ReconcilerDeps deps);
+
+  kube::ReconcileResult Reconcile(const kube::Request& request) final;
+
+ protected:
+  // Decides the object's conditions from the world as the caches show it now.
+  virtual Assessment Assess(const nlohmann::json& object) = 0;
+  kube::Clock& clock() const { return clock_; }
+
+ private:
+  void EmitEvents(const nlohmann::json& object, const std::vector<ConditionTransition>& transitions);
+
+  const kube::GroupVersionResource gvr_;
+  const ObjectLookup& objects_;
+  const ReconcilerDeps deps_;
+  kube::Clock& clock_;
+};
+
+// The ObjectReference of `object` for Events.
+kube::ObjectReference ReferenceTo(const nlohmann::json& object);
+
+}  // namespace oncoatlas::op

@@ -1,0 +1,486 @@
+// oncoatlas-operator, the real binary, against a real kube-apiserver with
+// crds/ and crds/samples/ installed: conditions with observedGeneration on the
+// samples; a Dataset turning Ready once its DataNode appears (same process);
+// observedGeneration following edits; no writes once settled (also after
+// re-applying the samples); SIGTERM → exit 0 with the Lease released; leader
+// hand-over to a second process when the leader is killed; bad flags → exit 2.
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "core/subprocess.h"
+#include "operator_process.h"
+#include "support/control_plane.h"
+
+namespace oncoatlas::testing {
+namespace {
+
+using nlohmann::json;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+namespace fs = std::filesystem;
+
+constexpr char kSystemNamespace[] = "oncoatlas-system";
+
+ControlPlane& Cp() { return ControlPlaneEnvironment::Get(); }
+
+SubprocessResult Kubectl(const std::vector<std::string>& args, const std::string& stdin_data = "") {
+  return Cp().Kubectl(args, stdin_data);
+}
+
+// `kubectl get -o json`; null when it fails (e.g. not found).
+json GetJson(const std::vector<std::string>& args) {
+  std::vector<std::string> full = {"get"};
+  full.insert(full.end(), args.begin(), args.end());
+  full.insert(full.end(), {"-o", "json"});
+  const SubprocessResult r = Kubectl(full);
+  if (!r.success()) return nullptr;
+  return json::parse(r.out, nullptr, false);
+}
+
+json Condition(const json& object, const std::string& type) {
+  if (!object.is_object() || !object.contains("status")) return nullptr;
+  for (const json& c : object["status"].value("conditions", json::array())) {
+    if (c.value("type", "") == type) return c;
+  }
+  return nullptr;
+}
+
+// The Ready condition of an object once it is current (observedGeneration ==
+// generation), or null.
+json CurrentReady(const std::vector<std::string>& get_args) {
+  const json object = GetJson(get_args);
+  const json ready = Condition(object, "Ready");
+  if (!ready.is_object()) return nullptr;
+  if (ready.value("observedGeneration", -1) != object["metadata"].value("generation", -2)) return nullptr;
+  if (object["status"].value("observedGeneration", -1) != object["metadata"].value("generation", -2)) return nullptr;
+  return ready;
+}
+
+// Waits until the object's current Ready condition has `reason`; returns the
+// condition (null after the timeout).
+json WaitForReason(const std::vector<std::string>& get_args, const std::string& reason,
+                   milliseconds timeout = seconds(60)) {
+  json found;
+  WaitFor(
+      [&] {
+        found = CurrentReady(get_args);
+        return found.is_object() && found.value("reason", "") == reason;
+      },
+      timeout, milliseconds(200));
+  return found.is_object() && found.value("reason", "") == reason ? found : json(nullptr);
+}
+
+std::string OperatorBinary() { return ONCOATLAS_OPERATOR_BINARY; }
+
+// The kubeconfig of the operator's ServiceAccount, bound by the chart's RBAC
+// (written by SetUpTestSuite): every test runs the operator with exactly the
+// rights charts/oncoatlas grants it.
+std::string OperatorKubeconfig() { return Cp().dir() + "/operator-sa.kubeconfig"; }
+
+std::vector<std::string> BaseArgs() {
+  return {"--kubeconfig",
+          OperatorKubeconfig(),
+          "--operator-namespace",
+          kSystemNamespace,
+          "--metrics-bind-address",
+          "0",
+          "--health-probe-bind-address",
+          "127.0.0.1:0",
+          "--log-level",
+          "debug"};
+}
+
+std::unique_ptr<OperatorProcess> StartOperator(const std::string& log_name, std::vector<std::string> extra = {}) {
+  std::vector<std::string> args = BaseArgs();
+  args.insert(args.end(), extra.begin(), extra.end());
+  auto p = std::make_unique<OperatorProcess>(OperatorBinary(), args, Cp().dir() + "/" + log_name + ".log");
+  EXPECT_TRUE(p->started());
+  return p;
+}
+
+std::vector<std::string> LeaderArgs(const std::string& id) {
+  return {"--leader-elect",
+          "--leader-election-namespace",
+          kSystemNamespace,
+          "--leader-election-id",
+          id,
+          "--lease-duration",
+          "4s",
+          "--renew-deadline",
+          "3s",
+          "--retry-period",
+          "1s"};
+}
+
+// resourceVersion of every oncoatlas object and Event, by kind/namespace/name.
+std::map<std::string, std::string> ResourceVersions() {
+  std::map<std::string, std::string> out;
+  const json list = GetJson({"oncoatlas", "-A"});
+  if (!list.is_object()) return out;
+  for (const json& item : list["items"]) {
+    out[item.value("kind", "") + "/" + item["metadata"].value("namespace", "") + "/" +
+        item["metadata"].value("name", "")] = item["metadata"].value("resourceVersion", "");
+  }
+  return out;
+}
+
+class OperatorTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    const fs::path crds = fs::path(SourceDir()) / "crds";
+    std::vector<fs::path> files;
+    for (const auto& e : fs::directory_iterator(crds)) {
+      if (e.path().extension() == ".yaml") files.push_back(e.path());
+    }
+    std::sort(files.begin(), files.end());
+    for (const fs::path& f : files) {
+      const SubprocessResult r = Kubectl({"apply", "--server-side", "-f", f.string()});
+      ASSERT_TRUE(r.success()) << f << ": " << r.Describe();
+    }
+    const SubprocessResult established =
+        Kubectl({"wait", "--for", "condition=Established", "--timeout", "60s", "crd/datanodes.oncoatlas.io",
+                 "crd/datasets.oncoatlas.io", "crd/accessgrants.oncoatlas.io", "crd/benchmarkruns.oncoatlas.io",
+                 "crd/accesspolicies.oncoatlas.io"});
+    ASSERT_TRUE(established.success()) << established.Describe();
+    ApplySamples();
+    const SubprocessResult ns = Kubectl({"create", "namespace", kSystemNamespace});
+    ASSERT_TRUE(ns.success()) << ns.Describe();
+    InstallOperatorRbac();
+  }
+
+  // Renders charts/oncoatlas with the real helm, applies it, and writes a
+  // kubeconfig with a token of the operator's ServiceAccount.
+  static void InstallOperatorRbac() {
+    // The cached helm sits in one of ToolPath()'s directories.
+    std::string helm = "helm";
+    std::string dirs = ToolPath() + ":";
+    for (std::size_t start = 0, end; (end = dirs.find(':', start)) != std::string::npos; start = end + 1) {
+      const fs::path candidate = fs::path(dirs.substr(start, end - start)) / "helm";
+      if (fs::exists(candidate)) {
+        helm = candidate.string();
+        break;
+      }
+    }
+    auto rendered = RunSubprocess(
+        {helm, "template", "oncoatlas", SourceDir() + "/charts/oncoatlas", "--namespace", kSystemNamespace});
+    ASSERT_TRUE(rendered.ok()) << rendered.status().ToString();
+    ASSERT_TRUE(rendered->success()) << rendered->Describe();
+    SubprocessResult r = Kubectl({"apply", "-f", "-"}, rendered->out);
+    ASSERT_TRUE(r.success()) << r.Describe();
+    r = Kubectl({"-n", kSystemNamespace, "create", "token", "oncoatlas-operator", "--duration", "2h"});
+    ASSERT_TRUE(r.success()) << r.Describe();
+    std::string token = r.out;
+    while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
+    const json kubeconfig = {
+        {"apiVersion", "v1"},
+        {"kind", "Config"},
+        {"clusters",
+         {{{"name", "test"},
+           {"cluster", {{"server", Cp().server()}, {"certificate-authority", Cp().dir() + "/pki/ca.crt"}}}}}},
+        {"users", {{{"name", "operator"}, {"user", {{"token", token}}}}}},
+        {"contexts",
+         {{{"name", "operator"},
+           {"context", {{"cluster", "test"}, {"user", "operator"}, {"namespace", kSystemNamespace}}}}}},
+        {"current-context", "operator"}};
+    std::ofstream out(OperatorKubeconfig());
+    out << kubeconfig.dump(2);  // JSON is YAML
+    ASSERT_TRUE(out.good());
+  }
+
+  static void ApplySamples() {
+    std::vector<fs::path> files;
+    for (const auto& e : fs::directory_iterator(fs::path(SourceDir()) / "crds" / "samples")) {
+      if (e.path().extension() == ".yaml") files.push_back(e.path());
+    }
+    std::sort(files.begin(), files.end());
+    for (const fs::path& f : files) {
+      const SubprocessResult r = Kubectl({"apply", "--server-side", "-f", f.string()});
+      ASSERT_TRUE(r.success()) << f << ": " << r.Describe();
+    }
+  }
+
+  static void StopGracefully(OperatorProcess& p) {
+    p.Signal(SIGTERM);
+    const auto status = p.Wait(seconds(30));
+    ASSERT_TRUE(status) << "the operator did not exit after SIGTERM\n" << p.Log();
+    ASSERT_TRUE(WIFEXITED(*status)) << p.Log();
+    EXPECT_EQ(WEXITSTATUS(*status), 0) << p.Log();
+  }
+};
+
+// What the samples' grants report depends on today's date against their windows.
+std::string ExpectedGrantReason(const std::string& from, const std::string& until) {
+  const std::string now = [] {
+    const std::time_t t = std::time(nullptr);
+    std::tm utc{};
+    gmtime_r(&t, &utc);
+    char buf[32];
+    std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &utc);
+    return std::string(buf);
+  }();
+  if (now >= until) return "Expired";
+  if (now < from) return "NotYetValid";
+  return "PolicyEvaluationPending";
+}
+
+TEST_F(OperatorTest, SamplesGetConditionsAndDatasetsFollowTheirDataNodesWithoutRestart) {
+  auto op = StartOperator("samples");
+
+  // DataNodes: the local one is configured; the remote ones lack their kubeconfig Secrets.
+  json ready = WaitForReason({"datanode", "it-milano"}, "LocalCluster");
+  ASSERT_TRUE(ready.is_object()) << op->Log();
+  EXPECT_EQ(ready["status"], "True");
+  ready = WaitForReason({"datanode", "se-stockholm"}, "KubeconfigSecretNotFound");
+  ASSERT_TRUE(ready.is_object()) << op->Log();
+  EXPECT_EQ(ready["status"], "False");
+  EXPECT_NE(ready["message"].get<std::string>().find("kubectl -n oncoatlas-system create secret generic "
+                                                     "se-stockholm-kubeconfig"),
+            std::string::npos);
+  EXPECT_EQ(Condition(GetJson({"datanode", "se-stockholm"}), "ClusterConfigured").value("status", ""), "False");
+
+  // Datasets whose DataNodes exist; policies; grants; the benchmark run.
+  for (const auto& [ns, name] :
+       std::vector<std::pair<std::string, std::string>>{{"oncoatlas-node-se-stockholm", "breast-screening-2018-2022"},
+                                                        {"oncoatlas-node-de-heidelberg", "lung-staging-ct-pet"}}) {
+    ready = WaitForReason({"dataset", "-n", ns, name}, "DataNodeFound");
+    ASSERT_TRUE(ready.is_object()) << ns << "/" << name << "\n" << op->Log();
+    EXPECT_EQ(ready["status"], "True");
+  }
+  for (const char* policy : {"baseline", "commercial-benchmarks", "german-sites-retrieval"}) {
+    ready = WaitForReason({"accesspolicy", policy}, "Valid");
+    ASSERT_TRUE(ready.is_object()) << policy;
+  }
+  ready = WaitForReason({"accessgrant", "-n", "research-uppsala-radiomics", "radiomics-breast-lung-2026"},
+                        ExpectedGrantReason("2026-02-01T00:00:00Z", "2027-01-31T23:59:59Z"));
+  ASSERT_TRUE(ready.is_object()) << op->Log();
+  const json radiomics = GetJson({"accessgrant", "-n", "research-uppsala-radiomics", "radiomics-breast-lung-2026"});
+  EXPECT_EQ(radiomics["status"].value("datasetCount", -1), 2) << "breast by name, lung by selector";
+  EXPECT_EQ(Condition(radiomics, "DatasetsResolved").value("status", ""), "True");
+  ready = WaitForReason({"accessgrant", "-n", "vendor-lumen-diagnostics", "lumen-mammo-benchmark"},
+                        ExpectedGrantReason("2026-12-01T00:00:00Z", "2027-05-31T00:00:00Z"));
+  ASSERT_TRUE(ready.is_object()) << op->Log();
+  ready = WaitForReason({"benchmarkrun", "-n", "vendor-lumen-diagnostics", "lumen-mammo-v3-1"}, "GrantNotActive");
+  ASSERT_TRUE(ready.is_object()) << op->Log();
+
+  // A Warning Event tells of the missing Secret (cluster-scoped objects' Events live in "default").
+  const json events = GetJson({"events", "-n", "default", "--field-selector", "involvedObject.name=se-stockholm"});
+  ASSERT_TRUE(events.is_object());
+  bool warned = false;
+  for (const json& e : events["items"]) warned = warned || e.value("reason", "") == "KubeconfigSecretNotFound";
+  EXPECT_TRUE(warned) << events.dump();
+
+  // The Secret appears: the DataNode turns Ready (a Secret change maps to its DataNodes).
+  SubprocessResult r = Kubectl({"-n", kSystemNamespace, "create", "secret", "generic", "se-stockholm-kubeconfig",
+                                "--from-literal=kubeconfig=apiVersion: v1"});
+  ASSERT_TRUE(r.success()) << r.Describe();
+  ready = WaitForReason({"datanode", "se-stockholm"}, "KubeconfigSecretFound");
+  ASSERT_TRUE(ready.is_object()) << op->Log();
+  EXPECT_EQ(ready["status"], "True");
+
+  // A Dataset whose DataNode does not exist yet.
+  r = Kubectl({"create", "namespace", "oncoatlas-node-late"});
+  ASSERT_TRUE(r.success()) << r.Describe();
+  const std::string dataset = R"(apiVersion: oncoatlas.io/v1alpha1
+kind: Dataset
+metadata:
+  name: late-breast
+  namespace: oncoatlas-node-late
+spec:
+  node: late
+  title: First title
+  source: {protocol: folder, path: late/in}
+  cancerType: {code: C50}
+  deidentification: {profile: BasicProfile}
+  pseudonymisation: {keySecretRef: {name: pseudonymisation-key}}
+  dataUse: {permission: "DUO:0000007", diseases: [C50]}
+)";
+  r = Kubectl({"apply", "--server-side", "-f", "-"}, dataset);
+  ASSERT_TRUE(r.success()) << r.Describe();
+  ready = WaitForReason({"dataset", "-n", "oncoatlas-node-late", "late-breast"}, "DataNodeNotFound");
+  ASSERT_TRUE(ready.is_object()) << op->Log();
+  EXPECT_EQ(ready["status"], "False");
+  EXPECT_NE(ready["message"].get<std::string>().find("DataNode \"late\" does not exist"), std::string::npos);
+
+  const std::string datanode = R"(apiVersion: oncoatlas.io/v1alpha1
+kind: DataNode
+metadata:
+  name: late
+spec:
+  organisation: {name: Late Hospital}
+  country: FR
+  tier: 1
+  cluster: {local: {}}
+)";
+  r = Kubectl({"apply", "--server-side", "-f", "-"}, datanode);
+  ASSERT_TRUE(r.success()) << r.Describe();
+  ready = WaitForReason({"dataset", "-n", "oncoatlas-node-late", "late-breast"}, "DataNodeFound");
+  ASSERT_TRUE(ready.is_object()) << op->Log();
+  EXPECT_EQ(ready["status"], "True");
+  EXPECT_TRUE(op->Running()) << "the same process, no restart";
+
+  // An edit bumps the generation; observedGeneration follows.
+  const json before = GetJson({"dataset", "-n", "oncoatlas-node-late", "late-breast"});
+  const int generation = before["metadata"]["generation"];
+  r = Kubectl({"-n", "oncoatlas-node-late", "patch", "dataset", "late-breast", "--type", "merge", "-p",
+               R"({"spec":{"title":"Second title"}})"});
+  ASSERT_TRUE(r.success()) << r.Describe();
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        const json now = GetJson({"dataset", "-n", "oncoatlas-node-late", "late-breast"});
+        const json c = Condition(now, "Ready");
+        return now["metadata"].value("generation", 0) == generation + 1 && c.is_object() &&
+               c.value("observedGeneration", 0) == generation + 1 &&
+               now["status"].value("observedGeneration", 0) == generation + 1;
+      },
+      seconds(30)))
+      << op->Log();
+
+  // Settled: nothing changes any more, and re-applying the samples (as a
+  // GitOps tool does) changes nothing either.
+  std::map<std::string, std::string> settled;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        auto a = ResourceVersions();
+        std::this_thread::sleep_for(milliseconds(1500));  // an observation window, not a wait for a state
+        auto b = ResourceVersions();
+        settled = b;
+        return !a.empty() && a == b;
+      },
+      seconds(30)));
+  ApplySamples();
+  std::this_thread::sleep_for(seconds(3));  // an observation window: a write loop would show within it
+  EXPECT_EQ(ResourceVersions(), settled) << "objects were written although nothing changed";
+
+  StopGracefully(*op);
+}
+
+TEST_F(OperatorTest, SigtermExitsZeroAndReleasesTheLease) {
+  auto op = StartOperator("sigterm", LeaderArgs("sigterm-lease"));
+  std::string holder;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        const json lease = GetJson({"lease", "-n", kSystemNamespace, "sigterm-lease"});
+        holder = lease.is_object() ? lease["spec"].value("holderIdentity", "") : "";
+        return !holder.empty();
+      },
+      seconds(30)))
+      << op->Log();
+  EXPECT_NE(holder.find("_" + std::to_string(op->pid())), std::string::npos) << holder;
+
+  // Leading, it reconciles.
+  SubprocessResult r = Kubectl({"apply", "--server-side", "-f", "-"}, R"(apiVersion: oncoatlas.io/v1alpha1
+kind: DataNode
+metadata:
+  name: sigterm-node
+spec:
+  organisation: {name: Hospital}
+  country: NL
+  tier: 1
+  cluster: {local: {}}
+)");
+  ASSERT_TRUE(r.success()) << r.Describe();
+  ASSERT_TRUE(WaitForReason({"datanode", "sigterm-node"}, "LocalCluster").is_object()) << op->Log();
+
+  const auto start = std::chrono::steady_clock::now();
+  StopGracefully(*op);
+  const auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_LT(took, seconds(10)) << "shutdown should not wait for the lease to expire";
+  const json lease = GetJson({"lease", "-n", kSystemNamespace, "sigterm-lease"});
+  ASSERT_TRUE(lease.is_object());
+  EXPECT_EQ(lease["spec"].value("holderIdentity", ""), "") << lease.dump();
+  EXPECT_NE(op->Log().find("shutting down"), std::string::npos);
+}
+
+TEST_F(OperatorTest, FollowerTakesOverWhenTheLeaderIsKilled) {
+  auto first = StartOperator("leader-a", LeaderArgs("handover-lease"));
+  json lease;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        lease = GetJson({"lease", "-n", kSystemNamespace, "handover-lease"});
+        return lease.is_object() && !lease["spec"].value("holderIdentity", "").empty();
+      },
+      seconds(30)))
+      << first->Log();
+  auto second = StartOperator("leader-b", LeaderArgs("handover-lease"));
+  // The second is a follower: wait until it has campaigned (its log says so).
+  ASSERT_TRUE(WaitFor([&] { return second->Log().find("campaigning for Lease") != std::string::npos; }, seconds(30)))
+      << second->Log();
+  lease = GetJson({"lease", "-n", kSystemNamespace, "handover-lease"});
+  const std::string first_id = lease["spec"].value("holderIdentity", "");
+  ASSERT_NE(first_id.find("_" + std::to_string(first->pid())), std::string::npos) << first_id;
+  const int transitions = lease["spec"].value("leaseTransitions", 0);
+
+  first->Signal(SIGKILL);
+  ASSERT_TRUE(first->Wait(seconds(10)));
+  const json at_kill = GetJson({"lease", "-n", kSystemNamespace, "handover-lease"});
+  const std::string last_renew = at_kill["spec"].value("renewTime", "");
+
+  json taken;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        taken = GetJson({"lease", "-n", kSystemNamespace, "handover-lease"});
+        return taken.is_object() &&
+               taken["spec"].value("holderIdentity", "").find("_" + std::to_string(second->pid())) != std::string::npos;
+      },
+      seconds(30)))
+      << second->Log();
+  EXPECT_EQ(taken["spec"].value("leaseTransitions", 0), transitions + 1);
+
+  // From the Lease: the follower acquired it within lease duration + retry
+  // period (4 s + 1 s) of the dead leader's last renewal, plus scheduling slack.
+  auto parse = [](const std::string& micro) {
+    std::tm tm{};
+    strptime(micro.substr(0, 19).c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
+    double fraction = micro.size() > 20 ? std::stod("0" + micro.substr(19, micro.size() - 20)) : 0;
+    return static_cast<double>(timegm(&tm)) + fraction;
+  };
+  const double gap = parse(taken["spec"].value("acquireTime", "")) - parse(last_renew);
+  EXPECT_GT(gap, 3.0) << "the follower must wait for the lease to expire";
+  EXPECT_LE(gap, 4.0 + 1.0 + 1.5) << taken.dump();
+
+  // The new leader reconciles new objects.
+  SubprocessResult r = Kubectl({"apply", "--server-side", "-f", "-"}, R"(apiVersion: oncoatlas.io/v1alpha1
+kind: DataNode
+metadata:
+  name: after-handover
+spec:
+  organisation: {name: Hospital}
+  country: BE
+  tier: 1
+  cluster: {local: {}}
+)");
+  ASSERT_TRUE(r.success()) << r.Describe();
+  ASSERT_TRUE(WaitForReason({"datanode", "after-handover"}, "LocalCluster").is_object()) << second->Log();
+  StopGracefully(*second);
+}
+
+TEST_F(OperatorTest, BadFlagsExitTwoNamingTheFlag) {
+  auto result = RunSubprocess({OperatorBinary(), "--lease-duration", "2s", "--renew-deadline", "5s"});
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_EQ(result->exit_code, 2);
+  EXPECT_NE(result->err.find("--lease-duration"), std::string::npos) << result->err;
+  result = RunSubprocess({OperatorBinary(), "--kubeconfig", "/nonexistent/kubeconfig"});
+  ASSERT_TRUE(result.ok());
+  EXPECT_EQ(result->exit_code, 2);
+  EXPECT_NE(result->err.find("--kubeconfig"), std::string::npos) << result->err;
+}
+
+}  // namespace
+}  // namespace oncoatlas::testing
+
+int main(int argc, char** argv) {
+  ::testing::InitGoogleTest(&argc, argv);
+  ::testing::AddGlobalTestEnvironment(new oncoatlas::testing::ControlPlaneEnvironment("operator"));
+  return RUN_ALL_TESTS();
+}

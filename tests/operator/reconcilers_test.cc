@@ -1,0 +1,323 @@
+// The reconcilers' decisions with fakes (caches, status writer, Event sink,
+// clock): each kind's conditions and reasons, observedGeneration, Events on
+// transitions, and no status write when nothing changed.
+#include <gtest/gtest.h>
+
+#include "access_grant_controller.h"
+#include "access_policy_controller.h"
+#include "benchmark_run_controller.h"
+#include "datanode_controller.h"
+#include "dataset_controller.h"
+#include "kube/clock.h"
+#include "label_selector.h"
+#include "resources.h"
+#include "rfc3339.h"
+
+namespace oncoatlas::op {
+namespace {
+
+using nlohmann::json;
+
+class RecordingSink final : public kube::EventSink {
+ public:
+  Status Create(const kube::Event& event) override {
+    events.push_back(event);
+    return Status::Ok();
+  }
+  std::vector<kube::Event> events;
+};
+
+json DataNode(const std::string& name, json cluster) {
+  return {
+      {"apiVersion", "oncoatlas.io/v1alpha1"},
+      {"kind", "DataNode"},
+      {"metadata", {{"name", name}, {"generation", 1}, {"uid", "u-" + name}}},
+      {"spec", {{"organisation", {{"name", "Org"}}}, {"country", "SE"}, {"tier", 1}, {"cluster", std::move(cluster)}}}};
+}
+
+json Dataset(const std::string& ns, const std::string& name, const std::string& node, json labels = json::object()) {
+  return {{"apiVersion", "oncoatlas.io/v1alpha1"},
+          {"kind", "Dataset"},
+          {"metadata", {{"name", name}, {"namespace", ns}, {"generation", 2}, {"labels", std::move(labels)}}},
+          {"spec",
+           {{"node", node},
+            {"source", {{"protocol", "folder"}}},
+            {"cancerType", {{"code", "C50"}}},
+            {"deidentification", json::object()},
+            {"pseudonymisation", {{"keySecretRef", {{"name", "k"}}}}},
+            {"dataUse", {{"permission", "DUO:0000007"}}}}}};
+}
+
+json Grant(const std::string& ns, const std::string& name, json datasets, json permissions, const std::string& from,
+           const std::string& until) {
+  return {{"apiVersion", "oncoatlas.io/v1alpha1"},
+          {"kind", "AccessGrant"},
+          {"metadata", {{"name", name}, {"namespace", ns}, {"generation", 1}}},
+          {"spec",
+           {{"grantee", {{"kind", "User"}, {"name", "u"}, {"country", "SE"}, {"type", "academic"}}},
+            {"datasets", std::move(datasets)},
+            {"purpose", {{"codes", {"DUO:0000007"}}, {"statement", "s"}}},
+            {"permissions", std::move(permissions)},
+            {"validFrom", from},
+            {"validUntil", until}}}};
+}
+
+json RunObject(const std::string& ns, const std::string& name, json datasets, const std::string& grant) {
+  return {{"apiVersion", "oncoatlas.io/v1alpha1"},
+          {"kind", "BenchmarkRun"},
+          {"metadata", {{"name", name}, {"namespace", ns}, {"generation", 1}}},
+          {"spec",
+           {{"image", "r/i@sha256:0000000000000000000000000000000000000000000000000000000000000000"},
+            {"task", "t"},
+            {"datasets", std::move(datasets)},
+            {"metrics", {{{"name", "auc"}}}},
+            {"grantRef", {{"name", grant}}}}}};
+}
+
+const ConditionSpec* Find(const Assessment& a, const std::string& type) {
+  for (const auto& c : a.conditions) {
+    if (c.type == type) return &c;
+  }
+  return nullptr;
+}
+
+class ReconcilerTest : public ::testing::Test {
+ protected:
+  ReconcilerTest() : recorder_({.component = "test", .clock = &clock_}, sink_) {}
+  ReconcilerDeps Deps() { return {&writer_, &recorder_, &clock_}; }
+  // Applies the last write to the cached object, as the watch would.
+  void ApplyLastWrite(FakeObjectLookup& cache) {
+    const auto writes = writer_.writes();
+    ASSERT_FALSE(writes.empty());
+    ObjectPtr current = cache.Get(writes.back().ns, writes.back().name);
+    ASSERT_NE(current, nullptr);
+    json updated = *current;
+    updated["status"] = writes.back().status;
+    cache.Put(updated);
+  }
+
+  kube::FakeClock clock_;
+  FakeStatusWriter writer_;
+  RecordingSink sink_;
+  kube::EventRecorder recorder_;
+};
+
+TEST_F(ReconcilerTest, DatasetWaitsForItsDataNodeThenTurnsReadyAndWritesNothingWhenUnchanged) {
+  FakeObjectLookup datasets, datanodes;
+  datasets.Put(Dataset("oncoatlas-node-se", "breast", "se"));
+  DatasetReconciler reconciler(datasets, datanodes, Deps());
+  const kube::Request key{"oncoatlas-node-se", "breast"};
+
+  EXPECT_EQ(reconciler.Reconcile(key).kind(), kube::ReconcileResult::Kind::kDone);
+  ASSERT_EQ(writer_.writes().size(), 1u);
+  const json status = writer_.writes()[0].status;
+  EXPECT_EQ(status["observedGeneration"], 2);
+  EXPECT_EQ(status["conditions"][0]["reason"], "DataNodeNotFound");
+  EXPECT_EQ(status["conditions"][0]["status"], "False");
+  EXPECT_EQ(status["conditions"][0]["observedGeneration"], 2);
+  ASSERT_EQ(sink_.events.size(), 1u);
+  EXPECT_EQ(sink_.events[0].type, kube::EventType::kWarning);
+  EXPECT_EQ(sink_.events[0].reason, "DataNodeNotFound");
+
+  ApplyLastWrite(datasets);
+  reconciler.Reconcile(key);
+  EXPECT_EQ(writer_.writes().size(), 1u) << "a reconcile that changes nothing must not write";
+  EXPECT_EQ(sink_.events.size(), 1u);
+
+  datanodes.Put(DataNode("se", {{"local", json::object()}}));
+  EXPECT_EQ(DatasetsOfDataNode(*datanodes.Get("", "se"), datasets), (std::vector<kube::Request>{key}));
+  reconciler.Reconcile(key);
+  ASSERT_EQ(writer_.writes().size(), 2u);
+  EXPECT_EQ(writer_.writes()[1].status["conditions"][0]["status"], "True");
+  EXPECT_EQ(writer_.writes()[1].status["conditions"][0]["reason"], "DataNodeFound");
+  ASSERT_EQ(sink_.events.size(), 2u);
+  EXPECT_EQ(sink_.events[1].type, kube::EventType::kNormal);
+}
+
+TEST_F(ReconcilerTest, DatasetOutsideItsNodeNamespace) {
+  const json ds = Dataset("elsewhere", "x", "se");
+  const json node = DataNode("se", {{"local", json::object()}});
+  const Assessment a = AssessDataset(ds, &node);
+  ASSERT_NE(Find(a, kReady), nullptr);
+  EXPECT_EQ(Find(a, kReady)->reason, "NamespaceMismatch");
+  EXPECT_NE(Find(a, kReady)->message.find("oncoatlas-node-se"), std::string::npos);
+}
+
+TEST_F(ReconcilerTest, DeletedObjectIsDoneWithoutWrites) {
+  FakeObjectLookup datasets, datanodes;
+  DatasetReconciler reconciler(datasets, datanodes, Deps());
+  EXPECT_EQ(reconciler.Reconcile({"ns", "gone"}).kind(), kube::ReconcileResult::Kind::kDone);
+  EXPECT_TRUE(writer_.writes().empty());
+}
+
+TEST_F(ReconcilerTest, FailedWriteIsRetried) {
+  FakeObjectLookup datasets, datanodes;
+  datasets.Put(Dataset("oncoatlas-node-se", "breast", "se"));
+  DatasetReconciler reconciler(datasets, datanodes, Deps());
+  writer_.FailNextWith(Status(StatusCode::kConflict, "the object has been modified"));
+  EXPECT_EQ(reconciler.Reconcile({"oncoatlas-node-se", "breast"}).kind(), kube::ReconcileResult::Kind::kError);
+  EXPECT_TRUE(sink_.events.empty());
+}
+
+TEST(DataNodeAssessment, LocalRemoteAndSecrets) {
+  const json local = DataNode("it", {{"local", json::object()}});
+  EXPECT_EQ(Find(AssessDataNode(local, nullptr, "sys"), kReady)->reason, "LocalCluster");
+  EXPECT_TRUE(Find(AssessDataNode(local, nullptr, "sys"), kReady)->status);
+
+  const json remote =
+      DataNode("se", {{"remote", {{"kubeconfigSecretRef", {{"name", "se-kc"}}}, {"hubServer", "https://hub"}}}});
+  EXPECT_EQ(KubeconfigSecretName(remote), "se-kc");
+  Assessment missing = AssessDataNode(remote, nullptr, "sys");
+  EXPECT_FALSE(Find(missing, kReady)->status);
+  EXPECT_EQ(Find(missing, kReady)->reason, "KubeconfigSecretNotFound");
+  EXPECT_NE(Find(missing, kReady)->message.find("kubectl -n sys create secret generic se-kc"), std::string::npos);
+  EXPECT_EQ(Find(missing, kClusterConfigured)->reason, "KubeconfigSecretNotFound");
+
+  const json wrong_key = {{"metadata", {{"name", "se-kc"}, {"namespace", "sys"}}}, {"data", {{"config", "eA=="}}}};
+  EXPECT_EQ(Find(AssessDataNode(remote, &wrong_key, "sys"), kReady)->reason, "KubeconfigKeyMissing");
+  const json good = {{"metadata", {{"name", "se-kc"}, {"namespace", "sys"}}}, {"data", {{"kubeconfig", "eA=="}}}};
+  EXPECT_TRUE(Find(AssessDataNode(remote, &good, "sys"), kReady)->status);
+
+  FakeObjectLookup nodes;
+  nodes.Put(remote);
+  nodes.Put(local);
+  EXPECT_EQ(DataNodesOfSecret(good, nodes), (std::vector<kube::Request>{{"", "se"}}));
+}
+
+TEST(AccessGrantAssessment, DatasetsWindowAndPolicy) {
+  FakeObjectLookup datasets;
+  datasets.Put(Dataset("oncoatlas-node-se", "breast", "se", {{"cancer", "breast"}}));
+  datasets.Put(Dataset("oncoatlas-node-de", "lung", "de", {{"cancer", "lung"}}));
+  const auto now = *ParseTime("2026-06-01T00:00:00Z");
+
+  const json named_missing =
+      Grant("g", "a", {{"names", {{{"node", "se"}, {"name", "breast"}}, {{"node", "fr"}, {"name", "x"}}}}}, {"query"},
+            "2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z");
+  Assessment a = AssessAccessGrant(named_missing, ResolveGrantDatasets(named_missing, datasets), now);
+  EXPECT_EQ(Find(a, kReady)->reason, "DatasetNotFound");
+  EXPECT_NE(Find(a, kReady)->message.find("fr/x"), std::string::npos);
+  EXPECT_FALSE(Find(a, kDatasetsResolved)->status);
+  EXPECT_EQ(a.fields["datasetCount"], 1);
+
+  const json selected = Grant("g", "b", {{"selector", {{"matchLabels", {{"cancer", "lung"}}}}}}, {"query"},
+                              "2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z");
+  a = AssessAccessGrant(selected, ResolveGrantDatasets(selected, datasets), now);
+  EXPECT_TRUE(Find(a, kDatasetsResolved)->status);
+  EXPECT_EQ(a.fields["datasetCount"], 1);
+  EXPECT_EQ(Find(a, kReady)->reason, "PolicyEvaluationPending");
+  EXPECT_FALSE(Find(a, kReady)->status) << "no policy engine yet: a grant must never claim to be active";
+  ASSERT_TRUE(a.requeue_after);  // until validUntil (capped)
+
+  const json future = Grant("g", "c", {{"names", {{{"node", "se"}, {"name", "breast"}}}}}, {"process"},
+                            "2026-06-01T00:00:10Z", "2027-01-01T00:00:00Z");
+  a = AssessAccessGrant(future, ResolveGrantDatasets(future, datasets), now);
+  EXPECT_EQ(Find(a, kReady)->reason, "NotYetValid");
+  ASSERT_TRUE(a.requeue_after);
+  EXPECT_EQ(*a.requeue_after, std::chrono::seconds(11));
+
+  const json expired = Grant("g", "d", {{"names", {{{"node", "se"}, {"name", "breast"}}}}}, {"query"},
+                             "2025-01-01T00:00:00Z", "2026-05-31T23:59:59Z");
+  a = AssessAccessGrant(expired, ResolveGrantDatasets(expired, datasets), now);
+  EXPECT_EQ(Find(a, kReady)->reason, "Expired");
+
+  const json none = Grant("g", "e", {{"selector", {{"matchLabels", {{"cancer", "skin"}}}}}}, {"query"},
+                          "2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z");
+  a = AssessAccessGrant(none, ResolveGrantDatasets(none, datasets), now);
+  EXPECT_EQ(Find(a, kReady)->reason, "NoDatasets");
+
+  FakeObjectLookup grants;
+  grants.Put(named_missing);
+  grants.Put(selected);
+  grants.Put(Grant("g", "other", {{"names", {{{"node", "de"}, {"name", "lung"}}}}}, {"query"}, "2026-01-01T00:00:00Z",
+                   "2027-01-01T00:00:00Z"));
+  const auto affected = GrantsOfDataset(*datasets.Get("oncoatlas-node-se", "breast"), grants);
+  EXPECT_EQ(affected, (std::vector<kube::Request>{{"g", "a"}, {"g", "b"}}));
+}
+
+TEST(BenchmarkRunAssessment, EveryReference) {
+  FakeObjectLookup datasets;
+  datasets.Put(Dataset("oncoatlas-node-se", "breast", "se"));
+  const json ds_ref = {{{"node", "se"}, {"name", "breast"}}};
+  const json run = RunObject("v", "r", ds_ref, "g");
+
+  EXPECT_EQ(Find(AssessBenchmarkRun(RunObject("v", "r", {{{"node", "se"}, {"name", "nope"}}}, "g"), nullptr, datasets),
+                 kReady)
+                ->reason,
+            "DatasetNotFound");
+  EXPECT_EQ(Find(AssessBenchmarkRun(run, nullptr, datasets), kReady)->reason, "AccessGrantNotFound");
+
+  json other = Grant("v", "g", {{"names", {{{"node", "de"}, {"name", "lung"}}}}}, {"process"}, "2026-01-01T00:00:00Z",
+                     "2027-01-01T00:00:00Z");
+  EXPECT_EQ(Find(AssessBenchmarkRun(run, &other, datasets), kReady)->reason, "DatasetNotCoveredByGrant");
+
+  json query_only = Grant("v", "g", {{"names", ds_ref}}, {"query"}, "2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z");
+  EXPECT_EQ(Find(AssessBenchmarkRun(run, &query_only, datasets), kReady)->reason, "GrantLacksProcessPermission");
+
+  json inactive = Grant("v", "g", {{"names", ds_ref}}, {"process"}, "2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z");
+  inactive["status"] = {{"conditions", {{{"type", "Ready"}, {"status", "False"}, {"reason", "NotYetValid"}}}}};
+  Assessment a = AssessBenchmarkRun(run, &inactive, datasets);
+  EXPECT_EQ(Find(a, kReady)->reason, "GrantNotActive");
+  EXPECT_NE(Find(a, kReady)->message.find("NotYetValid"), std::string::npos);
+  EXPECT_TRUE(Find(a, kReferencesResolved)->status);
+
+  json active = inactive;
+  active["status"]["conditions"][0]["status"] = "True";
+  EXPECT_TRUE(Find(AssessBenchmarkRun(run, &active, datasets), kReady)->status);
+
+  FakeObjectLookup runs;
+  runs.Put(run);
+  runs.Put(RunObject("other-ns", "r2", ds_ref, "g"));
+  EXPECT_EQ(RunsOfGrant(active, runs), (std::vector<kube::Request>{{"v", "r"}}));
+  EXPECT_EQ(RunsOfDataset(*datasets.Get("oncoatlas-node-se", "breast"), runs).size(), 2u);
+}
+
+TEST(AccessPolicyAssessment, ConsistentAndConflictingRules) {
+  auto policy = [](json rules) {
+    return json{{"apiVersion", "oncoatlas.io/v1alpha1"},
+                {"kind", "AccessPolicy"},
+                {"metadata", {{"name", "p"}, {"generation", 1}}},
+                {"spec", {{"rules", std::move(rules)}}}};
+  };
+  const json allow = {
+      {"name", "a"}, {"match", {{"permissions", {"query", "process"}}}}, {"effect", "allow"}, {"message", "m"}};
+  const json deny_same = {
+      {"name", "d"}, {"match", {{"permissions", {"process", "query"}}}}, {"effect", "deny"}, {"message", "m"}};
+  const json deny_other = {
+      {"name", "d"}, {"match", {{"permissions", {"retrieve"}}}}, {"effect", "deny"}, {"message", "m"}};
+  EXPECT_EQ(Find(AssessAccessPolicy(policy({allow, deny_other})), kReady)->reason, "Valid");
+  const Assessment conflict = AssessAccessPolicy(policy({allow, deny_same}));
+  EXPECT_EQ(Find(conflict, kReady)->reason, "ConflictingRules");
+  EXPECT_NE(Find(conflict, kReady)->message.find("\"a\""), std::string::npos);
+  const json zero = {{"name", "z"}, {"effect", "requireApprovals"}, {"approvals", 0}, {"message", "m"}};
+  EXPECT_EQ(Find(AssessAccessPolicy(policy({zero})), kReady)->reason, "InvalidRule");
+}
+
+TEST(LabelSelector, Operators) {
+  const json obj = {{"metadata", {{"labels", {{"a", "1"}, {"b", "2"}}}}}};
+  EXPECT_TRUE(SelectorMatches(json::object(), obj));
+  EXPECT_TRUE(SelectorMatches({{"matchLabels", {{"a", "1"}}}}, obj));
+  EXPECT_FALSE(SelectorMatches({{"matchLabels", {{"a", "2"}}}}, obj));
+  EXPECT_TRUE(
+      SelectorMatches({{"matchExpressions", {{{"key", "a"}, {"operator", "In"}, {"values", {"0", "1"}}}}}}, obj));
+  EXPECT_FALSE(
+      SelectorMatches({{"matchExpressions", {{{"key", "a"}, {"operator", "NotIn"}, {"values", {"1"}}}}}}, obj));
+  EXPECT_TRUE(SelectorMatches({{"matchExpressions", {{{"key", "c"}, {"operator", "DoesNotExist"}}}}}, obj));
+  EXPECT_FALSE(SelectorMatches({{"matchExpressions", {{{"key", "c"}, {"operator", "Exists"}}}}}, obj));
+  EXPECT_FALSE(SelectorMatches({{"matchExpressions", {{{"key", "a"}, {"operator", "Like"}}}}}, obj));
+}
+
+TEST(Rfc3339, ParseAndFormat) {
+  const auto t = ParseTime("2026-02-01T00:00:00Z");
+  ASSERT_TRUE(t);
+  EXPECT_EQ(FormatTime(*t), "2026-02-01T00:00:00Z");
+  EXPECT_EQ(ParseTime("2026-02-01T01:00:00+01:00"), t);
+  EXPECT_EQ(ParseTime("2026-02-01T00:00:00.250Z").value() - *t, std::chrono::milliseconds(0))
+      << "fractions are ignored (metav1.Time has whole seconds)";
+  EXPECT_FALSE(ParseTime("2026-02-01"));
+  EXPECT_FALSE(ParseTime("2026-13-01T00:00:00Z"));
+  EXPECT_FALSE(ParseTime("2026-02-01T00:00:00"));
+  EXPECT_FALSE(ParseTime("2026-02-01T00:00:00Zjunk"));
+}
+
+}  // namespace
+}  // namespace oncoatlas::op
