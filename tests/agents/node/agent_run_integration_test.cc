@@ -234,7 +234,7 @@ TEST_F(AgentRunTest, HeartbeatPacsTokenRotationAndShutdown) {
   ASSERT_EQ(::stat(agent->hub_token_path().c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600);
   EXPECT_EQ(ReadFile(agent->hub_token_path()), token_);
-  EXPECT_EQ(ReadFile(agent->dir() + "/config/agent.yaml"), agent_yaml + "\n");
+  EXPECT_EQ(ReadFile(agent->dir() + "/config/agent.yaml"), agent_yaml);
 
   // The Lease appears, carries the annotations, and its renewTime advances.
   json lease;
@@ -279,7 +279,7 @@ spec:
   modalities: [CT]
   deidentification: {profile: BasicProfile}
   pseudonymisation: {keySecretRef: {name: pseudonymisation-key}}
-  dataUse: {permission: "DUO:0000007"}
+  dataUse: {permission: "DUO:0000007", diseases: [C34]}
 )");
   EXPECT_TRUE(WaitFor([&] { return agent->Log().find("dataset oncoatlas-node-x/lung-ct seen") != std::string::npos; },
                       seconds(30)))
