@@ -216,13 +216,32 @@ TEST_F(AgentRunTest, HeartbeatPacsTokenRotationAndShutdown) {
          {"kind", "Secret"},
          {"type", "Opaque"},
          {"metadata", {{"name", "pacs-credentials"}, {"namespace", kSiteNs}}},
-         {"data", {{"username", Base64(pacs->username())}, {"password", Base64(pacs->password())}}}}}}};
+         {"data", {{"username", Base64(pacs->username())}, {"password", Base64(pacs->password())}}}},
+        // The runner finds the PACS credentials where the Deployment mounts them.
+        {{"apiVersion", "apps/v1"},
+         {"kind", "Deployment"},
+         {"metadata", {{"name", "oncoatlas-agent-x"}, {"namespace", kSiteNs}}},
+         {"spec",
+          {{"replicas", 1},
+           {"selector", {{"matchLabels", {{"app.kubernetes.io/instance", "x"}}}}},
+           {"template",
+            {{"metadata", {{"labels", {{"app.kubernetes.io/instance", "x"}}}}},
+             {"spec",
+              {{"containers",
+                {{{"name", "agent"},
+                  {"image", "oncoatlas/agent:test"},
+                  {"args", {"run", "--config", "/etc/oncoatlas/config/agent.yaml"}},
+                  {"volumeMounts",
+                   {{{"name", "hub"}, {"mountPath", "/etc/oncoatlas/hub"}},
+                    {{"name", "pacs"}, {"mountPath", "/etc/oncoatlas/pacs"}}}}}}},
+               {"volumes",
+                {{{"name", "hub"}, {"secret", {{"secretName", "oncoatlas-agent-x-hub"}}}},
+                 {{"name", "pacs"}, {"secret", {{"secretName", "pacs-credentials"}}}}}}}}}}}}}}}};
   Kubectl({"apply", "-f", "-"}, objects.dump());
 
   AgentProcessOptions options;
   options.node = kNode;
   options.site_kubeconfig = Cp().kubeconfig();
-  options.pacs_credentials_secret = "pacs-credentials";
   auto agent_or = AgentProcess::Start(options);
   ASSERT_TRUE(agent_or.ok()) << agent_or.status().ToString();
   std::unique_ptr<AgentProcess> agent = std::move(agent_or).value();
@@ -235,6 +254,7 @@ TEST_F(AgentRunTest, HeartbeatPacsTokenRotationAndShutdown) {
   EXPECT_EQ(st.st_mode & 0777, 0600);
   EXPECT_EQ(ReadFile(agent->hub_token_path()), token_);
   EXPECT_EQ(ReadFile(agent->dir() + "/config/agent.yaml"), agent_yaml);
+  EXPECT_EQ(ReadFile(agent->dir() + "/pacs/password"), pacs->password());
 
   // The Lease appears, carries the annotations, and its renewTime advances.
   json lease;
