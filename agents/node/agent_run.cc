@@ -108,6 +108,7 @@ class AgentRun::Impl : private kube::ReflectorHandler {
         if (stopping_) return;
         const bool changed = !pacs_.checked_at || r.reachable != pacs_.reachable || r.message != pacs_.message;
         pacs_ = PacsStatus{r.reachable, r.message, clock_.WallNow()};
+        if (auto* g = AgentMetricsFamilies().pacs_reachable) g->Set({}, r.reachable ? 1 : 0);
         if (changed) {
           if (r.reachable) {
             spdlog::info("PACS reachable: {}", r.message);
@@ -181,6 +182,9 @@ class AgentRun::Impl : private kube::ReflectorHandler {
         auto r = heartbeat_->Renew(pacs, clock_.WallNow());
         if (!r.ok()) error = Explain(r.error());
       }
+      const AgentMetricFamilies& m = AgentMetricsFamilies();
+      if (m.heartbeat_renewals) m.heartbeat_renewals->Inc({error.empty() ? "success" : "error"});
+      if (m.hub_connected) m.hub_connected->Set({}, error.empty() ? 1 : 0);
       kube::Clock::TimePoint next;
       bool ready = false;
       {

@@ -79,6 +79,11 @@ TEST(AgentRunTest, UnreachableHubIsRetriedAndNotReady) {
   EXPECT_THAT(ready.body, HasSubstr("[-]hub failed: renewing the heartbeat Lease oncoatlas-node-n1/oncoatlas-agent"));
   EXPECT_EQ(ready.body.find("secret-token-value"), std::string::npos);
   EXPECT_EQ(Get(port, "/healthz").status, 200);
+  const std::string metrics = Get(port, "/metrics").body;
+  EXPECT_THAT(metrics, HasSubstr("oncoatlas_agent_hub_connected 0"));
+  EXPECT_THAT(metrics, HasSubstr("oncoatlas_agent_pacs_reachable 1"));
+  EXPECT_THAT(metrics, HasSubstr("oncoatlas_agent_heartbeat_renewals_total{result=\"error\"}"));
+  EXPECT_EQ(metrics.find("oncoatlas_agent_heartbeat_renewals_total{result=\"success\"}"), std::string::npos);
   // The PACS loop keeps going while the hub is away.
   EXPECT_TRUE(testing::WaitFor([&] { return checks.load() >= 2; }, seconds(20)));
   run.Stop();
