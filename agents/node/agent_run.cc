@@ -20,6 +20,7 @@ namespace {
 const kube::GroupVersionResource kDatasets{"oncoatlas.io", "v1alpha1", "datasets", true, "Dataset"};
 
 constexpr std::chrono::seconds kInitialBackoff(1);
+constexpr std::chrono::seconds kFirstCheckWait(10);
 
 std::string Generation(const kube::Json& o) {
   const auto& m = o.value("metadata", kube::Json::object());
@@ -166,6 +167,9 @@ class AgentRun::Impl : private kube::ReflectorHandler {
   void HubLoop() {
     const auto renew = std::chrono::seconds(config_.hub.heartbeat.renew_interval_seconds);
     kube::Clock::Duration backoff = kInitialBackoff;
+    // The first heartbeat carries the first PACS check's result rather than
+    // "not checked yet", unless that check takes longer than a check may.
+    if (!Wait(clock_.Now() + kFirstCheckWait, true)) return;
     for (;;) {
       PacsStatus pacs;
       {

@@ -23,7 +23,7 @@ namespace oncoatlas::agent {
 
 inline constexpr const char* kAgentVersion = "0.1.0";
 // What this build of the agent can do, as the oncoatlas.io/capabilities annotation lists it.
-inline constexpr const char* kAgentCapabilities = "dicomweb-probe,dimse-source,folder-source,deidentify,index";
+inline constexpr const char* kAgentCapabilities = "dimse-source,folder-source,deidentify,index";
 
 inline constexpr const char* kAnnotationVersion = "oncoatlas.io/agent-version";
 inline constexpr const char* kAnnotationCapabilities = "oncoatlas.io/capabilities";

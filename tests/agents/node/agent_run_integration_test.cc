@@ -257,7 +257,10 @@ TEST_F(AgentRunTest, HeartbeatPacsTokenRotationAndShutdown) {
   EXPECT_EQ(ReadFile(agent->dir() + "/pacs/password"), pacs->password());
 
   // The Lease appears, carries the annotations, and its renewTime advances.
+  // Even the first heartbeat carries a PACS check's result.
   json lease;
+  ASSERT_TRUE(WaitFor([&] { return !(lease = Lease(*admin_)).is_null(); }, seconds(60))) << agent->Log();
+  EXPECT_NE(Annotation(lease, "oncoatlas.io/pacs-checked-at"), "") << lease.dump();
   ASSERT_TRUE(WaitFor(
       [&] {
         lease = Lease(*admin_);
