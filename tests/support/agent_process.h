@@ -15,13 +15,15 @@
 namespace oncoatlas::testing {
 
 struct AgentProcessOptions {
-  std::string node;             // the DataNode's name
-  std::string site_kubeconfig;  // admin kubeconfig of the cluster holding the rendered objects
-  std::string site_namespace;   // "" = oncoatlas-agent-<node>
+  std::string node{};             // the DataNode's name
+  std::string site_kubeconfig{};  // admin kubeconfig of the cluster holding the rendered objects
+  std::string site_namespace{};   // "" = oncoatlas-agent-<node>
   // A Secret in site_namespace with username/password (or token) for a
-  // DICOMweb PACS; copied into the credentials dir. "" = none.
-  std::string pacs_credentials_secret;
-  std::string agent_binary;  // "" = <build>/bin/oncoatlas-agent
+  // DICOMweb PACS; copied into the credentials dir. "" = the Secret that
+  // Deployment oncoatlas-agent-<node> (container agent) mounts at agent.yaml's
+  // pacs.dicomweb.credentialsDir, if any.
+  std::string pacs_credentials_secret{};
+  std::string agent_binary{};  // "" = <build>/bin/oncoatlas-agent
   // How long to wait for the rendered objects and for the agent's /healthz.
   std::chrono::seconds timeout{60};
 };

@@ -239,9 +239,7 @@ TEST_F(AgentRunTest, HeartbeatPacsTokenRotationAndShutdown) {
                  {{"name", "pacs"}, {"secret", {{"secretName", "pacs-credentials"}}}}}}}}}}}}}}}};
   Kubectl({"apply", "-f", "-"}, objects.dump());
 
-  AgentProcessOptions options;
-  options.node = kNode;
-  options.site_kubeconfig = Cp().kubeconfig();
+  AgentProcessOptions options{.node = kNode, .site_kubeconfig = Cp().kubeconfig()};
   auto agent_or = AgentProcess::Start(options);
   ASSERT_TRUE(agent_or.ok()) << agent_or.status().ToString();
   std::unique_ptr<AgentProcess> agent = std::move(agent_or).value();
