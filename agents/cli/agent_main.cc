@@ -1,6 +1,9 @@
-// oncoatlas-agent: the per-site node agent. Today it offers the offline
-// `deidentify` subcommand (the imaging pipeline's engine on a folder), so that a
+// oncoatlas-agent: the per-site node agent. `run` is the agent itself (hub
+// heartbeat, PACS checks, watching its hub namespace; see node/agent_run.h);
+// `deidentify` is the imaging pipeline's engine on a folder, offline, so that a
 // site can check its de-identification profile before joining.
+#include <signal.h>
+#include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
 #include <filesystem>
@@ -12,6 +15,10 @@
 #include "deid/profile.h"
 #include "deid/pseudonymizer.h"
 #include "dicom/dcmtk_deidentifier.h"
+#include "kube/logging.h"
+#include "node/agent_config.h"
+#include "node/agent_run.h"
+#include "node/heartbeat.h"
 
 namespace {
 
@@ -88,6 +95,45 @@ int RunDeidentify(DeidentifyArgs& args) {
   return 0;
 }
 
+struct RunArgs {
+  std::string config;
+  oncoatlas::agent::ConfigOverrides overrides;
+};
+
+// Exit codes: 0 after SIGTERM/SIGINT, 2 for a configuration the agent cannot
+// start from. Trouble with the hub or the PACS is retried, never an exit.
+int RunAgent(const RunArgs& args) {
+  auto fail = [](const Status& s) {
+    std::cerr << "oncoatlas-agent run: " << s.message() << "\n";
+    return 2;
+  };
+  auto config = oncoatlas::agent::LoadAgentConfig(args.config);
+  if (!config.ok()) return fail(config.status());
+  Status overridden = oncoatlas::agent::ApplyOverrides(*config, args.overrides);
+  if (!overridden.ok()) return fail(overridden);
+  auto format = oncoatlas::kube::ParseLogFormat(config->log_format);
+  auto level = oncoatlas::kube::ParseLogLevel(config->log_level);
+  if (!format.ok()) return fail(format.status());
+  if (!level.ok()) return fail(level.status());
+  oncoatlas::kube::SetUpLogging({*format, *level}, "oncoatlas-agent");
+
+  // Signals are taken by sigwait below; every thread started later inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  oncoatlas::agent::AgentRun agent(*config, oncoatlas::kube::DefaultClock());
+  Status started = agent.Start();
+  if (!started.ok()) return fail(started);
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  spdlog::info("received {}; stopping", signal_number == SIGTERM ? "SIGTERM" : "SIGINT");
+  agent.Stop();
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -122,7 +168,17 @@ int main(int argc, char** argv) {
   deid->add_flag("--retain-safe-private", o.retain_safe_private, "Retain Safe Private option");
   deid->add_option("--safe-private", d.safe_private,
                    "A private attribute to keep with --retain-safe-private, as CREATOR:gggg,xxee (repeatable)");
+  RunArgs r;
+  CLI::App* run = app.add_subcommand("run", "Run the node agent: hub heartbeat, PACS checks, its hub namespace");
+  run->add_option("--config", r.config, "agent.yaml (the ConfigMap oncoatlas-agent-<node>)")->required();
+  run->add_option("--hub-kubeconfig", r.overrides.hub_kubeconfig, "Replaces hub.kubeconfig");
+  run->add_option("--store", r.overrides.store, "Replaces store.path");
+  run->add_option("--health-bind-address", r.overrides.health_bind_address,
+                  "Replaces server.healthBindAddress (ADDRESS:PORT; port 0 picks a free one)");
+  run->add_option("--pacs-credentials-dir", r.overrides.pacs_credentials_dir,
+                  "Replaces pacs.dicomweb.credentialsDir (files username + password, or token)");
   CLI11_PARSE(app, argc, argv);
   if (deid->parsed()) return RunDeidentify(d);
+  if (run->parsed()) return RunAgent(r);
   return 0;
 }
