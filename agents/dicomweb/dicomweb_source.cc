@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "dicomweb/http_client.h"
@@ -15,14 +16,33 @@ constexpr const char* kStudyUid = "0020000D";
 constexpr const char* kSeriesUid = "0020000E";
 constexpr const char* kSopUid = "00080018";
 constexpr const char* kModality = "00080060";
+constexpr const char* kModalitiesInStudy = "00080061";
 
-// The first string value of `tag` in a DICOM JSON object, or "".
-std::string FirstValue(const nlohmann::json& object, const char* tag) {
+// The string values of `tag` in a DICOM JSON object joined by backslashes, or "".
+std::string Values(const nlohmann::json& object, const char* tag) {
   auto it = object.find(tag);
   if (it == object.end() || !it->is_object()) return {};
   auto v = it->find("Value");
-  if (v == it->end() || !v->is_array() || v->empty() || !(*v)[0].is_string()) return {};
-  return (*v)[0].get<std::string>();
+  if (v == it->end() || !v->is_array()) return {};
+  std::string out;
+  for (const auto& value : *v) {
+    if (!value.is_string()) continue;
+    if (!out.empty()) out += "\\";
+    out += value.get<std::string>();
+  }
+  return out;
+}
+
+std::vector<std::string> SplitValues(const std::string& joined) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= joined.size()) {
+    std::size_t end = joined.find('\\', start);
+    if (end == std::string::npos) end = joined.size();
+    out.push_back(joined.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
 }
 
 class DicomWebSource : public agent::ImageSource {
@@ -36,23 +56,35 @@ class DicomWebSource : public agent::ImageSource {
     std::set<std::string> studies;
     std::vector<std::string> accessions = query_.accession_numbers;
     if (accessions.empty()) accessions.emplace_back();
-    std::vector<std::string> modalities = query_.modalities;
-    if (modalities.empty()) modalities.emplace_back();
     std::vector<std::string> uids = query_.study_instance_uids;
     if (uids.empty()) uids.emplace_back();
     // One search per combination of listed values: servers differ in how they
-    // match lists, single values they all match alike.
+    // match lists, single values they all match alike. ModalitiesInStudy is
+    // read from the answers and matched here rather than sent as a filter:
+    // some servers (Orthanc 1.10's DICOMweb plugin) apply limit/offset before
+    // that filter, so paging through its matches loses studies.
+    std::map<std::string, std::string> studies_found;  // study UID -> its modalities, "\\"-separated
     for (const std::string& accession : accessions) {
-      for (const std::string& modality : modalities) {
-        for (const std::string& uid : uids) {
-          std::string filter;
-          if (!query_.study_date_range.empty()) filter += "&StudyDate=" + UrlEncode(query_.study_date_range);
-          if (!modality.empty()) filter += "&ModalitiesInStudy=" + UrlEncode(modality);
-          if (!accession.empty()) filter += "&AccessionNumber=" + UrlEncode(accession);
-          if (!uid.empty()) filter += "&StudyInstanceUID=" + UrlEncode(uid);
-          auto found = Search("/studies", filter, {kStudyUid});
-          if (!found.ok()) return found.status().WithContext("study search on " + Describe());
-          for (auto& row : *found) studies.insert(std::move(row[0]));
+      for (const std::string& uid : uids) {
+        std::string filter = "&includefield=00080061";
+        if (!query_.study_date_range.empty()) filter += "&StudyDate=" + UrlEncode(query_.study_date_range);
+        if (!accession.empty()) filter += "&AccessionNumber=" + UrlEncode(accession);
+        if (!uid.empty()) filter += "&StudyInstanceUID=" + UrlEncode(uid);
+        auto found = Search("/studies", filter, {kStudyUid, kModalitiesInStudy});
+        if (!found.ok()) return found.status().WithContext("study search on " + Describe());
+        for (auto& row : *found) studies_found[row[0]] = row[1];
+      }
+    }
+    for (const auto& [study, in_study] : studies_found) {
+      if (query_.modalities.empty() || in_study.empty()) {
+        studies.insert(study);  // no filter, or the server did not say: the series decide
+        continue;
+      }
+      std::vector<std::string> present = SplitValues(in_study);
+      for (const auto& m : query_.modalities) {
+        if (std::find(present.begin(), present.end(), m) != present.end()) {
+          studies.insert(study);
+          break;
         }
       }
     }
@@ -136,7 +168,7 @@ class DicomWebSource : public agent::ImageSource {
       std::size_t fresh = 0;
       for (const auto& object : page) {
         std::vector<std::string> row;
-        for (const char* t : tags) row.push_back(FirstValue(object, t));
+        for (const char* t : tags) row.push_back(Values(object, t));
         if (seen.insert(row).second) {
           rows.push_back(std::move(row));
           ++fresh;

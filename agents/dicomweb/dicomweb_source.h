@@ -1,7 +1,8 @@
 // An ImageSource that reads a PACS over DICOMweb: QIDO-RS at study level with
-// the Dataset's filters (StudyDate range, ModalitiesInStudy, AccessionNumber,
-// StudyInstanceUID; paged with limit/offset), then per study QIDO-RS for its
-// series (kept when their Modality is listed) and instances, and WADO-RS to
+// the Dataset's filters (StudyDate range, AccessionNumber, StudyInstanceUID;
+// paged with limit/offset; ModalitiesInStudy matched on the answers), then per
+// study QIDO-RS for its series (kept when their Modality is listed) and
+// instances, and WADO-RS to
 // retrieve one instance (multipart/related; type="application/dicom", as
 // stored). Keys are agent::PacsInstanceKey()s, as the DIMSE source's, so a
 // dataset's record does not depend on the protocol.
