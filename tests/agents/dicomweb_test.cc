@@ -1,7 +1,18 @@
 // DICOMweb client pieces that need no server: Content-Type parameters,
 // multipart bodies as servers write them (and as they break), base URLs, and
 // the configuration checks of the DICOMweb source and HTTP client.
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <thread>
+
 #include <gtest/gtest.h>
+
+#include "core/subprocess.h"
 
 #include "dicomweb/dicomweb_source.h"
 #include "dicomweb/http_client.h"
@@ -117,6 +128,96 @@ TEST(HttpClient, UnreachableServerIsUnavailable) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
   EXPECT_NE(r.status().message().find("127.0.0.1:9"), std::string::npos) << r.status().message();
+}
+
+// An https server (openssl s_server) with a certificate for 127.0.0.1: the
+// client talks to it only when it trusts the issuing certificate, and refuses
+// it with the system's trust store or when the certificate names another host.
+class TlsServer {
+ public:
+  TlsServer(const std::string& dir, const std::string& san) {
+    std::filesystem::create_directories(dir);
+    cert_ = dir + "/cert.pem";
+    auto r = RunSubprocess({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+                            "/CN=oncoatlas-test", "-addext", "subjectAltName=" + san, "-keyout", dir + "/key.pem",
+                            "-out", cert_});
+    ok_ = r.ok() && r->success();
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(a);
+    const bool bound = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0 &&
+                       ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0;
+    ok_ = ok_ && bound;
+    port_ = ntohs(a.sin_port);
+    ::close(fd);
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      const std::string port = std::to_string(port_), key = dir + "/key.pem";
+      ::execlp("openssl", "openssl", "s_server", "-quiet", "-www", "-accept", port.c_str(), "-cert", cert_.c_str(),
+               "-key", key.c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+  }
+  ~TlsServer() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGTERM);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+  bool ok() const { return ok_ && pid_ > 0; }
+  std::string url() const { return "https://127.0.0.1:" + std::to_string(port_); }
+  const std::string& cert() const { return cert_; }
+
+  // Sends one request, retrying while the server is still starting.
+  static Result<HttpReply> Get(const HttpClient& c) {
+    Result<HttpReply> r = UnavailableError("not tried");
+    for (int i = 0; i < 50; ++i) {
+      r = c.Send("GET", "/", "text/html");
+      if (r.ok() || r.status().message().find("cannot connect") == std::string::npos) return r;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return r;
+  }
+
+ private:
+  std::string cert_;
+  int port_ = 0;
+  pid_t pid_ = -1;
+  bool ok_ = false;
+};
+
+TEST(HttpClient, VerifiesTlsCertificatesAlways) {
+  const std::string dir = ::testing::TempDir() + "tls-" + std::to_string(::getpid());
+  {
+    TlsServer server(dir + "/good", "IP:127.0.0.1");
+    ASSERT_TRUE(server.ok());
+    HttpClientOptions trusting;
+    trusting.ca_file = server.cert();
+    trusting.timeout = std::chrono::seconds(10);
+    auto reply = TlsServer::Get(**HttpClient::Create(server.url(), trusting));
+    ASSERT_TRUE(reply.ok()) << reply.status().ToString();
+    EXPECT_EQ(reply->status, 200);
+
+    HttpClientOptions system_store;
+    system_store.timeout = std::chrono::seconds(10);
+    auto refused = TlsServer::Get(**HttpClient::Create(server.url(), system_store));
+    ASSERT_FALSE(refused.ok());
+    EXPECT_NE(refused.status().message().find("TLS handshake failed"), std::string::npos) << refused.status().message();
+  }
+  {
+    TlsServer other(dir + "/other", "DNS:pacs.example.org");
+    ASSERT_TRUE(other.ok());
+    HttpClientOptions trusting;
+    trusting.ca_file = other.cert();
+    trusting.timeout = std::chrono::seconds(10);
+    auto wrong_name = TlsServer::Get(**HttpClient::Create(other.url(), trusting));
+    ASSERT_FALSE(wrong_name.ok());
+    EXPECT_NE(wrong_name.status().message().find("TLS handshake failed"), std::string::npos)
+        << wrong_name.status().message();
+  }
+  std::filesystem::remove_all(dir);
 }
 
 TEST(DicomWebSource, RejectsBadQueries) {
