@@ -172,9 +172,9 @@ int main() {
               large.mb / large.files.size());
   Measured cp_b = Best({"cp", "-r", large.dir.string(), (tmp / "copy").string()}, "cp", clear("copy"));
   // The agent makes its output durable (one syncfs per run); so does this baseline.
-  Measured cp_sync = Best({"sh", "-c", "cp -r \"$0\" \"$1\" && sync -f \"$1\"", large.dir.string(),
-                           (tmp / "copy").string()},
-                          "cp + sync", clear("copy"));
+  Measured cp_sync =
+      Best({"sh", "-c", "cp -r \"$0\" \"$1\" && sync -f \"$1\"", large.dir.string(), (tmp / "copy").string()},
+           "cp + sync", clear("copy"));
   clear("copy")();
   Measured agent_b = Best(deidentify(large, "deid-b", cores), "oncoatlas-agent", clear("deid-b"));
   clear("deid-b")();
