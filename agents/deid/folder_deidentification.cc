@@ -202,44 +202,45 @@ Result<FolderReport> DeidentifyFolder(const InstanceDeidentifier& engine, const 
     quarantined[i] = QuarantinedFile{rel, reason, name};
     return s;
   };
-  auto worker = [&] {
-    for (std::size_t i = next++; i < files.size(); i = next++) {
-      auto bytes = ReadWholeFile(files[i]);
-      Result<DeidentifiedInstance> result =
-          bytes.ok() ? engine.Deidentify(*bytes) : Result<DeidentifiedInstance>(bytes.status());
-      if (bytes.ok()) bytes_in += bytes->size();
-      if (result.ok() && !(SafeComponent(result->study_instance_uid) && SafeComponent(result->series_instance_uid) &&
-                           SafeComponent(result->sop_instance_uid))) {
-        result = InvalidArgumentError("UIDs unusable as file names after de-identification");
-      }
-      if (result.ok()) {
-        fs::path out = options.output / result->study_instance_uid / result->series_instance_uid /
-                       (result->sop_instance_uid + ".dcm");
-        Status s = WriteAtomically(out, result->bytes);
-        std::lock_guard<std::mutex> lock(mu);
-        if (!s.ok()) {
-          if (fatal.ok()) fatal = s;
-          continue;
-        }
-        ++ok_count;
-        bytes_out += result->bytes.size();
-        ++report.modalities[result->modality];
-        written[i] = out.string();
-        modality_of[i] = result->modality;
-        last_writer[out.string()] = i;
-        continue;
-      }
-      Status s = quarantine_file(i, bytes.ok() ? &*bytes : nullptr, result.status().message());
+  // Workers take runs of consecutive files (one series lies in one folder), so
+  // they seldom create files in the same output folder at once: the kernel
+  // serialises creations within a folder.
+  constexpr std::size_t kRun = 32;
+  auto process = [&](std::size_t i) {
+    auto bytes = ReadWholeFile(files[i]);
+    Result<DeidentifiedInstance> result =
+        bytes.ok() ? engine.Deidentify(*bytes) : Result<DeidentifiedInstance>(bytes.status());
+    if (bytes.ok()) bytes_in += bytes->size();
+    if (result.ok() && !(SafeComponent(result->study_instance_uid) && SafeComponent(result->series_instance_uid) &&
+                         SafeComponent(result->sop_instance_uid))) {
+      result = InvalidArgumentError("UIDs unusable as file names after de-identification");
+    }
+    if (result.ok()) {
+      fs::path out = options.output / result->study_instance_uid / result->series_instance_uid /
+                     (result->sop_instance_uid + ".dcm");
+      Status s = WriteAtomically(out, result->bytes);
       std::lock_guard<std::mutex> lock(mu);
-      if (!s.ok() && fatal.ok()) fatal = s;
+      if (!s.ok()) {
+        if (fatal.ok()) fatal = s;
+        return;
+      }
+      ++ok_count;
+      bytes_out += result->bytes.size();
+      ++report.modalities[result->modality];
+      written[i] = out.string();
+      modality_of[i] = result->modality;
+      last_writer[out.string()] = i;
+      return;
+    }
+    Status s = quarantine_file(i, bytes.ok() ? &*bytes : nullptr, result.status().message());
+    std::lock_guard<std::mutex> lock(mu);
+    if (!s.ok() && fatal.ok()) fatal = s;
+  };
+  auto worker = [&] {
+    for (std::size_t start = next.fetch_add(kRun); start < files.size(); start = next.fetch_add(kRun)) {
+      for (std::size_t i = start; i < std::min(start + kRun, files.size()); ++i) process(i);
     }
   };
-  // Every file allocates and frees buffers of its own size: keep freed memory in
-  // the heap rather than returning it to the kernel after each file (which costs
-  // page faults and TLB shootdowns across the workers). Memory stays bounded by
-  // the largest files in flight.
-  ::mallopt(M_TRIM_THRESHOLD, 256 << 20);
-  ::mallopt(M_MMAP_THRESHOLD, 64 << 20);
   unsigned jobs = options.jobs != 0 ? options.jobs : std::max(1u, std::thread::hardware_concurrency());
   jobs = static_cast<unsigned>(std::min<std::size_t>(jobs, std::max<std::size_t>(1, files.size())));
   std::vector<std::thread> threads;
