@@ -37,7 +37,10 @@ build: configure
 
 # Runs every test: unit tests, then the integration tests that start their own
 # local control planes (and, later, PACS) on loopback.
+# The libFuzzer target needs its own clang tree (build-fuzz/); ctest runs it
+# for 60 s as the test deid_fuzz (label fuzz).
 test: build
+	FUZZ_BUILD_DIR=$(CURDIR)/build-fuzz bash scripts/fuzz-deid --build-only
 	cd $(BUILD_DIR) && ctest --output-on-failure --timeout 900 $(CTEST_ARGS)
 
 unit-test: build
@@ -67,4 +70,4 @@ lint: configure
 	@git ls-files 'lib/*.cc' 'operator/*.cc' 'agents/*.cc' | xargs -r clang-tidy -p $(BUILD_DIR) --quiet
 
 clean:
-	rm -rf $(BUILD_DIR) $(BENCH_BUILD_DIR)
+	rm -rf $(BUILD_DIR) $(BENCH_BUILD_DIR) build-fuzz

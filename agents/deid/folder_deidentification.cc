@@ -1,9 +1,13 @@
 #include "deid/folder_deidentification.h"
 
 #include <fcntl.h>
+#include <malloc.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <cstdio>
 #include <fstream>
 #include <mutex>
@@ -15,13 +19,34 @@ namespace oncoatlas::deid {
 namespace fs = std::filesystem;
 namespace {
 
+// One read into a buffer of the file's size: no stream layers, no second copy.
 Result<std::string> ReadWholeFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return UnavailableError("cannot open the file for reading");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) return UnavailableError("read error");
-  return ss.str();
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return UnavailableError("cannot open the file for reading");
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    ::close(fd);
+    return UnavailableError("cannot stat the file");
+  }
+  std::string data;
+  data.resize(static_cast<std::size_t>(st.st_size));
+  std::size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::read(fd, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    done += static_cast<std::size_t>(n);
+  }
+  ssize_t n = 0;
+  if (done < data.size()) {
+    data.resize(done);  // the file shrank while we read
+  } else {
+    char extra[4096];  // or grew: read on to its end
+    while ((n = ::read(fd, extra, sizeof(extra))) > 0) data.append(extra, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  if (n < 0) return UnavailableError("read error");
+  return data;
 }
 
 // Writes to a temporary name, then renames into place: a reader never sees a
@@ -29,16 +54,33 @@ Result<std::string> ReadWholeFile(const fs::path& path) {
 // rather than an fsync per file (which would dominate the run time).
 Status WriteAtomically(const fs::path& path, const std::string& data) {
   std::error_code ec;
-  fs::create_directories(path.parent_path(), ec);
-  if (ec) return UnavailableError("cannot create " + path.parent_path().string() + ": " + ec.message());
+  thread_local fs::path last_dir;  // outputs of one series share a folder: skip the stat calls
+  if (path.parent_path() != last_dir) {
+    fs::create_directories(path.parent_path(), ec);
+    if (ec) return UnavailableError("cannot create " + path.parent_path().string() + ": " + ec.message());
+    last_dir = path.parent_path();
+  }
   fs::path tmp = path;
   tmp += ".tmp" + std::to_string(::getpid()) + "-" +
          std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id()));
-  FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (f == nullptr) return UnavailableError("cannot write " + tmp.string());
-  bool ok = std::fwrite(data.data(), 1, data.size(), f) == data.size();
-  ok = std::fflush(f) == 0 && ok;
-  ok = std::fclose(f) == 0 && ok;
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0 && errno == ENOENT) {  // the folder went away since we last created it
+    fs::create_directories(path.parent_path(), ec);
+    fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  }
+  if (fd < 0) return UnavailableError("cannot write " + tmp.string());
+  std::size_t done = 0;
+  bool ok = true;
+  while (done < data.size()) {
+    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      ok = false;
+      break;
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  ok = ::close(fd) == 0 && ok;
   if (!ok) {
     fs::remove(tmp, ec);
     return UnavailableError("cannot write " + path.string() + " (disk full?)");
@@ -160,36 +202,43 @@ Result<FolderReport> DeidentifyFolder(const InstanceDeidentifier& engine, const 
     quarantined[i] = QuarantinedFile{rel, reason, name};
     return s;
   };
-  auto worker = [&] {
-    for (std::size_t i = next++; i < files.size(); i = next++) {
-      auto bytes = ReadWholeFile(files[i]);
-      Result<DeidentifiedInstance> result =
-          bytes.ok() ? engine.Deidentify(*bytes) : Result<DeidentifiedInstance>(bytes.status());
-      if (bytes.ok()) bytes_in += bytes->size();
-      if (result.ok() && !(SafeComponent(result->study_instance_uid) && SafeComponent(result->series_instance_uid) &&
-                           SafeComponent(result->sop_instance_uid))) {
-        result = InvalidArgumentError("UIDs unusable as file names after de-identification");
-      }
-      if (result.ok()) {
-        fs::path out = options.output / result->study_instance_uid / result->series_instance_uid /
-                       (result->sop_instance_uid + ".dcm");
-        Status s = WriteAtomically(out, result->bytes);
-        std::lock_guard<std::mutex> lock(mu);
-        if (!s.ok()) {
-          if (fatal.ok()) fatal = s;
-          continue;
-        }
-        ++ok_count;
-        bytes_out += result->bytes.size();
-        ++report.modalities[result->modality];
-        written[i] = out.string();
-        modality_of[i] = result->modality;
-        last_writer[out.string()] = i;
-        continue;
-      }
-      Status s = quarantine_file(i, bytes.ok() ? &*bytes : nullptr, result.status().message());
+  // Workers take runs of consecutive files (one series lies in one folder), so
+  // they seldom create files in the same output folder at once: the kernel
+  // serialises creations within a folder.
+  constexpr std::size_t kRun = 32;
+  auto process = [&](std::size_t i) {
+    auto bytes = ReadWholeFile(files[i]);
+    Result<DeidentifiedInstance> result =
+        bytes.ok() ? engine.Deidentify(*bytes) : Result<DeidentifiedInstance>(bytes.status());
+    if (bytes.ok()) bytes_in += bytes->size();
+    if (result.ok() && !(SafeComponent(result->study_instance_uid) && SafeComponent(result->series_instance_uid) &&
+                         SafeComponent(result->sop_instance_uid))) {
+      result = InvalidArgumentError("UIDs unusable as file names after de-identification");
+    }
+    if (result.ok()) {
+      fs::path out = options.output / result->study_instance_uid / result->series_instance_uid /
+                     (result->sop_instance_uid + ".dcm");
+      Status s = WriteAtomically(out, result->bytes);
       std::lock_guard<std::mutex> lock(mu);
-      if (!s.ok() && fatal.ok()) fatal = s;
+      if (!s.ok()) {
+        if (fatal.ok()) fatal = s;
+        return;
+      }
+      ++ok_count;
+      bytes_out += result->bytes.size();
+      ++report.modalities[result->modality];
+      written[i] = out.string();
+      modality_of[i] = result->modality;
+      last_writer[out.string()] = i;
+      return;
+    }
+    Status s = quarantine_file(i, bytes.ok() ? &*bytes : nullptr, result.status().message());
+    std::lock_guard<std::mutex> lock(mu);
+    if (!s.ok() && fatal.ok()) fatal = s;
+  };
+  auto worker = [&] {
+    for (std::size_t start = next.fetch_add(kRun); start < files.size(); start = next.fetch_add(kRun)) {
+      for (std::size_t i = start; i < std::min(start + kRun, files.size()); ++i) process(i);
     }
   };
   unsigned jobs = options.jobs != 0 ? options.jobs : std::max(1u, std::thread::hardware_concurrency());

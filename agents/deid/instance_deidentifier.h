@@ -17,7 +17,16 @@ struct DeidentifiedInstance {
   std::string study_instance_uid;
   std::string series_instance_uid;
   std::string sop_instance_uid;
+  // Facets for the index, read from the de-identified data set (so they hold
+  // only what the profile kept: sex and age need Retain Patient
+  // Characteristics, the year a date option), empty or 0 when absent.
+  std::string patient_pseudonym;  // keyed pseudonym of the original Patient ID
   std::string modality;
+  std::string body_part;
+  std::string sex;       // M, F or O
+  std::string age_band;  // decade, e.g. "40-49"; "90+" from 90 years
+  int study_year = 0;
+  std::string manufacturer;
 };
 
 class InstanceDeidentifier {

@@ -10,6 +10,7 @@
 #include <dcmtk/dcmdata/dcuid.h>
 #include <dcmtk/oflog/oflog.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <mutex>
@@ -369,9 +370,63 @@ bool ValidUid(const std::string& uid) {
   return true;
 }
 
+// The year of a DA value, or 0.
+int Year(const std::string& date) {
+  if (date.size() < 4) return 0;
+  int y = 0;
+  for (int i = 0; i < 4; ++i) {
+    if (date[i] < '0' || date[i] > '9') return 0;
+    y = y * 10 + (date[i] - '0');
+  }
+  return y;
+}
+
+// Whole years between two DA values (YYYYMMDD), or -1.
+int YearsBetween(const std::string& from, const std::string& to) {
+  auto valid = [](const std::string& d) {
+    return d.size() == 8 && std::all_of(d.begin(), d.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
+  if (!valid(from) || !valid(to)) return -1;
+  int years = std::stoi(to.substr(0, 4)) - std::stoi(from.substr(0, 4));
+  if (to.substr(4) < from.substr(4)) --years;
+  return years;
+}
+
+// A decade band from Patient's Age (AS, e.g. "045Y"), else from the birth
+// and study dates when the profile kept both (a date shift moves both alike).
+std::string AgeBand(const std::string& age, const std::string& birth_date, const std::string& study_date) {
+  int years = -1;
+  if (age.size() == 4 && std::all_of(age.begin(), age.begin() + 3, [](char c) { return c >= '0' && c <= '9'; })) {
+    int n = std::stoi(age.substr(0, 3));
+    switch (age[3]) {
+      case 'Y':
+        years = n;
+        break;
+      case 'M':
+        years = n / 12;
+        break;
+      case 'W':
+        years = n / 52;
+        break;
+      case 'D':
+        years = n / 365;
+        break;
+      default:
+        break;
+    }
+  }
+  if (years < 0) years = YearsBetween(birth_date, study_date);
+  if (years < 0 || years > 150) return {};
+  if (years >= 90) return "90+";
+  int low = years / 10 * 10;
+  return std::to_string(low) + "-" + std::to_string(low + 9);
+}
+
 Result<std::string> Serialize(DcmFileFormat& file, E_TransferSyntax xfer) {
   std::string out;
-  std::vector<char> buffer(1 << 16);
+  // One allocation for the whole file (the estimate leaves room for the new meta).
+  out.reserve(static_cast<std::size_t>(file.getDataset()->calcElementLength(xfer, EET_ExplicitLength)) + 4096);
+  thread_local std::vector<char> buffer(1 << 16);  // reused: no fresh 64 KB per file
   DcmOutputBufferStream stream(buffer.data(), static_cast<offile_off_t>(buffer.size()));
   file.transferInit();
   OFCondition cond = EC_StreamNotifyClient;
@@ -406,7 +461,18 @@ Status InitDicomLibrary() {
 DcmtkDeidentifier::DcmtkDeidentifier(const deid::Profile& profile, const deid::Pseudonymizer& pseudonymizer)
     : profile_(profile), pseudonymizer_(pseudonymizer) {}
 
+Status EngineSupports(const deid::ProfileOptions& options) {
+  if (options.clean_pixel_data || options.clean_recognizable_visual_features) {
+    return FailedPreconditionError(
+        "Clean Pixel Data and Clean Recognizable Visual Features need a pixel cleaner the agent does not have; drop "
+        "the option (images that may show burned-in text or recognisable features are then quarantined)");
+  }
+  return Status::Ok();
+}
+
 Result<deid::DeidentifiedInstance> DcmtkDeidentifier::Deidentify(std::string_view bytes) const {
+  // Never claim a cleaning in De-identification Method Code Sequence that was not done.
+  ONCOATLAS_RETURN_IF_ERROR(EngineSupports(profile_.options()));
   if (bytes.empty()) return InvalidArgumentError("empty file");
   StructureScan scan = ScanStructure(bytes, kMaxNestingDepth);
   if (scan.max_depth > kMaxNestingDepth) {
@@ -479,7 +545,15 @@ Result<deid::DeidentifiedInstance> DcmtkDeidentifier::Deidentify(std::string_vie
   out.study_instance_uid = FindString(ds, DCM_StudyInstanceUID);
   out.series_instance_uid = FindString(ds, DCM_SeriesInstanceUID);
   out.sop_instance_uid = FindString(ds, DCM_SOPInstanceUID);
+  out.patient_pseudonym = walk.patient_pseudonym;
   out.modality = FindString(ds, DCM_Modality);
+  out.body_part = FindString(ds, DCM_BodyPartExamined);
+  out.sex = FindString(ds, DCM_PatientSex);
+  if (out.sex != "M" && out.sex != "F" && out.sex != "O") out.sex.clear();
+  out.age_band =
+      AgeBand(FindString(ds, DCM_PatientAge), FindString(ds, DCM_PatientBirthDate), FindString(ds, DCM_StudyDate));
+  out.study_year = Year(FindString(ds, DCM_StudyDate));
+  out.manufacturer = FindString(ds, DCM_Manufacturer);
 
   // A new file object: fresh meta information (Media Storage SOP Instance UID
   // from the new SOP Instance UID) and an all-zero preamble.

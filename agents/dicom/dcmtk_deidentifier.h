@@ -28,6 +28,12 @@ class DcmtkDeidentifier final : public deid::InstanceDeidentifier {
   const deid::Pseudonymizer& pseudonymizer_;
 };
 
+// Whether the engine can apply `options`: not Clean Pixel Data nor Clean
+// Recognizable Visual Features (no pixel cleaner yet). Deidentify() refuses
+// every instance under a profile that asks for them, so no output ever claims
+// a cleaning that was not done; callers check first to fail early and clearly.
+Status EngineSupports(const deid::ProfileOptions& options);
+
 // Loads DCMTK's data dictionary once; call before starting worker threads.
 // Fails when the dictionary cannot be found (install dcmtk's dicom.dic).
 Status InitDicomLibrary();

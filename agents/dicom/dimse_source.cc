@@ -12,6 +12,9 @@
 #include <set>
 #include <sstream>
 
+#include "dicom/dcmtk_encoding.h"
+#include "dicom/store_receiver.h"
+
 namespace oncoatlas::dicom {
 namespace {
 
@@ -52,34 +55,17 @@ class RetrievingScu : public DcmSCU {
  protected:
   OFCondition handleSTORERequest(const T_ASC_PresentationContextID /*presID*/, DcmDataset* incoming,
                                  OFBool& continue_session, Uint16& store_status) override {
-    std::unique_ptr<DcmDataset> ds(incoming);
     continue_session = OFTrue;
     store_status = STATUS_STORE_Refused_OutOfResources;
-    if (!ds) return EC_IllegalParameter;
-    E_TransferSyntax xfer = ds->getOriginalXfer();
-    if (xfer == EXS_Unknown) xfer = EXS_LittleEndianExplicit;
-    DcmFileFormat file(ds.get());
-    // DCMTK writes Part 10 files to paths; a private temporary keeps the
-    // bytes off shared locations and is removed at once.
-    std::string tmpl = (std::filesystem::temp_directory_path() / "oncoatlas-cget-XXXXXX").string();
-    int fd = ::mkstemp(tmpl.data());
-    if (fd < 0) {
-      receive_error = "cannot create a temporary file for a retrieved instance";
+    if (incoming == nullptr) return EC_IllegalParameter;
+    auto bytes = EncodePart10(incoming);  // takes ownership
+    if (!bytes.ok()) {
+      receive_error = bytes.status().message();
       return EC_IllegalCall;
     }
-    ::close(fd);
-    OFCondition c = file.saveFile(tmpl.c_str(), xfer);
-    if (c.good()) {
-      std::ifstream in(tmpl, std::ios::binary);
-      std::ostringstream ss;
-      ss << in.rdbuf();
-      received.push_back(ss.str());
-      store_status = STATUS_Success;
-    } else {
-      receive_error = std::string("cannot encode a retrieved instance: ") + c.text();
-    }
-    std::filesystem::remove(tmpl);
-    return c;
+    received.push_back(std::move(*bytes));
+    store_status = STATUS_Success;
+    return EC_Normal;
   }
 };
 
@@ -134,38 +120,10 @@ std::string GetString(DcmDataset& ds, const DcmTagKey& tag) {
   return ToStd(v);
 }
 
-bool IsUid(const std::string& s) {
-  return !s.empty() && s.size() <= 64 &&
-         std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || c == '.'; });
-}
-
-// "study/series/sop" -> the three UIDs, or empty when malformed.
-std::vector<std::string> SplitKey(const std::string& key) {
-  std::vector<std::string> parts;
-  std::stringstream ss(key);
-  std::string p;
-  while (std::getline(ss, p, '/')) parts.push_back(p);
-  if (parts.size() != 3 || key.back() == '/' || !std::all_of(parts.begin(), parts.end(), IsUid)) return {};
-  return parts;
-}
-
-bool IsDate(const std::string& s) {
-  return s.size() == 8 && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-// "", "YYYYMMDD", "YYYYMMDD-", "-YYYYMMDD" or "YYYYMMDD-YYYYMMDD".
-bool IsDateRange(const std::string& r) {
-  if (r.empty()) return true;
-  auto dash = r.find('-');
-  if (dash == std::string::npos) return IsDate(r);
-  std::string from = r.substr(0, dash), to = r.substr(dash + 1);
-  if (from.empty() && to.empty()) return false;
-  return (from.empty() || IsDate(from)) && (to.empty() || IsDate(to));
-}
-
 class DimseSource : public agent::ImageSource {
  public:
-  DimseSource(DimseEndpoint ep, DimseQuery q) : ep_(std::move(ep)), query_(std::move(q)) {}
+  DimseSource(DimseEndpoint ep, DimseQuery q, std::unique_ptr<StoreReceiver> receiver)
+      : ep_(std::move(ep)), query_(std::move(q)), receiver_(std::move(receiver)) {}
 
   std::string Describe() const override {
     return "DIMSE " + ep_.called_aet + "@" + ep_.host + ":" + std::to_string(ep_.port);
@@ -224,7 +182,7 @@ class DimseSource : public agent::ImageSource {
         for (auto& img : *images) {
           std::string sop = GetString(*img, DCM_SOPInstanceUID);
           if (sop.empty()) continue;
-          std::string key = study + "/" + series_uid + "/" + sop;
+          std::string key = agent::PacsInstanceKey(study, series_uid, sop);
           sop_classes_[key] = GetString(*img, DCM_SOPClassUID);
           keys.push_back(std::move(key));
         }
@@ -236,8 +194,9 @@ class DimseSource : public agent::ImageSource {
   }
 
   Result<std::string> Fetch(const std::string& key) override {
-    std::vector<std::string> m = SplitKey(key);
+    std::vector<std::string> m = agent::SplitPacsInstanceKey(key);
     if (m.empty()) return InvalidArgumentError("not a DIMSE source key: '" + key + "'");
+    if (receiver_ != nullptr) return FetchByMove(key, m);
     RetrievingScu scu;
     scu.addPresentationContext(UID_GETStudyRootQueryRetrieveInformationModel, UncompressedSyntaxes());
     auto known = sop_classes_.find(key);
@@ -271,8 +230,49 @@ class DimseSource : public agent::ImageSource {
   }
 
  private:
+  // C-MOVE of one instance to our own AE title: the PACS opens an association
+  // to the StoreReceiver and sends it there.
+  Result<std::string> FetchByMove(const std::string& key, const std::vector<std::string>& m) {
+    DcmSCU scu;
+    scu.addPresentationContext(UID_MOVEStudyRootQueryRetrieveInformationModel, UncompressedSyntaxes());
+    ONCOATLAS_RETURN_IF_ERROR(Negotiate(scu, ep_));
+    T_ASC_PresentationContextID pc = scu.findPresentationContextID(UID_MOVEStudyRootQueryRetrieveInformationModel, "");
+    if (pc == 0) return UnavailableError(Describe() + " refused Study Root C-MOVE; configure C-GET instead");
+    receiver_->Clear();
+    DcmDataset q;
+    q.putAndInsertString(DCM_QueryRetrieveLevel, "IMAGE");
+    q.putAndInsertString(DCM_StudyInstanceUID, m[0].c_str());
+    q.putAndInsertString(DCM_SeriesInstanceUID, m[1].c_str());
+    q.putAndInsertString(DCM_SOPInstanceUID, m[2].c_str());
+    OFList<RetrieveResponse*> responses;
+    OFCondition c = scu.sendMOVERequest(pc, ep_.calling_aet.c_str(), &q, &responses);
+    Uint16 final_status = 0;
+    Uint16 completed = 0;
+    for (RetrieveResponse* r : responses) {
+      final_status = r->m_status;
+      completed = r->m_numberOfCompletedSubops;
+      delete r;
+    }
+    scu.releaseAssociation();
+    if (c.bad()) return UnavailableError("C-MOVE of " + key + " from " + Describe() + " failed: " + c.text());
+    if (final_status == 0xA801) {
+      return FailedPreconditionError(Describe() + " does not know the move destination " + ep_.calling_aet +
+                                     "; register it on the PACS with this host and port " +
+                                     std::to_string(ep_.store_port));
+    }
+    if (final_status != STATUS_Success) {
+      std::ostringstream msg;
+      msg << "C-MOVE of " << key << " from " << Describe() << " ended with status 0x" << std::hex << final_status;
+      return UnavailableError(msg.str());
+    }
+    if (completed == 0) return NotFoundError(Describe() + " moved no instance for " + key);
+    // The PACS reports success once its C-STOREs are answered, so the instance is normally here already.
+    return receiver_->Take(m[2], std::chrono::duration_cast<std::chrono::milliseconds>(ep_.timeout));
+  }
+
   DimseEndpoint ep_;
   DimseQuery query_;
+  std::unique_ptr<StoreReceiver> receiver_;         // with C-MOVE
   std::map<std::string, std::string> sop_classes_;  // key -> SOP Class UID, from the last List()
 };
 
@@ -295,11 +295,16 @@ Result<std::unique_ptr<agent::ImageSource>> MakeDimseSource(DimseEndpoint endpoi
                                   "' is invalid (1-16 printable characters, no backslash, not all spaces)");
     }
   }
-  if (!IsDateRange(query.study_date_range)) {
-    return InvalidArgumentError("DIMSE source: study date range '" + query.study_date_range +
-                                "' is not YYYYMMDD, YYYYMMDD-YYYYMMDD, -YYYYMMDD or YYYYMMDD-");
+  Status valid = query.Validate();
+  if (!valid.ok()) return valid.WithContext("DIMSE source");
+  std::unique_ptr<StoreReceiver> receiver;
+  if (endpoint.retrieval == DimseRetrieval::kMove) {
+    auto r = StoreReceiver::Start(endpoint.calling_aet, endpoint.store_port);
+    if (!r.ok()) return r.status().WithContext("DIMSE source (C-MOVE)");
+    receiver = std::move(*r);
   }
-  return std::unique_ptr<agent::ImageSource>(new DimseSource(std::move(endpoint), std::move(query)));
+  return std::unique_ptr<agent::ImageSource>(
+      new DimseSource(std::move(endpoint), std::move(query), std::move(receiver)));
 }
 
 }  // namespace oncoatlas::dicom

@@ -247,6 +247,12 @@ Status StudyGenerator::WriteStudy(const Patient& p, Study& s, const std::string&
           pixels[off + 1] = static_cast<char>((v >> 8) & 0xFF);
         }
       }
+      if (options_.frames > 1) {  // multi-frame: the slice repeated (benchmarks of large files)
+        std::string frame = pixels;
+        pixels.reserve(frame.size() * static_cast<std::size_t>(options_.frames));
+        for (int f = 1; f < options_.frames; ++f) pixels += frame;
+        a.push_back(A(0x0028, 0x0008, "IS", std::to_string(options_.frames)));
+      }
       a.push_back(Attribute{0x7FE0, 0x0010, "OW", std::move(pixels), {}});
       const std::string spacing = Ds(modality == "MG" ? 0.1 : 0.7 / scale);
       if (modality == "CT") {

@@ -26,6 +26,7 @@ struct GeneratorOptions {
   int matrix = 64;               // rows = columns of CT/MR images
   std::uint64_t seed = 1;
   bool only_ct = false;  // one single-series CT study per patient (benchmarks)
+  int frames = 1;        // > 1: every CT/MR/MG image is multi-frame with this many frames
 };
 
 struct GeneratorSummary {

@@ -1,30 +1,106 @@
 // oncoatlas-synth: writes synthetic CT, MR and MG-like studies with planted
-// identifying values, per-study labels and a manifest (see study_generator.h).
+// identifying values, per-study labels and a manifest (see study_generator.h),
+// and optionally loads them into a PACS with STOW-RS.
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
+#include "dicomweb/http_client.h"
+#include "dicomweb/stow.h"
 #include "synth/study_generator.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// Every file under `dir`, sorted, sent in requests of at most ~8 MB.
+oncoatlas::Status StowFolder(const oncoatlas::dicomweb::HttpClient& http, const fs::path& dir, int* sent) {
+  std::vector<fs::path> files;
+  for (const auto& e : fs::recursive_directory_iterator(dir)) {
+    if (e.is_regular_file()) files.push_back(e.path());
+  }
+  std::sort(files.begin(), files.end());
+  std::vector<std::string> batch;
+  std::size_t batch_bytes = 0;
+  auto flush = [&]() -> oncoatlas::Status {
+    if (batch.empty()) return oncoatlas::Status::Ok();
+    std::vector<std::string_view> views(batch.begin(), batch.end());
+    ONCOATLAS_RETURN_IF_ERROR(oncoatlas::dicomweb::StowInstances(http, views));
+    *sent += static_cast<int>(batch.size());
+    batch.clear();
+    batch_bytes = 0;
+    return oncoatlas::Status::Ok();
+  };
+  for (const auto& f : files) {
+    std::ifstream in(f, std::ios::binary);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    if (!in) return oncoatlas::InternalError("cannot read " + f.string());
+    batch_bytes += ss.str().size();
+    batch.push_back(ss.str());
+    if (batch_bytes >= (8u << 20) || batch.size() >= 200) ONCOATLAS_RETURN_IF_ERROR(flush());
+  }
+  return flush();
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"OncoAtlas synthetic study generator"};
   oncoatlas::synth::GeneratorOptions o;
-  std::string output;
-  app.add_option("--output", output, "Folder to write dicom/, labels/ and manifest.json into")->required();
+  std::string output, stow_url, user, password_file, ca_file;
+  app.add_option("--output,--out", output, "Folder to write dicom/, labels/ and manifest.json into")->required();
   app.add_option("--patients", o.patients, "Patients (one CT, MR and MG study each)")->check(CLI::Range(1, 100000));
   app.add_option("--slices", o.slices, "Images per CT/MR series")->check(CLI::Range(1, 1000));
   app.add_option("--matrix", o.matrix, "Rows and columns of CT/MR images")->check(CLI::Range(16, 1024));
   app.add_option("--seed", o.seed, "Random seed (same seed, same output)");
   app.add_flag("--only-ct", o.only_ct, "One single-series CT study per patient (benchmark corpus)");
+  app.add_option("--frames", o.frames, "Frames per image (> 1: multi-frame files, for benchmarks)")
+      ->check(CLI::Range(1, 1000));
+  app.add_option("--stow", stow_url, "Then load the studies into this DICOMweb root with STOW-RS");
+  app.add_option("--user", user, "User name for --stow (HTTP Basic)");
+  app.add_option("--password-file", password_file, "File holding the password for --stow");
+  app.add_option("--ca-file", ca_file, "PEM CA bundle to verify an https --stow server (default: the system's)");
   CLI11_PARSE(app, argc, argv);
+  auto fail = [](const std::string& m) {
+    std::cerr << "oncoatlas-synth: " << m << "\n";
+    return 2;
+  };
   o.output = output;
+  if (stow_url.empty() && (!user.empty() || !password_file.empty())) {
+    return fail("--user and --password-file go with --stow URL");
+  }
+  std::unique_ptr<oncoatlas::dicomweb::HttpClient> http;
+  if (!stow_url.empty()) {
+    oncoatlas::dicomweb::HttpClientOptions ho;
+    ho.username = user;
+    ho.ca_file = ca_file;
+    if (!password_file.empty()) {
+      std::ifstream in(password_file, std::ios::binary);
+      if (!in) return fail("cannot read --password-file " + password_file);
+      std::getline(in, ho.password);
+      while (!ho.password.empty() && ho.password.back() == '\r') ho.password.pop_back();
+    } else if (!user.empty()) {
+      return fail("--user needs --password-file (passwords are not taken on the command line)");
+    }
+    auto client = oncoatlas::dicomweb::HttpClient::Create(stow_url, ho);
+    if (!client.ok()) return fail(client.status().message());
+    http = std::move(*client);
+  }
   oncoatlas::synth::StudyGenerator generator(o);
   auto summary = generator.Run();
-  if (!summary.ok()) {
-    std::cerr << "oncoatlas-synth: " << summary.status().message() << "\n";
-    return 2;
-  }
+  if (!summary.ok()) return fail(summary.status().message());
   std::cout << "studies: " << summary->studies << ", instances: " << summary->instances
             << ", planted values: " << summary->planted_values << "\n";
+  if (http) {
+    int sent = 0;
+    auto s = StowFolder(*http, o.output / "dicom", &sent);
+    if (!s.ok()) return fail(s.message());
+    std::cout << "stored " << sent << " instances at " << http->base().ToString() << "\n";
+  }
   return 0;
 }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <unistd.h>
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -127,6 +128,72 @@ TEST_F(EngineTest, QuarantinesBurnedInAnnotationRisk) {
   ASSERT_FALSE(yes.ok());
   EXPECT_NE(yes.status().message().find("Burned In Annotation is YES"), std::string::npos);
   EXPECT_EQ(yes.status().message().find("Kowalczyk"), std::string::npos);
+}
+
+// The issue's rule, case by case: quarantined when Burned In Annotation is YES,
+// or absent for US, SC and XA, unless Clean Pixel Data is applied (which the
+// engine cannot do, so it refuses the option rather than claim it).
+TEST_F(EngineTest, BurnedInRuleMatchesTheIssueForUsScAndXa) {
+  for (const std::string modality : {"US", "SC", "XA"}) {
+    auto attrs = CtInstance("Nowak");
+    for (auto& a : attrs) {
+      if (a.group == 0x0008 && a.element == 0x0060) a.value = modality;
+    }
+    auto absent = Deid(Write(attrs, modality + ".dcm"), "site-key-0123456789abcdef");
+    ASSERT_FALSE(absent.ok()) << modality;
+    EXPECT_EQ(absent.status().message(),
+              "Burned In Annotation is absent for modality " + modality +
+                  ", which often carries burned-in text, and Clean Pixel Data is not applied");
+  }
+  // CT without the attribute is not a burned-in risk; CT with YES is.
+  auto ct = CtInstance("Nowak");
+  EXPECT_TRUE(Deid(Write(ct, "ct.dcm"), "site-key-0123456789abcdef").ok());
+  ct.push_back({0x0028, 0x0301, "CS", "YES", {}});
+  auto ct_yes = Deid(Write(ct, "ct-yes.dcm"), "site-key-0123456789abcdef");
+  ASSERT_FALSE(ct_yes.ok());
+  EXPECT_EQ(ct_yes.status().message(), "Burned In Annotation is YES and Clean Pixel Data is not applied");
+
+  deid::ProfileOptions clean;
+  clean.clean_pixel_data = true;
+  EXPECT_FALSE(EngineSupports(clean).ok());
+  EXPECT_TRUE(EngineSupports({}).ok());
+  auto refused = Deid(Write(CtInstance("Nowak"), "ct-clean.dcm"), "site-key-0123456789abcdef", clean);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("Clean Pixel Data"), std::string::npos);
+}
+
+// The facets the index needs come from the de-identified data set: only what
+// the profile kept.
+TEST_F(EngineTest, FacetsHoldOnlyWhatTheProfileKept) {
+  auto attrs = CtInstance("Nowak");
+  attrs.push_back({0x0008, 0x0070, "LO", "Acme Medical", {}});
+  attrs.push_back({0x0010, 0x0040, "CS", "F", {}});
+  attrs.push_back({0x0010, 0x1010, "AS", "047Y", {}});
+  attrs.push_back({0x0018, 0x0015, "CS", "CHEST", {}});
+  std::sort(attrs.begin(), attrs.end(), [](const Attribute& a, const Attribute& b) {
+    return std::make_pair(a.group, a.element) < std::make_pair(b.group, b.element);
+  });
+  const std::string bytes = Write(attrs, "facets.dcm");
+  auto basic = Deid(bytes, "site-key-0123456789abcdef");
+  ASSERT_TRUE(basic.ok()) << basic.status().ToString();
+  EXPECT_EQ(basic->modality, "CT");
+  EXPECT_EQ(basic->body_part, "CHEST");
+  EXPECT_EQ(basic->manufacturer, "Acme Medical");
+  EXPECT_EQ(basic->sex, "");       // Patient's Sex is emptied by the basic profile
+  EXPECT_EQ(basic->age_band, "");  // Patient's Age is removed
+  EXPECT_EQ(basic->study_year, 0);
+  EXPECT_EQ(basic->patient_pseudonym.size(), 33u);
+  EXPECT_EQ(basic->patient_pseudonym.find("Nowak"), std::string::npos);
+
+  deid::ProfileOptions keep;
+  keep.retain_patient_characteristics = true;
+  keep.retain_longitudinal_full_dates = true;
+  auto kept = Deid(bytes, "site-key-0123456789abcdef", keep);
+  ASSERT_TRUE(kept.ok()) << kept.status().ToString();
+  EXPECT_EQ(kept->sex, "F");
+  EXPECT_EQ(kept->age_band, "40-49");
+  EXPECT_EQ(kept->study_year, 2023);
+  EXPECT_EQ(kept->patient_pseudonym, basic->patient_pseudonym);
 }
 
 TEST_F(EngineTest, QuarantinesMalformedInput) {
