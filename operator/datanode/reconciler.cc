@@ -350,7 +350,7 @@ ReconcileResult DataNodeReconciler::ReconcileDelete(const api::DataNode& node, c
       for (const auto& c : status["conditions"]) {
         if (c.is_object() && c.value("type", "") == "Ready" && c.value("status", "") == "False" &&
             c.contains("lastTransitionTime")) {
-          ltt = c["lastTransitionTime"];
+          ltt = c["lastTransitionTime"].get<std::string>();
         }
       }
     }

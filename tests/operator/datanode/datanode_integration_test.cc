@@ -470,9 +470,16 @@ TEST_F(DataNodeIntegration, DeletionWaitsForDatasetsThenRemovesEverythingAndRevo
     ASSERT_TRUE(Hub().Delete(gvr::kDatasets, NodeNamespace(local), "lung-ct").ok());
   }
 
-  for (const auto& [client, name, ns] :
-       {std::tuple<kube::RestClient*, std::string, std::string>{&Hub(), local, "agents-" + local},
-        {&Site(), remote, "agent-" + remote}}) {
+  struct Placed {
+    kube::RestClient* client;
+    std::string name;
+    std::string ns;
+  };
+  for (const Placed& p :
+       std::vector<Placed>{{&Hub(), local, "agents-" + local}, {&Site(), remote, "agent-" + remote}}) {
+    kube::RestClient* client = p.client;
+    const std::string& name = p.name;
+    const std::string& ns = p.ns;
     ExpectDeleted(Hub(), gvr::kDataNodes, "", name);
     for (const auto* g : {&gvr::kConfigMaps, &gvr::kServices, &gvr::kNetworkPolicies, &gvr::kDeployments}) {
       ExpectDeleted(*client, *g, ns, AgentObjectName(name));
