@@ -113,7 +113,7 @@ int Run() {
   for (const char* crd : {"datanode.yaml", "dataset.yaml"}) {
     auto r = (*cp)->Kubectl({"apply", "-f", oncoatlas::testing::SourceDir() + "/crds/" + crd});
     if (r.exit_code != 0) {
-      std::fprintf(stderr, "datanode_bench: kubectl apply %s: %s\n", crd, r.stderr_text.c_str());
+      std::fprintf(stderr, "datanode_bench: kubectl apply %s: %s\n", crd, r.err.c_str());
       return 1;
     }
   }

@@ -63,11 +63,11 @@ class DataNodeIntegration : public ::testing::Test {
     ControlPlane& hub = ControlPlaneEnvironment::Get();
     for (const char* crd : {"datanode.yaml", "dataset.yaml"}) {
       auto r = hub.Kubectl({"apply", "-f", oncoatlas::testing::SourceDir() + "/crds/" + crd});
-      ASSERT_EQ(r.exit_code, 0) << r.stderr_text;
+      ASSERT_EQ(r.exit_code, 0) << r.err;
     }
     auto r = hub.Kubectl({"wait", "--for=condition=Established", "crd/datanodes.oncoatlas.io",
                           "crd/datasets.oncoatlas.io", "--timeout=60s"});
-    ASSERT_EQ(r.exit_code, 0) << r.stderr_text;
+    ASSERT_EQ(r.exit_code, 0) << r.err;
     hub.Kubectl({"create", "namespace", kOperatorNamespace});
     auto site = ControlPlane::Start("site");
     ASSERT_TRUE(site.ok()) << site.status().ToString();
@@ -100,7 +100,7 @@ class DataNodeIntegration : public ::testing::Test {
 
   static void Apply(const Json& object) {
     auto r = ControlPlaneEnvironment::Get().Kubectl({"apply", "-f", "-"}, object.dump());
-    ASSERT_EQ(r.exit_code, 0) << r.stderr_text;
+    ASSERT_EQ(r.exit_code, 0) << r.err;
   }
 
   static Json LocalNode(const std::string& name) {
@@ -178,7 +178,7 @@ class DataNodeIntegration : public ::testing::Test {
   static std::string WhoAmI(const std::string& token) {
     auto client = TokenClient(Hub(), token);
     const Json review = {{"apiVersion", "authentication.k8s.io/v1"}, {"kind", "SelfSubjectReview"}};
-    auto r = client->Create(kube::GroupVersionResource{"authentication.k8s.io", "v1", "selfsubjectreviews", false}, "",
+    auto r = client->Create(kube::GroupVersionResource{"authentication.k8s.io", "v1", "selfsubjectreviews", false, "SelfSubjectReview"}, "",
                             review);
     if (!r.ok()) return "";
     return (*r)["status"]["userInfo"].value("username", "");
@@ -488,7 +488,14 @@ TEST_F(DataNodeIntegration, DeletionWaitsForDatasetsThenRemovesEverythingAndRevo
     ExpectDeleted(Hub(), gvr::kServiceAccounts, NodeNamespace(name), "oncoatlas-agent");
   }
   // retainOnDelete: false for the local node, the default (true) for the remote one.
-  ExpectDeleted(Hub(), gvr::kPersistentVolumeClaims, "agents-" + local, StoreClaimName(local));
+  // (The PVC-protection finalizer keeps a deleted claim until a controller this control plane
+  // does not run removes it: deleted means gone or being deleted.)
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        const Json pvc = Get(Hub(), gvr::kPersistentVolumeClaims, "agents-" + local, StoreClaimName(local));
+        return !pvc.is_object() || pvc["metadata"].contains("deletionTimestamp");
+      },
+      seconds(30)));
   EXPECT_TRUE(Get(Site(), gvr::kPersistentVolumeClaims, "agent-" + remote, StoreClaimName(remote)).is_object());
   // The tokens no longer authenticate.
   EXPECT_TRUE(WaitFor([&] { return WhoAmI(local_token).empty() && WhoAmI(remote_token).empty(); }, seconds(30)));
