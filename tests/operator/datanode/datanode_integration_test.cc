@@ -178,8 +178,9 @@ class DataNodeIntegration : public ::testing::Test {
   static std::string WhoAmI(const std::string& token) {
     auto client = TokenClient(Hub(), token);
     const Json review = {{"apiVersion", "authentication.k8s.io/v1"}, {"kind", "SelfSubjectReview"}};
-    auto r = client->Create(kube::GroupVersionResource{"authentication.k8s.io", "v1", "selfsubjectreviews", false, "SelfSubjectReview"}, "",
-                            review);
+    auto r = client->Create(
+        kube::GroupVersionResource{"authentication.k8s.io", "v1", "selfsubjectreviews", false, "SelfSubjectReview"}, "",
+        review);
     if (!r.ok()) return "";
     return (*r)["status"]["userInfo"].value("username", "");
   }
@@ -453,22 +454,17 @@ TEST_F(DataNodeIntegration, DeletionWaitsForDatasetsThenRemovesEverythingAndRevo
                           {"cancerType", {{"code", "C34"}}},
                           {"deidentification", {{"profile", "BasicProfile"}}},
                           {"pseudonymisation", {{"keySecretRef", {{"name", "pseudonymisation-key"}}}}},
-                          {"dataUse", {{"permission", "DUO:0000007"}}}}}};
+                          {"dataUse", {{"permission", "DUO:0000042"}}}}}};
   auto created = Hub().Create(gvr::kDatasets, NodeNamespace(local), dataset);
   ASSERT_TRUE(created.ok()) << created.error().ToString();
-  const bool have_dataset = true;
-  if (have_dataset) {
-    ASSERT_TRUE(WaitFor([&] { return Node(local)["status"].value("datasetCount", 0) == 1; }, seconds(30)));
-  }
+  ASSERT_TRUE(WaitFor([&] { return Node(local)["status"].value("datasetCount", 0) == 1; }, seconds(30)));
   ASSERT_EQ(ControlPlaneEnvironment::Get().Kubectl({"delete", "datanode", local, "--wait=false"}).exit_code, 0);
   ASSERT_EQ(ControlPlaneEnvironment::Get().Kubectl({"delete", "datanode", remote, "--wait=false"}).exit_code, 0);
-  if (have_dataset) {
-    ASSERT_TRUE(WaitFor([&] { return ConditionIs(local, "Ready", "False", "DeletionBlockedByDatasets"); }, seconds(30)))
-        << Node(local).dump(2);
-    EXPECT_NE(Condition(local, "Ready")["message"].get<std::string>().find("lung-ct"), std::string::npos);
-    EXPECT_TRUE(Get(Hub(), gvr::kDeployments, "agents-" + local, AgentObjectName(local)).is_object());
-    ASSERT_TRUE(Hub().Delete(gvr::kDatasets, NodeNamespace(local), "lung-ct").ok());
-  }
+  ASSERT_TRUE(WaitFor([&] { return ConditionIs(local, "Ready", "False", "DeletionBlockedByDatasets"); }, seconds(30)))
+      << Node(local).dump(2);
+  EXPECT_NE(Condition(local, "Ready")["message"].get<std::string>().find("lung-ct"), std::string::npos);
+  EXPECT_TRUE(Get(Hub(), gvr::kDeployments, "agents-" + local, AgentObjectName(local)).is_object());
+  ASSERT_TRUE(Hub().Delete(gvr::kDatasets, NodeNamespace(local), "lung-ct").ok());
 
   struct Placed {
     kube::RestClient* client;
