@@ -1,0 +1,166 @@
+#include "datanode/node_status.h"
+
+#include <ctime>
+#include <sstream>
+#include <vector>
+
+#include "kube/lease_json.h"
+
+namespace oncoatlas::datanode {
+namespace {
+
+using Json = nlohmann::json;
+
+struct Cond {
+  std::string type;
+  std::string status;
+  std::string reason;
+  std::string message;
+};
+
+std::string Annotation(const Json& object, const char* key) {
+  if (object.is_object() && object.contains("metadata") && object["metadata"].is_object() &&
+      object["metadata"].contains("annotations") && object["metadata"]["annotations"].is_object()) {
+    const auto& a = object["metadata"]["annotations"];
+    if (auto it = a.find(key); it != a.end() && it->is_string()) return it->get<std::string>();
+  }
+  return "";
+}
+
+std::vector<std::string> SplitCapabilities(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    const auto b = item.find_first_not_of(' ');
+    const auto e = item.find_last_not_of(' ');
+    if (b == std::string::npos) continue;
+    item = item.substr(b, e - b + 1);
+    bool seen = false;
+    for (const auto& o : out) seen = seen || o == item;
+    if (!seen && out.size() < 64) out.push_back(item);
+  }
+  return out;
+}
+
+const Json* PreviousCondition(const Json& previous, const std::string& type) {
+  if (!previous.is_object() || !previous.contains("conditions") || !previous["conditions"].is_array()) return nullptr;
+  for (const auto& c : previous["conditions"]) {
+    if (c.is_object() && c.value("type", "") == type) return &c;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+std::string FormatRfc3339(std::chrono::system_clock::time_point t) {
+  const std::time_t secs = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+NodeStatusResult ComputeNodeStatus(const NodeObservation& o, const Json& previous,
+                                   std::chrono::system_clock::time_point now) {
+  NodeStatusResult result;
+  Json status = Json::object();
+  status["observedGeneration"] = o.generation;
+  if (!o.hub_namespace.empty()) status["namespace"] = o.hub_namespace;
+  if (!o.credential_expiry.empty()) status["credentialExpiry"] = o.credential_expiry;
+  if (o.dataset_count) status["datasetCount"] = *o.dataset_count;
+
+  Cond deployed{"AgentDeployed", o.deployed ? "True" : "False", o.deploy_reason, o.deploy_message};
+  if (o.deployed && deployed.reason.empty()) deployed.reason = "Deployed";
+
+  Cond connected{"AgentConnected", "False", "NoHeartbeat",
+                 "the agent has not reported in yet: no heartbeat Lease in " + o.hub_namespace +
+                     "; check that the agent runs at the site and reaches the hub"};
+  Cond pacs{"PACSReachable", "Unknown", "NoReport", "the agent has not reported on its PACS yet"};
+  bool ever_connected = false;
+  if (o.lease.is_object()) {
+    auto record = kube::LeaseFromJson(o.lease);
+    if (record.ok() && record->renew_time) {
+      ever_connected = true;
+      const auto renew = *record->renew_time;
+      const auto duration =
+          std::chrono::seconds(record->lease_duration_seconds > 0 ? record->lease_duration_seconds : 1);
+      status["lastHeartbeat"] = FormatRfc3339(std::chrono::time_point_cast<std::chrono::seconds>(renew));
+      if (const auto v = Annotation(o.lease, kAgentVersionAnnotation); !v.empty()) status["agentVersion"] = v;
+      if (const auto caps = SplitCapabilities(Annotation(o.lease, kCapabilitiesAnnotation)); !caps.empty()) {
+        status["capabilities"] = caps;
+      }
+      const auto expires = renew + duration;
+      if (now <= expires) {
+        connected = {"AgentConnected", "True", "HeartbeatFresh",
+                     "the agent " + record->holder_identity + " renewed its heartbeat at " +
+                         FormatRfc3339(std::chrono::time_point_cast<std::chrono::seconds>(renew))};
+        result.recheck_after = expires - now + std::chrono::seconds(1);
+        const std::string reachable = Annotation(o.lease, kPacsReachableAnnotation);
+        const std::string message = Annotation(o.lease, kPacsMessageAnnotation);
+        const std::string checked = Annotation(o.lease, kPacsCheckedAtAnnotation);
+        if (reachable == "true") {
+          pacs = {"PACSReachable", "True", "PACSReachable",
+                  message.empty() ? "the agent reaches its PACS" + (checked.empty() ? "" : " (checked " + checked + ")")
+                                  : message};
+        } else if (reachable == "false") {
+          pacs = {"PACSReachable", "False", "PACSUnreachable",
+                  (message.empty() ? std::string("the agent cannot reach its PACS") : message) +
+                      (checked.empty() ? "" : " (checked " + checked + ")")};
+        }
+      } else {
+        connected = {"AgentConnected", "False", "HeartbeatStale",
+                     "the agent's last heartbeat was at " +
+                         FormatRfc3339(std::chrono::time_point_cast<std::chrono::seconds>(renew)) +
+                         ", older than its lease of " + std::to_string(duration.count()) +
+                         "s; check that the agent process runs and reaches the hub"};
+        pacs = {"PACSReachable", "Unknown", "AgentNotConnected",
+                "the agent does not report in, so its PACS reachability is unknown"};
+      }
+    } else {
+      connected = {"AgentConnected", "False", "HeartbeatInvalid",
+                   "the heartbeat Lease in " + o.hub_namespace + " has no valid spec.renewTime"};
+    }
+  }
+
+  Cond ready{"Ready", "True", "Ready", "the agent is deployed, reports in and reaches its PACS"};
+  for (const Cond* c : {&deployed, &connected, &pacs}) {
+    if (c->status != "True") {
+      ready = {"Ready", "False", c->reason, c->type + ": " + c->message};
+      break;
+    }
+  }
+  if (!o.deletion_reason.empty()) ready = {"Ready", "False", o.deletion_reason, o.deletion_message};
+
+  std::string phase;
+  if (!o.deployed) {
+    phase = "Deploying";
+  } else if (connected.status == "True") {
+    phase = pacs.status == "False" ? "Degraded" : "Connected";
+  } else {
+    phase = ever_connected ? "Disconnected" : "Deploying";
+  }
+  status["phase"] = phase;
+
+  Json conditions = Json::array();
+  for (const Cond* c : {&deployed, &connected, &pacs, &ready}) {
+    std::string ltt = FormatRfc3339(now);
+    if (const Json* p = PreviousCondition(previous, c->type);
+        p && p->value("status", "") == c->status && (*p)["lastTransitionTime"].is_string()) {
+      ltt = (*p)["lastTransitionTime"].get<std::string>();
+    }
+    std::string message = c->message.size() > 32000 ? c->message.substr(0, 32000) : c->message;
+    conditions.push_back({{"type", c->type},
+                          {"status", c->status},
+                          {"observedGeneration", o.generation},
+                          {"lastTransitionTime", ltt},
+                          {"reason", c->reason},
+                          {"message", message}});
+  }
+  status["conditions"] = conditions;
+  result.status = std::move(status);
+  return result;
+}
+
+}  // namespace oncoatlas::datanode
