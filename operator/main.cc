@@ -14,22 +14,10 @@
 #include "kube/client_config.h"
 #include "kube/logging.h"
 #include "kube/rest_client.h"
-#include "kube/runtime_metrics.h"
+#include "kube/rest_client_metrics.h"
 #include "manager.h"
 #include "options.h"
 #include "shutdown_signals.h"
-
-namespace {
-
-// rest_client_requests_total{code,method} for every request the client sends.
-class RestMetricsObserver final : public oncoatlas::kube::RequestObserver {
- public:
-  void OnRequest(const std::string& method, int code, std::chrono::nanoseconds) override {
-    oncoatlas::kube::RecordRestClientRequest(code, method);
-  }
-};
-
-}  // namespace
 
 int main(int argc, char** argv) {
   using namespace oncoatlas;
@@ -53,8 +41,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   config->user_agent = "oncoatlas-operator/0.1";
-  static RestMetricsObserver observer;
-  auto client = kube::RestClient::Create(*config, {.observer = &observer});
+  // rest_client_requests_total{code,method} for every request the client sends.
+  auto client = kube::RestClient::Create(*config, {.observer = &kube::RestClientMetrics()});
   if (!client.ok()) {
     spdlog::error("cannot create the API client: {}", client.status().ToString());
     return 2;
