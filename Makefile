@@ -1,7 +1,9 @@
 # OncoAtlas — the entry points a person (and CI) uses. Every target that needs
 # the toolchain runs scripts/setup first; it returns in seconds once done.
 #
-#   make demo     set up, build, start the local control plane, install the CRDs
+#   make demo     set up, build, start a whole local federation (hub and site control
+#                 planes, operator, three DataNodes with their PACS and agents)
+#   make demo-down  stop everything make demo started (DEMO_NAME=... for another demo)
 #   make test     set up, build (ASan+UBSan), start what the tests need, run them all
 #   make bench    set up, build optimised, run the benchmarks
 #   make format   clang-format the tree;  make lint  clang-format check + clang-tidy
@@ -12,6 +14,8 @@ BUILD_DIR ?= build
 BENCH_BUILD_DIR ?= build-release
 JOBS ?= $(shell nproc)
 CTEST_ARGS ?=
+# The name of the demo federation (several can run side by side).
+DEMO_NAME ?= demo
 # Warnings are errors in CI (CI=true) and wherever ONCOATLAS_WERROR=ON is set.
 ifeq ($(CI),true)
 ONCOATLAS_WERROR ?= ON
@@ -50,10 +54,10 @@ integration-test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -L integration $(CTEST_ARGS)
 
 demo: build
-	@bash scripts/demo
+	@bash scripts/demo up --name $(DEMO_NAME)
 
 demo-down:
-	@bash e2e/controlplane down --name demo
+	@bash scripts/demo down --name $(DEMO_NAME)
 
 bench:
 	@bash scripts/setup
