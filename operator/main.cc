@@ -9,7 +9,7 @@
 #include "access_grant_controller.h"
 #include "access_policy_controller.h"
 #include "benchmark_run_controller.h"
-#include "datanode_controller.h"
+#include "datanode_registration.h"
 #include "dataset_controller.h"
 #include "kube/client_config.h"
 #include "kube/logging.h"
@@ -48,10 +48,13 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  op::Manager manager(options, **client);
+  op::Manager manager(options, std::shared_ptr<kube::RestClient>(std::move(client).value()));
   // Controller registration: one call per kind. Each adds its controller,
   // its caches and its watches to the manager.
-  op::RegisterDataNodeController(manager);
+  if (Status registered = op::RegisterDataNodeController(manager); !registered.ok()) {
+    spdlog::error("{}", registered.message());
+    return 2;
+  }
   op::RegisterDatasetController(manager);
   op::RegisterAccessPolicyController(manager);
   op::RegisterAccessGrantController(manager);

@@ -42,14 +42,14 @@ std::vector<kube::Request> SelfRequest(const nlohmann::json& object) {
   return {kube::Request{NamespaceOf(object), name}};
 }
 
-Manager::Manager(OperatorOptions options, kube::RestClient& client)
+Manager::Manager(OperatorOptions options, std::shared_ptr<kube::RestClient> client)
     : options_(std::move(options)),
-      client_(client),
-      operator_namespace_(options_.operator_namespace.empty() ? client.config().namespace_name
+      client_(std::move(client)),
+      operator_namespace_(options_.operator_namespace.empty() ? client_->config().namespace_name
                                                               : options_.operator_namespace),
       metrics_(kube::DefaultMetricsRegistry()),
-      status_writer_(client, kFieldManager, metrics_),
-      event_sink_(client, {.field_manager = kFieldManager}),
+      status_writer_(*client_, kFieldManager, metrics_),
+      event_sink_(*client_, {.field_manager = kFieldManager}),
       recorder_({.component = "oncoatlas-operator"}, event_sink_) {}
 
 Manager::~Manager() {
@@ -65,7 +65,7 @@ ObjectCache& Manager::CacheFor(const kube::GroupVersionResource& gvr, const std:
   if (it == caches_.end()) {
     it = caches_
              .emplace(key, std::make_unique<ObjectCache>(
-                               client_, gvr, effective,
+                               *client_, gvr, effective,
                                std::chrono::duration_cast<std::chrono::milliseconds>(kResyncPeriod)))
              .first;
   }
@@ -87,6 +87,10 @@ kube::Controller& Manager::AddController(const std::string& name, std::unique_pt
   r.controller = std::make_unique<kube::Controller>(controller_options, *r.reconciler);
   controllers_.push_back(std::move(r));
   return *controllers_.back().controller;
+}
+
+void Manager::AddRunnable(const std::string& name, std::unique_ptr<Runnable> runnable) {
+  runnables_.push_back({name, std::move(runnable), false});
 }
 
 void Manager::Watch(const kube::GroupVersionResource& gvr, kube::Controller& controller, MapFunc map,
@@ -150,20 +154,42 @@ bool Manager::WaitForCaches() {
   return false;
 }
 
-void Manager::StartControllers() {
-  std::lock_guard<std::mutex> l(mu_);
-  if (shutdown_requested_ || controllers_running_) return;
-  for (Registered& r : controllers_) {
-    Status started = r.controller->Start();
-    if (!started.ok()) spdlog::error("controller {} did not start: {}", r.name, started.ToString());
+bool Manager::StartControllers() {
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    if (shutdown_requested_ || controllers_running_) return true;
+    for (Registered& r : controllers_) {
+      Status started = r.controller->Start();
+      if (!started.ok()) spdlog::error("controller {} did not start: {}", r.name, started.ToString());
+    }
+    // The caches' initial lists were enqueued while not leading; the workers
+    // take them now, so every object is reconciled once at start.
+    controllers_running_ = true;
   }
-  // The caches' initial lists were enqueued while not leading; the workers
-  // take them now, so every object is reconciled once at start.
-  controllers_running_ = true;
   spdlog::info("started {} controllers", controllers_.size());
+  // Outside the lock: a runnable's Start may wait for its caches, and a
+  // shutdown request must still get through meanwhile.
+  for (NamedRunnable& r : runnables_) {
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      if (shutdown_requested_) return true;
+      r.started = true;
+    }
+    Status started = r.runnable->Start();
+    if (!started.ok()) {
+      spdlog::error("{} did not start: {}", r.name, started.ToString());
+      return false;
+    }
+    spdlog::info("started {}", r.name);
+  }
+  return true;
 }
 
 void Manager::StopControllers() {
+  for (NamedRunnable& r : runnables_) {
+    if (r.started) r.runnable->Stop();  // waits for the work in flight
+    r.started = false;
+  }
   {
     std::lock_guard<std::mutex> l(mu_);
     if (!controllers_running_) return;
@@ -191,15 +217,18 @@ int Manager::Run() {
       const std::string lease_ns =
           options_.leader_election_namespace.empty() ? operator_namespace_ : options_.leader_election_namespace;
       lease_store_ =
-          std::make_unique<kube::RestLeaseStore>(client_, lease_ns, options_.leader_election_id, kFieldManager);
+          std::make_unique<kube::RestLeaseStore>(*client_, lease_ns, options_.leader_election_id, kFieldManager);
       kube::LeaderElectionConfig config;
       config.identity = CandidateIdentity();
       config.lease_duration = options_.lease_duration;
       config.renew_deadline = options_.renew_deadline;
       config.retry_period = options_.retry_period;
+      // The elector's thread must keep renewing: Run's thread starts the controllers.
       config.on_started_leading = [this] {
         leading_ = true;
-        StartControllers();
+        std::lock_guard<std::mutex> l(mu_);
+        start_requested_ = true;
+        cv_.notify_all();
       };
       config.on_stopped_leading = [this] {
         if (!leading_.exchange(false)) return;
@@ -220,13 +249,24 @@ int Manager::Run() {
         RequestShutdown(1);
       }
     } else {
-      StartControllers();
+      std::lock_guard<std::mutex> l(mu_);
+      start_requested_ = true;
     }
   }
 
   {
     std::unique_lock<std::mutex> l(mu_);
-    cv_.wait(l, [this] { return shutdown_requested_; });
+    while (!shutdown_requested_) {
+      if (start_requested_) {
+        start_requested_ = false;
+        l.unlock();
+        const bool started = StartControllers();
+        if (!started) RequestShutdown(1);
+        l.lock();
+        continue;
+      }
+      cv_.wait(l);
+    }
   }
   spdlog::info("shutting down: finishing reconciles in flight");
   StopControllers();

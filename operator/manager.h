@@ -7,12 +7,16 @@
 // Lease is released, caches and servers stop.
 //
 // Registering a controller (before Run):
-//   const ObjectLookup& nodes = manager.Cache(kDataNodes);
-//   kube::Controller& c = manager.AddController("datanode", std::make_unique<MyReconciler>(nodes, deps));
-//   manager.Watch(kDataNodes, c, SelfRequest);
+//   const ObjectLookup& sets = manager.Cache(kDatasets);
+//   kube::Controller& c = manager.AddController("dataset", std::make_unique<MyReconciler>(sets, deps));
+//   manager.Watch(kDatasets, c, SelfRequest);
 //   manager.Watch(kube::core::kSecrets, c, map_fn, {operator_namespace});
-// Threading: Cache/AddController/Watch before Run, from one thread; Run blocks
-// the calling thread; RequestShutdown may be called from any thread.
+// A self-contained part with its own informers and workers (the DataNode
+// controller) is added with AddRunnable: started when this process starts
+// leading, stopped at shutdown.
+// Threading: Cache/AddController/Watch/AddRunnable before Run, from one
+// thread; Run blocks the calling thread; RequestShutdown may be called from
+// any thread.
 #pragma once
 
 #include <atomic>
@@ -50,10 +54,21 @@ std::vector<kube::Request> SelfRequest(const nlohmann::json& object);
 
 class ObjectCache;
 
+// A part of the process that runs only while it leads. Start may block (e.g.
+// until its caches have synced) and is called on the manager's Run thread; a
+// Start error ends the process with exit code 1. Stop waits for work in
+// flight and is called once at shutdown if Start was called.
+class Runnable {
+ public:
+  virtual ~Runnable() = default;
+  virtual Status Start() = 0;
+  virtual void Stop() = 0;
+};
+
 class Manager {
  public:
-  // `client` must outlive the manager.
-  Manager(OperatorOptions options, kube::RestClient& client);
+  // The manager shares `client` with the runnables.
+  Manager(OperatorOptions options, std::shared_ptr<kube::RestClient> client);
   ~Manager();
   Manager(const Manager&) = delete;
   Manager& operator=(const Manager&) = delete;
@@ -68,13 +83,18 @@ class Manager {
   // this process leads.
   kube::Controller& AddController(const std::string& name, std::unique_ptr<kube::Reconciler> reconciler);
 
+  // Adds a self-contained part, started when this process leads (after the
+  // controllers) and stopped at shutdown (before them). `name` is for logs.
+  void AddRunnable(const std::string& name, std::unique_ptr<Runnable> runnable);
+
   // Every add, update and delete of `gvr` (in `namespaces`, as for Cache)
   // enqueues the requests `map` returns into `controller`.
   void Watch(const kube::GroupVersionResource& gvr, kube::Controller& controller, MapFunc map,
              const std::vector<std::string>& namespaces = {});
 
   // What reconcilers share.
-  kube::RestClient& client() { return client_; }
+  kube::RestClient& client() { return *client_; }
+  const std::shared_ptr<kube::RestClient>& shared_client() const { return client_; }
   StatusWriter& status_writer() { return status_writer_; }
   kube::EventRecorder& events() { return recorder_; }
   const OperatorOptions& options() const { return options_; }
@@ -92,15 +112,21 @@ class Manager {
     std::unique_ptr<kube::Reconciler> reconciler;
     std::unique_ptr<kube::Controller> controller;
   };
+  struct NamedRunnable {
+    std::string name;
+    std::unique_ptr<Runnable> runnable;
+    bool started = false;
+  };
   ObjectCache& CacheFor(const kube::GroupVersionResource& gvr, const std::vector<std::string>& namespaces);
   bool StartServers();
   bool WaitForCaches();
-  void StartControllers();
+  // Starts the controllers, then the runnables; false when a runnable failed.
+  bool StartControllers();
   void StopControllers();
   bool CachesSynced() const;
 
   const OperatorOptions options_;
-  kube::RestClient& client_;
+  std::shared_ptr<kube::RestClient> client_;
   std::string operator_namespace_;
   kube::MetricsRegistry& metrics_;
   RestStatusWriter status_writer_;
@@ -108,6 +134,7 @@ class Manager {
   kube::EventRecorder recorder_;
   std::map<std::string, std::unique_ptr<ObjectCache>> caches_;
   std::vector<Registered> controllers_;
+  std::vector<NamedRunnable> runnables_;
   std::unique_ptr<kube::HealthServer> metrics_server_;
   std::unique_ptr<kube::HealthServer> health_server_;
   std::unique_ptr<kube::RestLeaseStore> lease_store_;
@@ -118,6 +145,7 @@ class Manager {
   bool shutdown_requested_ = false;   // GUARDED_BY(mu_)
   int exit_code_ = 0;                 // GUARDED_BY(mu_)
   bool controllers_running_ = false;  // GUARDED_BY(mu_)
+  bool start_requested_ = false;      // GUARDED_BY(mu_): leading began; Run starts the controllers
   std::atomic<bool> leading_{false};
 };
 

@@ -60,6 +60,16 @@ std::string FlagError(const std::string& flag, const std::string& value, const s
   return "invalid value \"" + value + "\" for " + flag + ": " + fix;
 }
 
+// 90s → "1m30s", 3600s → "1h".
+std::string FormatSeconds(std::chrono::seconds d) {
+  const long long total = d.count();
+  std::string out;
+  if (total >= 3600) out += std::to_string(total / 3600) + "h";
+  if (total % 3600 >= 60) out += std::to_string(total % 3600 / 60) + "m";
+  if (total % 60 > 0 || out.empty()) out += std::to_string(total % 60) + "s";
+  return out;
+}
+
 }  // namespace
 
 ParsedOptions ParseOptions(int argc, const char* const* argv) {
@@ -67,6 +77,8 @@ ParsedOptions ParseOptions(int argc, const char* const* argv) {
   std::string lease = "15s", renew = "10s", retry = "2s";
   std::string metrics = "0.0.0.0:8080", health = "0.0.0.0:8081";
   std::string log_format = "text", log_level = "info";
+  std::string token_lifetime = "1h", site_resync = "5m";
+  std::string agent_lease = "40s", agent_renew = "10s", pacs_check = "30s";
 
   CLI::App app{
       "oncoatlas-operator: reconciles the oncoatlas.io DataNode, Dataset, AccessGrant, BenchmarkRun and "
@@ -92,6 +104,25 @@ ParsedOptions ParseOptions(int argc, const char* const* argv) {
   app.add_option("--log-format", log_format, "text or json");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error, critical or off");
   app.add_option("--workers", o.workers, "concurrent reconciles per controller");
+  app.add_option("--agent-image", o.agent_image,
+                 "the agent's container image for DataNodes without spec.agent.image (pin by digest in production)");
+  app.add_option("--agent-token-lifetime", token_lifetime,
+                 "lifetime of the agents' hub tokens (TokenRequest, at least 10m), renewed at 2/3 of it; a "
+                 "DataNode's spec.agent.credentialRotationInterval overrides it (lifetime = 2 intervals)");
+  app.add_option("--hub-server", o.hub_server,
+                 "https URL of the hub API server written into local agents' hub kubeconfig (default: the "
+                 "server the operator itself uses)");
+  app.add_option("--hub-ca-file", o.hub_ca_file,
+                 "PEM file of the CA agents trust for the hub API server (default: the CA the operator itself "
+                 "trusts)");
+  app.add_option("--site-resync-period", site_resync,
+                 "how often a remote site cluster's agent objects are re-read to correct drift (at least 10s)");
+  app.add_option("--agent-lease-duration", agent_lease,
+                 "the agents' heartbeat Lease duration: AgentConnected turns False (HeartbeatStale) when a "
+                 "heartbeat is older");
+  app.add_option("--agent-renew-interval", agent_renew,
+                 "how often agents renew their heartbeat Lease (shorter than --agent-lease-duration)");
+  app.add_option("--pacs-check-interval", pacs_check, "how often agents check their PACS");
 
   ParsedOptions result;
   try {
@@ -147,6 +178,41 @@ ParsedOptions ParseOptions(int argc, const char* const* argv) {
   for (const std::string& ns : o.namespaces) {
     if (ns.empty())
       errors.push_back(FlagError("--namespace", ns, "give a namespace name (omit the flag to watch all)"));
+  }
+  auto seconds = [&](const char* flag, const std::string& text, std::chrono::seconds minimum,
+                     std::chrono::seconds maximum, std::chrono::seconds& out) {
+    auto parsed = ParseDuration(text);
+    if (!parsed || parsed->count() % 1000 != 0 || *parsed < minimum || *parsed > maximum) {
+      errors.push_back(FlagError(flag, text,
+                                 "give whole seconds from " + FormatSeconds(minimum) + " to " + FormatSeconds(maximum) +
+                                     ", e.g. " + FormatSeconds(out)));
+    } else {
+      out = std::chrono::duration_cast<std::chrono::seconds>(*parsed);
+    }
+  };
+  // The API server refuses TokenRequests shorter than 10 minutes.
+  seconds("--agent-token-lifetime", token_lifetime, std::chrono::minutes(10), std::chrono::hours(24 * 90),
+          o.agent_token_lifetime);
+  seconds("--site-resync-period", site_resync, std::chrono::seconds(10), std::chrono::hours(24), o.site_resync_period);
+  // The agent accepts leases of 2 s to 1 h.
+  seconds("--agent-lease-duration", agent_lease, std::chrono::seconds(2), std::chrono::hours(1),
+          o.agent_lease_duration);
+  seconds("--agent-renew-interval", agent_renew, std::chrono::seconds(1), std::chrono::hours(1),
+          o.agent_renew_interval);
+  seconds("--pacs-check-interval", pacs_check, std::chrono::seconds(1), std::chrono::hours(24), o.pacs_check_interval);
+  if (o.agent_renew_interval >= o.agent_lease_duration) {
+    errors.push_back("--agent-renew-interval (" + agent_renew + ") must be shorter than --agent-lease-duration (" +
+                     agent_lease + "); e.g. 10s and 40s");
+  }
+  if (o.agent_image.empty() || o.agent_image.find_first_of(" \t\r\n") != std::string::npos) {
+    errors.push_back(
+        FlagError("--agent-image", o.agent_image,
+                  "give an image reference without spaces, e.g. registry.example.eu/oncoatlas-agent:0.1.0"));
+  }
+  if (!o.hub_server.empty() && (o.hub_server.rfind("https://", 0) != 0 || o.hub_server.size() <= 8 ||
+                                o.hub_server.find_first_of(" \t\r\n") != std::string::npos)) {
+    errors.push_back(
+        FlagError("--hub-server", o.hub_server, "give the hub API server's https URL, e.g. https://10.0.0.1:6443"));
   }
   if (o.leader_election_id.empty()) {
     errors.push_back(FlagError("--leader-election-id", "", "give the name of the Lease, e.g. oncoatlas-operator"));

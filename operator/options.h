@@ -32,6 +32,16 @@ struct OperatorOptions {
   BindAddress health_address{"0.0.0.0", 8081};
   kube::LogOptions log;
   int workers = 2;
+
+  // The DataNode controller: what it renders for the agents, and how often.
+  std::string agent_image = "oncoatlas/oncoatlas-agent:0.1.0";  // when spec.agent.image is unset
+  std::chrono::seconds agent_token_lifetime{3600};              // when spec.agent.credentialRotationInterval is unset
+  std::string hub_server;   // https URL local agents reach the hub at; "" = the operator's own API server
+  std::string hub_ca_file;  // PEM file of the hub CA agents trust; "" = the operator's own CA
+  std::chrono::seconds site_resync_period{300};   // remote site objects re-read for drift
+  std::chrono::seconds agent_lease_duration{40};  // the agents' heartbeat Lease
+  std::chrono::seconds agent_renew_interval{10};
+  std::chrono::seconds pacs_check_interval{30};
 };
 
 // The outcome of parsing: options, or an exit (help printed: code 0; bad

@@ -6,6 +6,7 @@
 
 #include "api/json_mapping.h"
 #include "datanode/covers.h"
+#include "datanode/token_schedule.h"
 #include "kube/lease_json.h"
 
 namespace oncoatlas::datanode {
@@ -91,9 +92,10 @@ ApiResult<DataNodeReconciler::Credentials> DataNodeReconciler::EnsureCredentials
                                                                                  bool use_cache) {
   const std::string name = node.metadata.value("name", "");
   const auto now = clock_.WallNow();
-  const auto lifetime = options_.token_lifetime;
-  const auto renew_after =
-      options_.token_renew_after.value_or(std::chrono::duration_cast<std::chrono::seconds>(lifetime * 2 / 3));
+  auto schedule = TokenScheduleFor(node, options_.token_lifetime, options_.token_renew_after);
+  if (!schedule.ok()) return kube::ApiError(schedule.status());
+  const auto lifetime = schedule->lifetime;
+  const auto renew_after = schedule->renew_after;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (auto it = credentials_.find(name);
@@ -152,6 +154,38 @@ Status DataNodeReconciler::WriteStatus(const Json& object, const Json& status) {
   auto patched = hub_->PatchStatus(gvr::kDataNodes, "", Metadata(object).value("name", ""), kube::PatchType::kMerge,
                                    Json{{"status", patch_status}}, {.field_manager = kFieldManager});
   return patched.status();
+}
+
+void DataNodeReconciler::RecordTransitions(const Json& object, const Json& status) {
+  if (options_.events == nullptr) return;
+  const auto conditions = [](const Json& s) {
+    std::map<std::string, const Json*> out;
+    if (s.is_object() && s.contains("conditions") && s["conditions"].is_array()) {
+      for (const auto& c : s["conditions"]) {
+        if (c.is_object()) out[c.value("type", "")] = &c;
+      }
+    }
+    return out;
+  };
+  static const Json kEmpty = Json::object();
+  const auto before = conditions(object.contains("status") ? object["status"] : kEmpty);
+  const Json& m = Metadata(object);
+  const kube::ObjectReference ref{api::kApiVersion, "DataNode", "", m.value("name", ""), m.value("uid", "")};
+  for (const auto& [type, now] : conditions(status)) {
+    const std::string value = now->value("status", "");
+    if (type == "Ready" || value == "Unknown") continue;  // Ready repeats one of the others
+    const auto was = before.find(type);
+    if (was != before.end() && was->second->value("status", "") == value &&
+        was->second->value("reason", "") == now->value("reason", "")) {
+      continue;
+    }
+    const Status recorded =
+        options_.events->Record(ref, value == "True" ? kube::EventType::kNormal : kube::EventType::kWarning,
+                                now->value("reason", ""), now->value("message", ""));
+    if (!recorded.ok() && recorded.code() != StatusCode::kResourceExhausted) {
+      spdlog::warn("datanode {}: could not record an Event: {}", ref.name, recorded.ToString());
+    }
+  }
 }
 
 Status DataNodeReconciler::EnsureFinalizer(const Json& object, bool present) {
@@ -320,7 +354,11 @@ ReconcileResult DataNodeReconciler::ReconcileNormal(const api::DataNode& node, c
   const Json previous = object.contains("status") ? object["status"] : Json::object();
   NodeStatusResult status = ComputeNodeStatus(observation, previous, now);
   if (status.recheck_after) requeue_at_most(*status.recheck_after);
-  if (Status s = WriteStatus(object, status.status); !s.ok() && retry.ok()) retry = s;
+  if (Status s = WriteStatus(object, status.status); !s.ok()) {
+    if (retry.ok()) retry = s;
+  } else {
+    RecordTransitions(object, status.status);
+  }
   if (!retry.ok()) return ReconcileResult::Error(retry);
   if (requeue) return ReconcileResult::RequeueAfter(*requeue);
   return ReconcileResult::Done();

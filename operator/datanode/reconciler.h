@@ -26,6 +26,7 @@
 #include "datanode/site_cluster.h"
 #include "kube/clock.h"
 #include "kube/controller.h"
+#include "kube/event_recorder.h"
 #include "kube/informer.h"
 #include "kube/rest_client.h"
 
@@ -34,15 +35,19 @@ namespace oncoatlas::datanode {
 struct ReconcilerOptions {
   RenderOptions render;
   std::string operator_namespace = "oncoatlas-system";
-  // The agent token's lifetime (TokenRequest expirationSeconds). The API
-  // server refuses less than 10 minutes.
+  // The agent token's lifetime (TokenRequest expirationSeconds) for DataNodes
+  // without spec.agent.credentialRotationInterval (see token_schedule.h). The
+  // API server refuses less than 10 minutes.
   std::chrono::seconds token_lifetime{3600};
-  // When to mint the next token, counted from the current one's issue; 2/3 of
-  // the lifetime when unset. Tests shorten this to see several renewals.
+  // When to mint the next token, counted from the current one's issue,
+  // whatever the spec says. Tests shorten this to see several renewals.
   std::optional<std::chrono::seconds> token_renew_after;
   // How often a remote site's objects are re-read to correct drift (a local
   // site's objects are watched instead).
   std::chrono::seconds site_resync{300};
+  // Receives an Event for each condition whose status or reason changed
+  // (Warning when it became False); null: no Events. Must outlive the reconciler.
+  kube::EventRecorder* events = nullptr;
 };
 
 // Caches of the objects the reconciler reads, filled by informers; any of them
@@ -84,6 +89,7 @@ class DataNodeReconciler : public kube::Reconciler {
   kube::ApiResult<Credentials> EnsureCredentials(const api::DataNode& node, const std::string& sa_uid,
                                                  kube::RestClient& site, bool use_cache);
   Status WriteStatus(const kube::Json& object, const kube::Json& status);
+  void RecordTransitions(const kube::Json& object, const kube::Json& status);
   Status EnsureFinalizer(const kube::Json& object, bool present);
   std::optional<std::int64_t> DatasetCount(const std::string& ns, std::vector<std::string>* names);
 

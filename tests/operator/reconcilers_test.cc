@@ -6,7 +6,6 @@
 #include "access_grant_controller.h"
 #include "access_policy_controller.h"
 #include "benchmark_run_controller.h"
-#include "datanode_controller.h"
 #include "dataset_controller.h"
 #include "kube/clock.h"
 #include "label_selector.h"
@@ -157,31 +156,6 @@ TEST_F(ReconcilerTest, FailedWriteIsRetried) {
   writer_.FailNextWith(Status(StatusCode::kConflict, "the object has been modified"));
   EXPECT_EQ(reconciler.Reconcile({"oncoatlas-node-se", "breast"}).kind(), kube::ReconcileResult::Kind::kError);
   EXPECT_TRUE(sink_.events.empty());
-}
-
-TEST(DataNodeAssessment, LocalRemoteAndSecrets) {
-  const json local = DataNode("it", {{"local", json::object()}});
-  EXPECT_EQ(Find(AssessDataNode(local, nullptr, "sys"), kReady)->reason, "LocalCluster");
-  EXPECT_TRUE(Find(AssessDataNode(local, nullptr, "sys"), kReady)->status);
-
-  const json remote =
-      DataNode("se", {{"remote", {{"kubeconfigSecretRef", {{"name", "se-kc"}}}, {"hubServer", "https://hub"}}}});
-  EXPECT_EQ(KubeconfigSecretName(remote), "se-kc");
-  Assessment missing = AssessDataNode(remote, nullptr, "sys");
-  EXPECT_FALSE(Find(missing, kReady)->status);
-  EXPECT_EQ(Find(missing, kReady)->reason, "KubeconfigSecretNotFound");
-  EXPECT_NE(Find(missing, kReady)->message.find("kubectl -n sys create secret generic se-kc"), std::string::npos);
-  EXPECT_EQ(Find(missing, kClusterConfigured)->reason, "KubeconfigSecretNotFound");
-
-  const json wrong_key = {{"metadata", {{"name", "se-kc"}, {"namespace", "sys"}}}, {"data", {{"config", "eA=="}}}};
-  EXPECT_EQ(Find(AssessDataNode(remote, &wrong_key, "sys"), kReady)->reason, "KubeconfigKeyMissing");
-  const json good = {{"metadata", {{"name", "se-kc"}, {"namespace", "sys"}}}, {"data", {{"kubeconfig", "eA=="}}}};
-  EXPECT_TRUE(Find(AssessDataNode(remote, &good, "sys"), kReady)->status);
-
-  FakeObjectLookup nodes;
-  nodes.Put(remote);
-  nodes.Put(local);
-  EXPECT_EQ(DataNodesOfSecret(good, nodes), (std::vector<kube::Request>{{"", "se"}}));
 }
 
 TEST(AccessGrantAssessment, DatasetsWindowAndPolicy) {
