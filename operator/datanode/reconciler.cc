@@ -134,8 +134,9 @@ ApiResult<DataNodeReconciler::Credentials> DataNodeReconciler::EnsureCredentials
   auto expires = kube::ParseMicroTime(expiry);
   if (!expires.ok()) return kube::ApiError(expires.status());
   // The server may shorten the lifetime; renew at the given share of what it granted.
-  const auto granted = *expires - now;
-  const auto renew_in = std::min<std::chrono::system_clock::duration>(
+  // In seconds: in the clock's nanoseconds, a 48 h grant times a 24 h interval overflows.
+  const auto granted = std::chrono::duration_cast<std::chrono::seconds>(*expires - now);
+  const auto renew_in = std::min<std::chrono::seconds>(
       renew_after, granted * renew_after.count() / std::max<std::int64_t>(1, lifetime.count()));
   Credentials c{{status["token"].get<std::string>(), expiry, sa_uid}, now + renew_in};
   spdlog::info("datanode {}: minted an agent token valid until {}", name, expiry);
