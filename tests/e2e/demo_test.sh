@@ -77,7 +77,15 @@ for node in "${NODES[@]}"; do
     /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["CountStudies"])')"
   check "$node: its Orthanc holds 9 synthetic studies (got ${studies:-none})" test "${studies:-0}" = 9
   pacs="$(kubectl --kubeconfig "$HUB" get datanode "$node" -o 'jsonpath={.spec.pacs}')"
-  check "$node: spec.pacs names that Orthanc" grep -Eq "127\.0\.0\.1:($ORTHANC_DICOM_PORT|${ORTHANC_URL##*:})" <<<"$pacs"
+  names_orthanc() {
+    /usr/bin/python3 -c '
+import json, sys
+p, url, port = json.loads(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+ok = ("dimse" in p and p["dimse"]["host"] == "127.0.0.1" and p["dimse"]["port"] == port) or \
+     ("dicomweb" in p and p["dicomweb"]["url"] == url)
+sys.exit(0 if ok else 1)' "$pacs" "$ORTHANC_DICOMWEB_URL" "$ORTHANC_DICOM_PORT"
+  }
+  check "$node: spec.pacs names that Orthanc" names_orthanc
 done
 check "the remote agents' objects are on the site cluster, not the hub" \
   test "$(kubectl --kubeconfig "$HUB" get configmap -A -l oncoatlas.io/node=se-stockholm -o name | wc -l)" = 0
