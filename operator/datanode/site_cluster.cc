@@ -62,7 +62,14 @@ Result<std::unique_ptr<kube::RestClient>> SiteClusters::ClientFromKubeconfig(con
   }
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);
-  if (!config.ok()) return config.status();
+  if (!config.ok()) {
+    // The message goes into the DataNode's status: without the temporary
+    // path, so the same bad kubeconfig gives the same message (a changing one
+    // would be written, watched and reconciled again in a loop).
+    std::string message = config.status().message();
+    for (std::size_t at; (at = message.find(path)) != std::string::npos;) message.replace(at, path.size(), "(Secret)");
+    return Status(config.status().code(), message);
+  }
   config->connect_timeout = std::chrono::milliseconds(5000);
   config->request_timeout = std::chrono::milliseconds(20000);
   kube::RestClient::Options client_options;

@@ -1,6 +1,8 @@
 // oncoatlas-operator, the real binary, against a real kube-apiserver with
-// crds/ and crds/samples/ installed: conditions with observedGeneration on the
-// samples; a Dataset turning Ready once its DataNode appears (same process);
+// crds/ and crds/samples/ installed, running with exactly the chart's RBAC:
+// conditions with observedGeneration on the samples (the local DataNode's
+// agent deployed, the remote ones' kubeconfig problems named); a Dataset
+// turning Ready once its DataNode appears (same process);
 // observedGeneration following edits; no writes once settled (also after
 // re-applying the samples); SIGTERM → exit 0 with the Lease released; leader
 // hand-over to a second process when the leader is killed; bad flags → exit 2.
@@ -18,6 +20,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "chart_install.h"
 #include "core/subprocess.h"
 #include "operator_process.h"
 #include "support/control_plane.h"
@@ -159,43 +162,16 @@ class OperatorTest : public ::testing::Test {
     InstallOperatorRbac();
   }
 
-  // Renders charts/oncoatlas with the real helm, applies it, and writes a
-  // kubeconfig with a token of the operator's ServiceAccount.
+  // Renders charts/oncoatlas with the real helm and applies its RBAC (the
+  // operator runs here as a process, not from the chart's Deployment), and
+  // writes a kubeconfig with a token of the operator's ServiceAccount.
   static void InstallOperatorRbac() {
-    // The cached helm sits in one of ToolPath()'s directories.
-    std::string helm = "helm";
-    std::string dirs = ToolPath() + ":";
-    for (std::size_t start = 0, end; (end = dirs.find(':', start)) != std::string::npos; start = end + 1) {
-      const fs::path candidate = fs::path(dirs.substr(start, end - start)) / "helm";
-      if (fs::exists(candidate)) {
-        helm = candidate.string();
-        break;
-      }
-    }
-    auto rendered = RunSubprocess(
-        {helm, "template", "oncoatlas", SourceDir() + "/charts/oncoatlas", "--namespace", kSystemNamespace});
-    ASSERT_TRUE(rendered.ok()) << rendered.status().ToString();
-    ASSERT_TRUE(rendered->success()) << rendered->Describe();
-    SubprocessResult r = Kubectl({"apply", "-f", "-"}, rendered->out);
-    ASSERT_TRUE(r.success()) << r.Describe();
-    r = Kubectl({"-n", kSystemNamespace, "create", "token", "oncoatlas-operator", "--duration", "2h"});
-    ASSERT_TRUE(r.success()) << r.Describe();
-    std::string token = r.out;
-    while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
-    const json kubeconfig = {
-        {"apiVersion", "v1"},
-        {"kind", "Config"},
-        {"clusters",
-         {{{"name", "test"},
-           {"cluster", {{"server", Cp().server()}, {"certificate-authority", Cp().dir() + "/pki/ca.crt"}}}}}},
-        {"users", {{{"name", "operator"}, {"user", {{"token", token}}}}}},
-        {"contexts",
-         {{{"name", "operator"},
-           {"context", {{"cluster", "test"}, {"user", "operator"}, {"namespace", kSystemNamespace}}}}}},
-        {"current-context", "operator"}};
-    std::ofstream out(OperatorKubeconfig());
-    out << kubeconfig.dump(2);  // JSON is YAML
-    ASSERT_TRUE(out.good());
+    Status installed = InstallChart(
+        Cp(), "oncoatlas", "oncoatlas", kSystemNamespace,
+        {"--show-only", "templates/operator-rbac.yaml", "--show-only", "templates/operator-serviceaccount.yaml"});
+    ASSERT_TRUE(installed.ok()) << installed.ToString();
+    Status written = WriteServiceAccountKubeconfig(Cp(), kSystemNamespace, "oncoatlas-operator", OperatorKubeconfig());
+    ASSERT_TRUE(written.ok()) << written.ToString();
   }
 
   static void ApplySamples() {
@@ -237,17 +213,25 @@ std::string ExpectedGrantReason(const std::string& from, const std::string& unti
 TEST_F(OperatorTest, SamplesGetConditionsAndDatasetsFollowTheirDataNodesWithoutRestart) {
   auto op = StartOperator("samples");
 
-  // DataNodes: the local one is configured; the remote ones lack their kubeconfig Secrets.
-  json ready = WaitForReason({"datanode", "it-milano"}, "LocalCluster");
+  // DataNodes: the local one is deployed (no agent runs here, so it waits for
+  // a heartbeat); the remote ones lack their kubeconfig Secrets.
+  json ready = WaitForReason({"datanode", "it-milano"}, "NoHeartbeat");
   ASSERT_TRUE(ready.is_object()) << op->Log();
-  EXPECT_EQ(ready["status"], "True");
+  EXPECT_EQ(ready["status"], "False");
+  const json milano = GetJson({"datanode", "it-milano"});
+  EXPECT_EQ(Condition(milano, "AgentDeployed").value("status", ""), "True") << milano.dump();
+  EXPECT_EQ(milano["status"].value("namespace", ""), "oncoatlas-node-it-milano");
+  EXPECT_TRUE(GetJson({"deployment", "-n", "oncoatlas-agents", "oncoatlas-agent-it-milano"}).is_object())
+      << "the operator deploys the local agent with the chart's rights";
+  EXPECT_TRUE(GetJson({"serviceaccount", "-n", "oncoatlas-node-it-milano", "oncoatlas-agent"}).is_object());
   ready = WaitForReason({"datanode", "se-stockholm"}, "KubeconfigSecretNotFound");
   ASSERT_TRUE(ready.is_object()) << op->Log();
   EXPECT_EQ(ready["status"], "False");
-  EXPECT_NE(ready["message"].get<std::string>().find("kubectl -n oncoatlas-system create secret generic "
-                                                     "se-stockholm-kubeconfig"),
-            std::string::npos);
-  EXPECT_EQ(Condition(GetJson({"datanode", "se-stockholm"}), "ClusterConfigured").value("status", ""), "False");
+  EXPECT_NE(ready["message"].get<std::string>().find(
+                "kubectl create secret generic se-stockholm-kubeconfig -n oncoatlas-system"),
+            std::string::npos)
+      << ready.dump();
+  EXPECT_EQ(Condition(GetJson({"datanode", "se-stockholm"}), "AgentDeployed").value("status", ""), "False");
 
   // Datasets whose DataNodes exist; policies; grants; the benchmark run.
   for (const auto& [ns, name] :
@@ -280,13 +264,16 @@ TEST_F(OperatorTest, SamplesGetConditionsAndDatasetsFollowTheirDataNodesWithoutR
   for (const json& e : events["items"]) warned = warned || e.value("reason", "") == "KubeconfigSecretNotFound";
   EXPECT_TRUE(warned) << events.dump();
 
-  // The Secret appears: the DataNode turns Ready (a Secret change maps to its DataNodes).
+  // The Secret appears, but holds no usable kubeconfig: the reason changes at
+  // once (a Secret change maps to its DataNodes) and says what to put there.
   SubprocessResult r = Kubectl({"-n", kSystemNamespace, "create", "secret", "generic", "se-stockholm-kubeconfig",
                                 "--from-literal=kubeconfig=apiVersion: v1"});
   ASSERT_TRUE(r.success()) << r.Describe();
-  ready = WaitForReason({"datanode", "se-stockholm"}, "KubeconfigSecretFound");
+  ready = WaitForReason({"datanode", "se-stockholm"}, "KubeconfigInvalid", seconds(20));
   ASSERT_TRUE(ready.is_object()) << op->Log();
-  EXPECT_EQ(ready["status"], "True");
+  EXPECT_EQ(ready["status"], "False");
+  EXPECT_NE(ready["message"].get<std::string>().find("kubectl config view --minify --flatten"), std::string::npos)
+      << ready.dump();
 
   // A Dataset whose DataNode does not exist yet.
   r = Kubectl({"create", "namespace", "oncoatlas-node-late"});
@@ -390,7 +377,7 @@ spec:
   cluster: {local: {}}
 )");
   ASSERT_TRUE(r.success()) << r.Describe();
-  ASSERT_TRUE(WaitForReason({"datanode", "sigterm-node"}, "LocalCluster").is_object()) << op->Log();
+  ASSERT_TRUE(WaitForReason({"datanode", "sigterm-node"}, "NoHeartbeat").is_object()) << op->Log();
 
   const auto start = std::chrono::steady_clock::now();
   StopGracefully(*op);
@@ -461,8 +448,66 @@ spec:
   cluster: {local: {}}
 )");
   ASSERT_TRUE(r.success()) << r.Describe();
-  ASSERT_TRUE(WaitForReason({"datanode", "after-handover"}, "LocalCluster").is_object()) << second->Log();
+  ASSERT_TRUE(WaitForReason({"datanode", "after-handover"}, "NoHeartbeat").is_object()) << second->Log();
   StopGracefully(*second);
+}
+
+// "Install on a real cluster": the whole chart, as helm renders it with
+// production-like values, passes the real API server's validation and
+// admission (server-side dry run), and its Deployment runs the operator
+// locked down, with the probes on the health port and the flags it parses.
+TEST_F(OperatorTest, ChartInstallsOnARealClusterServerSideDryRun) {
+  auto rendered =
+      HelmTemplate("oncoatlas", "hub", kSystemNamespace,
+                   {"--set", "agent.hubServer=https://hub.oncoatlas.example.eu:6443", "--set-file",
+                    "agent.hubCACert=" + Cp().dir() + "/pki/ca.crt", "--set",
+                    "operator.image.digest=sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"});
+  ASSERT_TRUE(rendered.ok()) << rendered.status().ToString();
+  const SubprocessResult r = Kubectl({"apply", "--dry-run=server", "-f", "-"}, *rendered);
+  ASSERT_TRUE(r.success()) << r.Describe();
+  EXPECT_NE(r.out.find("deployment.apps/hub-operator created (server dry run)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("clusterrole.rbac.authorization.k8s.io/hub-operator created (server dry run)"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("configmap/hub-operator-hub-ca created (server dry run)"), std::string::npos) << r.out;
+
+  // The Deployment as the server would store it.
+  std::string deployment_yaml;
+  const std::string& all = *rendered;
+  for (std::size_t start = 0; start < all.size();) {
+    std::size_t end = all.find("\n---", start);
+    if (end == std::string::npos) end = all.size();
+    const std::string doc = all.substr(start, end - start);
+    if (doc.find("kind: Deployment") != std::string::npos) deployment_yaml = doc;
+    start = end + 4;
+  }
+  ASSERT_FALSE(deployment_yaml.empty()) << all;
+  const SubprocessResult d = Kubectl({"apply", "--dry-run=server", "-o", "json", "-f", "-"}, deployment_yaml);
+  ASSERT_TRUE(d.success()) << d.Describe();
+  const json deployment = json::parse(d.out);
+  const json& pod = deployment["spec"]["template"]["spec"];
+  const json& container = pod["containers"][0];
+  EXPECT_EQ(pod["securityContext"]["runAsNonRoot"], true);
+  EXPECT_EQ(container["securityContext"]["readOnlyRootFilesystem"], true);
+  EXPECT_EQ(container["securityContext"]["allowPrivilegeEscalation"], false);
+  EXPECT_EQ(container["livenessProbe"]["httpGet"]["path"], "/healthz");
+  EXPECT_EQ(container["readinessProbe"]["httpGet"]["path"], "/readyz");
+  EXPECT_EQ(container["ports"][1]["containerPort"], 8081);
+  EXPECT_TRUE(container["resources"]["limits"].contains("memory"));
+  EXPECT_NE(container["image"].get<std::string>().find("@sha256:0123"), std::string::npos);
+
+  // The operator binary accepts the chart's arguments and values: with them
+  // it gets past flag validation and stops only at the kubeconfig (the test
+  // has no pod to run it in).
+  std::vector<std::string> argv = {OperatorBinary()};
+  for (const json& a : container["args"]) argv.push_back(a.get<std::string>());
+  EXPECT_NE(std::find(argv.begin(), argv.end(), "--hub-ca-file=/etc/oncoatlas/hub-ca/ca.crt"), argv.end());
+  argv.insert(argv.end(), {"--kubeconfig", "/nonexistent/kubeconfig"});
+  auto run = RunSubprocess(argv);
+  ASSERT_TRUE(run.ok());
+  EXPECT_EQ(run->exit_code, 2) << run->Describe();
+  EXPECT_EQ(run->err.find("invalid value"), std::string::npos) << run->err;
+  EXPECT_NE(run->err.find("--kubeconfig"), std::string::npos) << run->err;
 }
 
 TEST_F(OperatorTest, BadFlagsExitTwoNamingTheFlag) {
@@ -474,6 +519,15 @@ TEST_F(OperatorTest, BadFlagsExitTwoNamingTheFlag) {
   ASSERT_TRUE(result.ok());
   EXPECT_EQ(result->exit_code, 2);
   EXPECT_NE(result->err.find("--kubeconfig"), std::string::npos) << result->err;
+  result = RunSubprocess({OperatorBinary(), "--agent-token-lifetime", "5m"});
+  ASSERT_TRUE(result.ok());
+  EXPECT_EQ(result->exit_code, 2);
+  EXPECT_NE(result->err.find("--agent-token-lifetime"), std::string::npos) << result->err;
+  result = RunSubprocess({OperatorBinary(), "--kubeconfig", OperatorKubeconfig(), "--hub-ca-file",
+                          "/nonexistent/ca.crt", "--health-probe-bind-address", "0", "--metrics-bind-address", "0"});
+  ASSERT_TRUE(result.ok());
+  EXPECT_EQ(result->exit_code, 2);
+  EXPECT_NE(result->err.find("--hub-ca-file"), std::string::npos) << result->err;
 }
 
 }  // namespace

@@ -64,4 +64,20 @@ Status OrthancServer::Stop() {
   return Status::Ok();
 }
 
+Status OrthancServer::Pause() {
+  if (!running_) return FailedPreconditionError("Orthanc in " + dir_ + " is not up");
+  auto r = RunSubprocess({"bash", Script(), "stop", "--dir", dir_});
+  if (!r.ok()) return r.status();
+  if (!r->success()) return InternalError("e2e/orthanc stop failed (" + r->Describe() + ")");
+  return Status::Ok();
+}
+
+Status OrthancServer::Resume() {
+  if (!running_) return FailedPreconditionError("Orthanc in " + dir_ + " is not up");
+  auto r = RunSubprocess({"bash", Script(), "start", "--dir", dir_});
+  if (!r.ok()) return r.status();
+  if (!r->success()) return UnavailableError("e2e/orthanc start failed (" + r->Describe() + ")");
+  return Status::Ok();
+}
+
 }  // namespace oncoatlas::testing

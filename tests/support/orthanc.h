@@ -20,6 +20,11 @@ class OrthancServer {
   OrthancServer& operator=(const OrthancServer&) = delete;
 
   Status Stop();
+  // Ends the Orthanc process (connections are refused) but keeps its ports,
+  // storage and password; Resume starts it again on the same ports, so a
+  // configuration that names it stays valid.
+  Status Pause();
+  Status Resume();
 
   const std::string& url() const { return url_; }                    // http://127.0.0.1:PORT
   const std::string& dicomweb_url() const { return dicomweb_url_; }  // .../dicom-web

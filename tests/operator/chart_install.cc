@@ -1,0 +1,91 @@
+#include "chart_install.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+namespace oncoatlas::testing {
+
+namespace fs = std::filesystem;
+
+std::string HelmPath() {
+  const std::string dirs = ToolPath() + ":";
+  for (std::size_t start = 0, end; (end = dirs.find(':', start)) != std::string::npos; start = end + 1) {
+    const fs::path candidate = fs::path(dirs.substr(start, end - start)) / "helm";
+    if (fs::exists(candidate)) return candidate.string();
+  }
+  return "helm";
+}
+
+Result<std::string> HelmTemplate(const std::string& chart, const std::string& release, const std::string& ns,
+                                 const std::vector<std::string>& extra) {
+  std::vector<std::string> argv = {HelmPath(),    "template", release, SourceDir() + "/charts/" + chart,
+                                   "--namespace", ns};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  auto r = RunSubprocess(argv);
+  if (!r.ok()) return r.status();
+  if (!r->success()) return InvalidArgumentError("helm template " + chart + " failed: " + r->Describe());
+  return r->out;
+}
+
+Status InstallChart(ControlPlane& cp, const std::string& chart, const std::string& release, const std::string& ns,
+                    const std::vector<std::string>& extra) {
+  auto rendered = HelmTemplate(chart, release, ns, extra);
+  if (!rendered.ok()) return rendered.status();
+  const SubprocessResult r = cp.Kubectl({"apply", "-f", "-"}, *rendered);
+  if (!r.success()) return InternalError("kubectl apply of chart " + chart + " failed: " + r.Describe());
+  return Status::Ok();
+}
+
+std::string Base64(const std::string& in) {
+  static constexpr char kTable[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  std::size_t i = 0;
+  for (; i + 2 < in.size(); i += 3) {
+    const unsigned v = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8) |
+                       static_cast<unsigned char>(in[i + 2]);
+    for (int shift : {18, 12, 6, 0}) out += kTable[(v >> shift) & 63];
+  }
+  if (i < in.size()) {
+    unsigned v = static_cast<unsigned char>(in[i]) << 16;
+    if (i + 1 < in.size()) v |= static_cast<unsigned char>(in[i + 1]) << 8;
+    out += kTable[(v >> 18) & 63];
+    out += kTable[(v >> 12) & 63];
+    out += i + 1 < in.size() ? kTable[(v >> 6) & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+
+Status WriteServiceAccountKubeconfig(ControlPlane& cp, const std::string& ns, const std::string& name,
+                                     const std::string& path, bool embed_ca) {
+  const SubprocessResult r = cp.Kubectl({"-n", ns, "create", "token", name, "--duration", "2h"});
+  if (!r.success()) return InternalError("kubectl create token " + ns + "/" + name + " failed: " + r.Describe());
+  std::string token = r.out;
+  while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
+  const std::string ca_path = cp.dir() + "/pki/ca.crt";
+  nlohmann::json cluster = {{"server", cp.server()}};
+  if (embed_ca) {
+    std::ifstream in(ca_path);
+    std::stringstream ca;
+    ca << in.rdbuf();
+    cluster["certificate-authority-data"] = Base64(ca.str());
+  } else {
+    cluster["certificate-authority"] = ca_path;
+  }
+  const nlohmann::json kubeconfig = {
+      {"apiVersion", "v1"},
+      {"kind", "Config"},
+      {"clusters", {{{"name", "cluster"}, {"cluster", cluster}}}},
+      {"users", {{{"name", name}, {"user", {{"token", token}}}}}},
+      {"contexts", {{{"name", name}, {"context", {{"cluster", "cluster"}, {"user", name}, {"namespace", ns}}}}}},
+      {"current-context", name}};
+  std::ofstream out(path);
+  out << kubeconfig.dump(2);  // JSON is YAML
+  if (!out.good()) return InternalError("cannot write " + path);
+  return Status::Ok();
+}
+
+}  // namespace oncoatlas::testing
