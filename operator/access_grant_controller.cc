@@ -108,8 +108,8 @@ Assessment AssessAccessGrant(const nlohmann::json& object, const GrantDatasets& 
                             std::to_string(datasets.found.size()) + " Datasets found: " + Join(datasets.found) + "."});
   }
 
-  const auto from = ParseTime(grant->spec.valid_from);
-  const auto until = ParseTime(grant->spec.valid_until);
+  const auto from = kube::ParseTime(grant->spec.valid_from);
+  const auto until = kube::ParseTime(grant->spec.valid_until);
   if (!blocker && until && now >= *until) {
     blocker = ConditionSpec{kReady, false, "Expired",
                             "The grant expired at " + grant->spec.valid_until + "; request a new grant to continue."};

@@ -26,7 +26,7 @@ std::vector<ConditionTransition> SetConditions(nlohmann::json& status, const std
       }
     }
     std::string previous;
-    std::string transition_time = FormatTime(now);
+    std::string transition_time = kube::FormatTime(now);
     if (existing != nullptr) {
       previous = existing->value("status", "");
       const std::string kept_time = existing->value("lastTransitionTime", "");

@@ -14,7 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "rfc3339.h"
+#include "kube/rfc3339.h"
 
 namespace oncoatlas::op {
 

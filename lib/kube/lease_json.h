@@ -1,6 +1,6 @@
 // Conversion between LeaseRecord and the coordination.k8s.io/v1 Lease object,
 // for a LeaseStore backed by the API server. MicroTime values are written as
-// "2006-01-02T15:04:05.000000Z" (UTC, microseconds), as the API server does.
+// "2006-01-02T15:04:05.000000Z" (UTC, microseconds; rfc3339.h), as the API server does.
 // Pure functions; safe from any thread; malformed input is an error, never a throw.
 #pragma once
 
@@ -12,6 +12,7 @@
 
 #include "core/status.h"
 #include "kube/lease_store.h"
+#include "kube/rfc3339.h"  // FormatMicroTime, ParseMicroTime
 
 namespace oncoatlas::kube {
 
@@ -21,8 +22,5 @@ nlohmann::json LeaseToJson(const LeaseRecord& record, std::string_view name, std
 
 // The record in a Lease object as the API server returns it.
 Result<LeaseRecord> LeaseFromJson(const nlohmann::json& lease);
-
-std::string FormatMicroTime(std::chrono::system_clock::time_point t);
-Result<std::chrono::system_clock::time_point> ParseMicroTime(std::string_view text);
 
 }  // namespace oncoatlas::kube

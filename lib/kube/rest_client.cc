@@ -6,6 +6,7 @@ Result<std::unique_ptr<RestClient>> RestClient::Create(const ClientConfig& confi
   Transport::Options topts;
   topts.clock = options.clock;
   topts.observer = options.observer;
+  topts.max_idle_connections = options.max_idle_connections;
   auto transport = Transport::Create(config, topts);
   if (!transport.ok()) return transport.status();
   return std::unique_ptr<RestClient>(new RestClient(std::move(*transport), options));
@@ -18,16 +19,24 @@ std::string ObjectKey(const Json& object) {
   return ns.empty() ? name : ns + "/" + name;
 }
 
-ApiResult<Json> RestClient::Send(HttpRequest request) {
-  const std::string what = request.method + " " + request.target;
+ApiResult<HttpResponse> RestClient::Exchange(const HttpRequest& request) {
   auto sent = SendWithRetries([&] { return transport_->Do(request); }, clock_, retry_);
   if (!sent.ok()) return sent.status();
-  const HttpResponse& response = sent->response;
+  HttpResponse& response = sent->response;
   if (response.code < 200 || response.code > 299) {
+    const std::string what = request.method + " " + request.target;
     const std::string context =
         sent->retries == 0 ? what : what + " (sent " + std::to_string(sent->retries + 1) + " times)";
     return ApiError::FromResponse(response.code, response.body, response.Header("retry-after"), context);
   }
+  return std::move(response);
+}
+
+ApiResult<Json> RestClient::Send(HttpRequest request) {
+  const std::string what = request.method + " " + request.target;
+  auto exchanged = Exchange(request);
+  if (!exchanged.ok()) return exchanged.error();
+  const HttpResponse& response = *exchanged;
   if (response.body.empty()) return Json::object();
   try {
     return Json::parse(response.body);
@@ -96,12 +105,33 @@ ApiResult<ListAllResult> RestClient::ListAll(const GroupVersionResource& gvr, co
   }
 }
 
-ApiResult<Json> RestClient::Create(const GroupVersionResource& gvr, const std::string& ns, const Json& object,
-                                   const WriteOptions& options) {
+namespace {
+
+std::string WriteQuery(const WriteOptions& options) {
   Query q;
   q.AddIfSet("fieldManager", options.field_manager);
   if (options.dry_run) q.Add("dryRun", "All");
-  return Request("POST", ResourcePath(gvr, ns) + q.Encode(), &object);
+  q.AddIfSet("fieldValidation", options.field_validation);
+  return q.Encode();
+}
+
+}  // namespace
+
+ApiResult<Json> RestClient::Create(const GroupVersionResource& gvr, const std::string& ns, const Json& object,
+                                   const WriteOptions& options) {
+  return Request("POST", ResourcePath(gvr, ns) + WriteQuery(options), &object);
+}
+
+ApiStatus RestClient::CreateSerialized(const GroupVersionResource& gvr, const std::string& ns, std::string json,
+                                       const WriteOptions& options) {
+  HttpRequest r;
+  r.method = "POST";
+  r.target = ResourcePath(gvr, ns) + WriteQuery(options);
+  r.content_type = "application/json";
+  r.body = std::move(json);
+  auto exchanged = Exchange(r);
+  if (!exchanged.ok()) return exchanged.error();
+  return std::monostate{};
 }
 
 ApiResult<Json> RestClient::Update(const GroupVersionResource& gvr, const std::string& ns, const Json& object,
@@ -109,10 +139,7 @@ ApiResult<Json> RestClient::Update(const GroupVersionResource& gvr, const std::s
   std::string name;
   if (object.contains("metadata") && object["metadata"].is_object()) name = object["metadata"].value("name", "");
   if (name.empty()) return InvalidArgumentError("update " + gvr.Name() + ": object has no metadata.name");
-  Query q;
-  q.AddIfSet("fieldManager", options.field_manager);
-  if (options.dry_run) q.Add("dryRun", "All");
-  return Request("PUT", ResourcePath(gvr, ns, name, subresource) + q.Encode(), &object);
+  return Request("PUT", ResourcePath(gvr, ns, name, subresource) + WriteQuery(options), &object);
 }
 
 ApiResult<Json> RestClient::Delete(const GroupVersionResource& gvr, const std::string& ns, const std::string& name,

@@ -41,6 +41,9 @@ struct ListAllResult {
 struct WriteOptions {
   std::string field_manager{};
   bool dry_run = false;
+  // The server's check for unknown and duplicate fields: "Strict" (refuse,
+  // as kubectl does by default), "Warn", "Ignore"; "" = the server's default.
+  std::string field_validation{};
 };
 
 struct DeleteOptions {
@@ -84,11 +87,16 @@ class RestClient {
     // 429, and 5xx with Retry-After, are sent again after the server's
     // Retry-After (watches are not: the reflector backs off instead).
     RetryPolicy retry{};
+    // Idle keep-alive connections kept for reuse: at least as many as the
+    // requests the process has in flight at once, or the extra connections are
+    // closed after each request and the next one pays a new TLS handshake.
+    std::size_t max_idle_connections = 16;
   };
   static Result<std::unique_ptr<RestClient>> Create(const ClientConfig& config, Options options);
   static Result<std::unique_ptr<RestClient>> Create(const ClientConfig& config) { return Create(config, Options{}); }
 
   const ClientConfig& config() const { return transport_->config(); }
+  std::size_t max_idle_connections() const { return max_idle_connections_; }
 
   ApiResult<Json> Get(const GroupVersionResource& gvr, const std::string& ns, const std::string& name,
                       const std::string& subresource = "");
@@ -98,6 +106,11 @@ class RestClient {
   ApiResult<ListAllResult> ListAll(const GroupVersionResource& gvr, const std::string& ns, ListOptions options = {});
   ApiResult<Json> Create(const GroupVersionResource& gvr, const std::string& ns, const Json& object,
                          const WriteOptions& options = {});
+  // Create from an object already serialised as JSON, when the caller needs
+  // only success or the error: the server's response is checked, not parsed
+  // (bulk_create.h builds on it).
+  ApiStatus CreateSerialized(const GroupVersionResource& gvr, const std::string& ns, std::string json,
+                             const WriteOptions& options = {});
   // PUT of the whole object (name from metadata.name); metadata.resourceVersion
   // makes it conditional (409 Conflict when stale).
   ApiResult<Json> Update(const GroupVersionResource& gvr, const std::string& ns, const Json& object,
@@ -151,12 +164,18 @@ class RestClient {
 
  private:
   RestClient(std::unique_ptr<Transport> transport, const Options& options)
-      : transport_(std::move(transport)), clock_(*options.clock), retry_(options.retry) {}
+      : transport_(std::move(transport)),
+        clock_(*options.clock),
+        retry_(options.retry),
+        max_idle_connections_(options.max_idle_connections) {}
   ApiResult<Json> Send(HttpRequest request);
+  // Sends with retries; a non-2xx response is an ApiError.
+  ApiResult<HttpResponse> Exchange(const HttpRequest& request);
 
   std::unique_ptr<Transport> transport_;
   Clock& clock_;
   const RetryPolicy retry_;
+  const std::size_t max_idle_connections_;
 };
 
 // "namespace/name", or "name" for cluster-scoped objects: the key of an object

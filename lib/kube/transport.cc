@@ -208,7 +208,10 @@ Result<HttpResponse> Transport::Do(const HttpRequest& request) {
     return auth.status();
   }
   http::request<http::string_body> req{http::string_to_verb(request.method), config_.base_path + request.target, 11};
-  if (req.method() == http::verb::unknown) return InvalidArgumentError("unknown HTTP method " + request.method);
+  if (req.method() == http::verb::unknown) {
+    observe(0);
+    return InvalidArgumentError("unknown HTTP method " + request.method);
+  }
   req.set(http::field::host, config_.host);
   req.set(http::field::user_agent, config_.user_agent);
   req.set(http::field::accept, request.accept);
@@ -262,6 +265,8 @@ Result<HttpResponse> Transport::Do(const HttpRequest& request) {
 
 ApiStatus Transport::Stream(const HttpRequest& request, const std::function<bool(std::string_view)>& on_data,
                             CancelToken* cancel, std::chrono::milliseconds idle_timeout) {
+  const Status cancelled(StatusCode::kUnavailable, "cancelled");
+  if (cancel != nullptr && cancel->cancelled()) return cancelled;  // never sent
   limiter_.Wait();
   if (options_.observer != nullptr) options_.observer->OnSend(request.method, request.target);
   const auto started = std::chrono::steady_clock::now();
@@ -272,10 +277,12 @@ ApiStatus Transport::Stream(const HttpRequest& request, const std::function<bool
     }
   };
   const std::string what = request.method + " " + request.target;
-  const Status cancelled(StatusCode::kUnavailable, "cancelled");
-  if (cancel != nullptr && cancel->cancelled()) return cancelled;
+  // Every request told to OnSend is told to OnRequest too, however it ends.
   auto auth = AuthorizationHeader();
-  if (!auth.ok()) return auth.status();
+  if (!auth.ok()) {
+    observe();
+    return auth.status();
+  }
   auto connected = Connect();
   if (!connected.ok()) {
     observe();
@@ -291,7 +298,10 @@ ApiStatus Transport::Stream(const HttpRequest& request, const std::function<bool
         raw->tcp().cancel();
       });
     });
-    if (!armed) return cancelled;
+    if (!armed) {
+      observe();
+      return cancelled;
+    }
   }
   struct Disarm {
     CancelToken* token;

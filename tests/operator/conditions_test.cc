@@ -27,7 +27,7 @@ TEST(SetConditions, AddsConditionsWithGenerationAndReportsThemAsTransitions) {
   EXPECT_EQ(c["reason"], "DataNodeNotFound");
   EXPECT_EQ(c["message"], "create it");
   EXPECT_EQ(c["observedGeneration"], 3);
-  EXPECT_EQ(c["lastTransitionTime"], FormatTime(kT0));
+  EXPECT_EQ(c["lastTransitionTime"], kube::FormatTime(kT0));
 }
 
 TEST(SetConditions, KeepsTransitionTimeWhileStatusHoldsAndChangesItOnFlip) {
@@ -35,7 +35,7 @@ TEST(SetConditions, KeepsTransitionTimeWhileStatusHoldsAndChangesItOnFlip) {
   SetConditions(status, {{kReady, false, "A", "a"}}, 1, kT0);
   auto same = SetConditions(status, {{kReady, false, "B", "b"}}, 2, kT0 + seconds(60));
   EXPECT_TRUE(same.empty());
-  EXPECT_EQ(status["conditions"][0]["lastTransitionTime"], FormatTime(kT0));
+  EXPECT_EQ(status["conditions"][0]["lastTransitionTime"], kube::FormatTime(kT0));
   EXPECT_EQ(status["conditions"][0]["reason"], "B");
   EXPECT_EQ(status["conditions"][0]["observedGeneration"], 2);
 
@@ -43,7 +43,7 @@ TEST(SetConditions, KeepsTransitionTimeWhileStatusHoldsAndChangesItOnFlip) {
   ASSERT_EQ(flipped.size(), 1u);
   EXPECT_EQ(flipped[0].previous_status, "False");
   EXPECT_TRUE(flipped[0].now.status);
-  EXPECT_EQ(status["conditions"][0]["lastTransitionTime"], FormatTime(kT0 + seconds(120)));
+  EXPECT_EQ(status["conditions"][0]["lastTransitionTime"], kube::FormatTime(kT0 + seconds(120)));
 }
 
 TEST(SetConditions, KeepsOtherConditionsAndStatusFields) {

@@ -8,9 +8,9 @@
 #include "benchmark_run_controller.h"
 #include "dataset_controller.h"
 #include "kube/clock.h"
+#include "kube/rfc3339.h"
 #include "label_selector.h"
 #include "resources.h"
-#include "rfc3339.h"
 
 namespace oncoatlas::op {
 namespace {
@@ -162,7 +162,7 @@ TEST(AccessGrantAssessment, DatasetsWindowAndPolicy) {
   FakeObjectLookup datasets;
   datasets.Put(Dataset("oncoatlas-node-se", "breast", "se", {{"cancer", "breast"}}));
   datasets.Put(Dataset("oncoatlas-node-de", "lung", "de", {{"cancer", "lung"}}));
-  const auto now = *ParseTime("2026-06-01T00:00:00Z");
+  const auto now = *kube::ParseTime("2026-06-01T00:00:00Z");
 
   const json named_missing =
       Grant("g", "a", {{"names", {{{"node", "se"}, {"name", "breast"}}, {{"node", "fr"}, {"name", "x"}}}}}, {"query"},
@@ -281,16 +281,16 @@ TEST(LabelSelector, Operators) {
 }
 
 TEST(Rfc3339, ParseAndFormat) {
-  const auto t = ParseTime("2026-02-01T00:00:00Z");
+  const auto t = kube::ParseTime("2026-02-01T00:00:00Z");
   ASSERT_TRUE(t);
-  EXPECT_EQ(FormatTime(*t), "2026-02-01T00:00:00Z");
-  EXPECT_EQ(ParseTime("2026-02-01T01:00:00+01:00"), t);
-  EXPECT_EQ(ParseTime("2026-02-01T00:00:00.250Z").value() - *t, std::chrono::milliseconds(0))
+  EXPECT_EQ(kube::FormatTime(*t), "2026-02-01T00:00:00Z");
+  EXPECT_EQ(kube::ParseTime("2026-02-01T01:00:00+01:00"), t);
+  EXPECT_EQ(kube::ParseTime("2026-02-01T00:00:00.250Z").value() - *t, std::chrono::milliseconds(0))
       << "fractions are ignored (metav1.Time has whole seconds)";
-  EXPECT_FALSE(ParseTime("2026-02-01"));
-  EXPECT_FALSE(ParseTime("2026-13-01T00:00:00Z"));
-  EXPECT_FALSE(ParseTime("2026-02-01T00:00:00"));
-  EXPECT_FALSE(ParseTime("2026-02-01T00:00:00Zjunk"));
+  EXPECT_FALSE(kube::ParseTime("2026-02-01"));
+  EXPECT_FALSE(kube::ParseTime("2026-13-01T00:00:00Z"));
+  EXPECT_FALSE(kube::ParseTime("2026-02-01T00:00:00"));
+  EXPECT_FALSE(kube::ParseTime("2026-02-01T00:00:00Zjunk"));
 }
 
 }  // namespace

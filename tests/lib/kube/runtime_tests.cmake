@@ -8,6 +8,7 @@ oncoatlas_unit_test(kube_runtime_test
   ${CMAKE_CURRENT_LIST_DIR}/controller_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/leader_election_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/lease_json_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/rfc3339_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/event_recorder_test.cc
 )
 target_link_libraries(kube_runtime_test PRIVATE oncoatlas_kube_runtime)
