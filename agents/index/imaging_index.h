@@ -78,6 +78,8 @@ class ImagingIndex {
   // Removes `dataset`'s memberships; instances no dataset holds any more are
   // removed too, and their hashes returned so the caller may drop the bytes.
   virtual Result<std::vector<std::string>> RemoveDataset(const std::string& dataset) = 0;
+  // Every dataset name with at least one recorded item or membership, sorted.
+  virtual Result<std::vector<std::string>> ListDatasets() = 0;
 
   virtual Result<bool> HasInstance(const std::string& dataset, const std::string& sop_instance_uid) = 0;
   virtual Result<DatasetCounts> Counts(const std::string& dataset) = 0;

@@ -289,6 +289,17 @@ Result<std::vector<std::string>> SqliteIndex::RemoveDataset(const std::string& d
   return dropped;
 }
 
+Result<std::vector<std::string>> SqliteIndex::ListDatasets() {
+  std::lock_guard<std::mutex> l(mu_);
+  Stmt q(db_, "SELECT dataset FROM source_items UNION SELECT dataset FROM dataset_members ORDER BY dataset");
+  if (!q.ok()) return q.Error("prepare");
+  std::vector<std::string> out;
+  int rc;
+  while ((rc = q.Step()) == SQLITE_ROW) out.push_back(q.Text(0));
+  if (rc != SQLITE_DONE) return q.Error("list datasets");
+  return out;
+}
+
 Result<bool> SqliteIndex::HasInstance(const std::string& dataset, const std::string& sop_instance_uid) {
   std::lock_guard<std::mutex> l(mu_);
   Stmt q(db_, "SELECT 1 FROM dataset_members WHERE dataset = ?1 AND sop_uid = ?2");

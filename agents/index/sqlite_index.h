@@ -26,6 +26,7 @@ class SqliteIndex : public ImagingIndex {
   Result<std::map<std::string, std::uint64_t>> QuarantineReasons(const std::string& dataset) override;
   Status AddInstances(const std::string& dataset, const std::vector<InstanceRecord>& instances) override;
   Result<std::vector<std::string>> RemoveDataset(const std::string& dataset) override;
+  Result<std::vector<std::string>> ListDatasets() override;
   Result<bool> HasInstance(const std::string& dataset, const std::string& sop_instance_uid) override;
   Result<DatasetCounts> Counts(const std::string& dataset) override;
   Result<FacetCounts> Facets(const std::string& dataset) override;

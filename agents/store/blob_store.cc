@@ -136,6 +136,16 @@ Status FileBlobStore::Verify(const std::string& sha256) {
   return Status::Ok();
 }
 
+Status FileBlobStore::Remove(const std::string& sha256) {
+  if (!ValidName(sha256)) return InvalidArgumentError("not a SHA-256 object name: '" + sha256 + "'");
+  const std::string path = PathOf(sha256);
+  if (::unlink(path.c_str()) != 0) {
+    if (errno == ENOENT) return Status::Ok();
+    return InternalError("unlink " + path + ": " + ErrnoString(errno));
+  }
+  return FsyncPath(root_ + "/sha256/" + sha256.substr(0, 2), O_RDONLY | O_DIRECTORY);
+}
+
 Result<std::string> MemoryBlobStore::Put(std::string_view bytes) {
   std::string name = crypto::Sha256Hex(bytes);
   std::lock_guard<std::mutex> l(mu_);
@@ -159,6 +169,12 @@ Status MemoryBlobStore::Verify(const std::string& sha256) {
   auto bytes = Get(sha256);
   if (!bytes.ok()) return bytes.status();
   return crypto::Sha256Hex(*bytes) == sha256 ? Status::Ok() : InternalError("object " + sha256 + " corrupted");
+}
+
+Status MemoryBlobStore::Remove(const std::string& sha256) {
+  std::lock_guard<std::mutex> l(mu_);
+  objects_.erase(sha256);
+  return Status::Ok();
 }
 
 size_t MemoryBlobStore::size() {

@@ -30,6 +30,8 @@ class BlobStore {
   // Recomputes the digest of a stored object; DataLoss-like errors come back
   // as kInternal naming the object.
   virtual Status Verify(const std::string& sha256) = 0;
+  // Deletes the object; removing an absent object is OK (idempotent).
+  virtual Status Remove(const std::string& sha256) = 0;
 };
 
 // Objects live in ROOT/sha256/ab/<64 hex digits>; temporaries in ROOT/tmp/.
@@ -42,6 +44,7 @@ class FileBlobStore : public BlobStore {
   Result<std::string> Get(const std::string& sha256) override;
   bool Contains(const std::string& sha256) override;
   Status Verify(const std::string& sha256) override;
+  Status Remove(const std::string& sha256) override;
 
   // Path of a stored object (whether or not it exists); for serving files.
   // REQUIRES: sha256 is 64 hex digits.
@@ -59,6 +62,7 @@ class MemoryBlobStore : public BlobStore {
   Result<std::string> Get(const std::string& sha256) override;
   bool Contains(const std::string& sha256) override;
   Status Verify(const std::string& sha256) override;
+  Status Remove(const std::string& sha256) override;
   size_t size();
 
  private:
