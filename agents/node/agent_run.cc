@@ -4,15 +4,21 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <filesystem>
 #include <mutex>
 #include <thread>
 
+#include "dicom/dcmtk_deidentifier.h"
+#include "index/sqlite_index.h"
 #include "kube/client_config.h"
 #include "kube/health_server.h"
 #include "kube/informer.h"
 #include "kube/rest_client.h"
 #include "node/agent_metrics.h"
+#include "node/dataset_controller.h"
+#include "node/dataset_hub.h"
 #include "node/heartbeat.h"
+#include "store/blob_store.h"
 
 namespace oncoatlas::agent {
 namespace {
@@ -57,6 +63,7 @@ class AgentRun::Impl : private kube::ReflectorHandler {
       std::lock_guard<std::mutex> lock(mu_);
       return hub_ready_ ? Status::Ok() : UnavailableError(hub_error_);
     });
+    ONCOATLAS_RETURN_IF_ERROR(OpenStore());
     ONCOATLAS_RETURN_IF_ERROR(health_->Start());
     spdlog::info(
         "oncoatlas-agent {} running for node {}: hub namespace {}, heartbeat Lease {} every {}s, PACS {}, "
@@ -81,6 +88,7 @@ class AgentRun::Impl : private kube::ReflectorHandler {
     cv_.notify_all();
     if (pacs_thread_.joinable()) pacs_thread_.join();
     if (hub_thread_.joinable()) hub_thread_.join();
+    if (controller_) controller_->Stop();
     if (datasets_) datasets_->Stop();
     if (health_) health_->Stop();
     spdlog::info("oncoatlas-agent stopped");
@@ -124,6 +132,25 @@ class AgentRun::Impl : private kube::ReflectorHandler {
     }
   }
 
+  // The index and the content-addressed store under store.path, and the
+  // DICOM library the de-identification engine needs.
+  Status OpenStore() {
+    ONCOATLAS_RETURN_IF_ERROR(dicom::InitDicomLibrary());
+    std::error_code ec;
+    std::filesystem::create_directories(config_.store_path, ec);
+    if (ec) {
+      return InvalidArgumentError("store.path " + config_.store_path + " cannot be created: " + ec.message() +
+                                  "; give the agent a writable volume there");
+    }
+    auto index = SqliteIndex::Open(config_.store_path + "/index.sqlite");
+    if (!index.ok()) return index.status().WithContext("store.path");
+    index_ = std::move(index).value();
+    auto store = FileBlobStore::Open(config_.store_path + "/objects");
+    if (!store.ok()) return store.status().WithContext("store.path");
+    store_ = std::move(store).value();
+    return Status::Ok();
+  }
+
   Status EnsureClient() {
     if (client_) return Status::Ok();
     kube::KubeconfigOptions options;
@@ -142,6 +169,12 @@ class AgentRun::Impl : private kube::ReflectorHandler {
     watch.namespace_name = config_.hub.namespace_name;
     datasets_ = std::make_unique<kube::Informer>(*client_, watch);
     datasets_->AddHandler(this);
+    dataset_hub_ = MakeRestDatasetHub(*client_, config_.hub.namespace_name);
+    DatasetControllerOptions dco;
+    dco.pacs = config_.pacs;
+    controller_ = std::make_unique<DatasetController>(dco, *dataset_hub_, *index_, *store_, clock_);
+    datasets_->AddHandler(controller_.get());
+    controller_->Start(datasets_->store());
     datasets_->Start();
     spdlog::info("hub client for {} from {}; watching Datasets in namespace {}", server_, config_.hub.kubeconfig,
                  config_.hub.namespace_name);
@@ -246,6 +279,12 @@ class AgentRun::Impl : private kube::ReflectorHandler {
   std::unique_ptr<LeaseApi> lease_api_;
   std::unique_ptr<Heartbeat> heartbeat_;
   std::unique_ptr<kube::Informer> datasets_;
+  std::unique_ptr<DatasetHub> dataset_hub_;
+  std::unique_ptr<DatasetController> controller_;
+
+  // Opened by Start.
+  std::unique_ptr<SqliteIndex> index_;
+  std::unique_ptr<FileBlobStore> store_;
 
   std::thread pacs_thread_;
   std::thread hub_thread_;

@@ -3,7 +3,9 @@
 // connects to the hub with the hub kubeconfig (its token file is re-read on
 // every request, so a rotated token is used without a restart), renews the
 // heartbeat Lease every hub.heartbeat.renewIntervalSeconds (at once when the
-// PACS state changes), and watches Datasets in its hub namespace only.
+// PACS state changes), and watches Datasets in its hub namespace only: the
+// DatasetController (dataset_controller.h) ingests them into the index and
+// store under store.path and writes their status.
 // A hub that is unreachable or refuses the token (401/403) is retried with
 // backoff and makes /readyz fail; it never ends the process.
 // Threading: Start and Stop from one thread; the work runs on threads of its own.
