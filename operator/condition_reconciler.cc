@@ -32,8 +32,16 @@ kube::ReconcileResult ConditionReconciler::Reconcile(const kube::Request& reques
   nlohmann::json status = object->value("status", nlohmann::json::object());
   if (!status.is_object()) status = nlohmann::json::object();
   for (auto it = assessment.fields.begin(); it != assessment.fields.end(); ++it) status[it.key()] = *it;
+  const nlohmann::json previous_generation = status.value("observedGeneration", nlohmann::json());
   const std::vector<ConditionTransition> transitions =
       SetConditions(status, assessment.conditions, GenerationOf(*object), clock_.WallNow());
+  if (!assessment.owns_observed_generation) {
+    if (previous_generation.is_null()) {
+      status.erase("observedGeneration");
+    } else {
+      status["observedGeneration"] = previous_generation;
+    }
+  }
 
   auto wrote = WriteStatusIfChanged(*deps_.status_writer, gvr_, *object, status);
   if (!wrote.ok()) {

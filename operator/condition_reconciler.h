@@ -40,6 +40,11 @@ struct Assessment {
   nlohmann::json fields = nlohmann::json::object();
   // Look again after this long (e.g. when a validity window opens).
   std::optional<kube::Clock::Duration> requeue_after;
+  // Whether this reconciler owns status.observedGeneration (and so sets it).
+  // False where another writer reports on the spec, e.g. a Dataset, whose
+  // status the node agent writes: the operator then sets only its own
+  // conditions and leaves observedGeneration as the agent wrote it.
+  bool owns_observed_generation = true;
 };
 
 class ConditionReconciler : public kube::Reconciler {

@@ -8,29 +8,30 @@ namespace oncoatlas::op {
 
 Assessment AssessDataset(const nlohmann::json& object, const nlohmann::json* datanode) {
   Assessment a;
+  a.owns_observed_generation = false;  // the agent's: it reports on the spec
   auto dataset = api::FromJson<api::Dataset>(object);
   if (!dataset.ok()) {
     a.conditions.push_back(
-        {kReady, false, "InvalidSpec",
+        {kDataNodeFound, false, "InvalidSpec",
          "The Dataset cannot be read (" + dataset.status().message() + "); fix the manifest and apply it again."});
     return a;
   }
   const std::string& node = dataset->spec.node;
   const std::string expected_ns = NodeNamespace(node);
   if (NamespaceOf(object) != expected_ns) {
-    a.conditions.push_back({kReady, false, "NamespaceMismatch",
+    a.conditions.push_back({kDataNodeFound, false, "NamespaceMismatch",
                             "A Dataset of DataNode \"" + node + "\" must live in namespace " + expected_ns +
                                 "; create it there (spec.node cannot be changed)."});
     return a;
   }
   if (datanode == nullptr) {
     a.conditions.push_back(
-        {kReady, false, "DataNodeNotFound",
+        {kDataNodeFound, false, "DataNodeNotFound",
          "DataNode \"" + node + "\" does not exist; create it (kubectl get datanodes lists the existing ones)."});
     return a;
   }
-  a.conditions.push_back(
-      {kReady, true, "DataNodeFound", "DataNode \"" + node + "\" exists; its agent reports ingestion in this status."});
+  a.conditions.push_back({kDataNodeFound, true, "DataNodeFound",
+                          "DataNode \"" + node + "\" exists; its agent reports ingestion in this status."});
   return a;
 }
 

@@ -1,8 +1,11 @@
-// The Dataset controller (skeleton): checks a Dataset's references — its
-// DataNode exists and the Dataset lives in that node's namespace — and
-// reports them as the Ready condition. Ingestion itself is the node agent's.
-// A DataNode change re-enqueues the Datasets that name it, so a Dataset turns
-// Ready once its DataNode appears, without a restart.
+// The Dataset controller: checks a Dataset's references — its DataNode
+// exists and the Dataset lives in that node's namespace — and reports them as
+// the DataNodeFound condition, the only part of a Dataset's status the
+// operator owns. Ingestion, Ready, observedGeneration and everything else in
+// the status are the node agent's (agents/node/dataset_controller.h); both
+// writers keep the other's part. A DataNode change re-enqueues the Datasets
+// that name it, so DataNodeFound turns True once the DataNode appears,
+// without a restart.
 // Threading: as ConditionReconciler.
 #pragma once
 
@@ -15,6 +18,8 @@
 namespace oncoatlas::op {
 
 class Manager;
+
+inline constexpr char kDataNodeFound[] = "DataNodeFound";
 
 // The pure decision: `datanode` is the DataNode named by spec.node, or null.
 Assessment AssessDataset(const nlohmann::json& dataset, const nlohmann::json* datanode);

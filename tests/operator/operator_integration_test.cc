@@ -84,6 +84,23 @@ json WaitForReason(const std::vector<std::string>& get_args, const std::string& 
   return found.is_object() && found.value("reason", "") == reason ? found : json(nullptr);
 }
 
+// Waits until the Dataset's DataNodeFound condition (the operator's only part
+// of a Dataset's status; Ready is the node agent's) has `reason` for the
+// current generation; returns the condition (null after the timeout).
+json WaitForDataNodeFound(const std::string& ns, const std::string& name, const std::string& reason,
+                          milliseconds timeout = seconds(60)) {
+  json found;
+  WaitFor(
+      [&] {
+        const json object = GetJson({"dataset", "-n", ns, name});
+        found = Condition(object, "DataNodeFound");
+        return found.is_object() && found.value("reason", "") == reason &&
+               found.value("observedGeneration", -1) == object["metadata"].value("generation", -2);
+      },
+      timeout, milliseconds(200));
+  return found.is_object() && found.value("reason", "") == reason ? found : json(nullptr);
+}
+
 std::string OperatorBinary() { return ONCOATLAS_OPERATOR_BINARY; }
 
 // The kubeconfig of the operator's ServiceAccount, bound by the chart's RBAC
@@ -237,7 +254,7 @@ TEST_F(OperatorTest, SamplesGetConditionsAndDatasetsFollowTheirDataNodesWithoutR
   for (const auto& [ns, name] :
        std::vector<std::pair<std::string, std::string>>{{"oncoatlas-node-se-stockholm", "breast-screening-2018-2022"},
                                                         {"oncoatlas-node-de-heidelberg", "lung-staging-ct-pet"}}) {
-    ready = WaitForReason({"dataset", "-n", ns, name}, "DataNodeFound");
+    ready = WaitForDataNodeFound(ns, name, "DataNodeFound");
     ASSERT_TRUE(ready.is_object()) << ns << "/" << name << "\n" << op->Log();
     EXPECT_EQ(ready["status"], "True");
   }
@@ -294,7 +311,7 @@ spec:
 )";
   r = Kubectl({"apply", "--server-side", "-f", "-"}, dataset);
   ASSERT_TRUE(r.success()) << r.Describe();
-  ready = WaitForReason({"dataset", "-n", "oncoatlas-node-late", "late-breast"}, "DataNodeNotFound");
+  ready = WaitForDataNodeFound("oncoatlas-node-late", "late-breast", "DataNodeNotFound");
   ASSERT_TRUE(ready.is_object()) << op->Log();
   EXPECT_EQ(ready["status"], "False");
   EXPECT_NE(ready["message"].get<std::string>().find("DataNode \"late\" does not exist"), std::string::npos);
@@ -311,7 +328,7 @@ spec:
 )";
   r = Kubectl({"apply", "--server-side", "-f", "-"}, datanode);
   ASSERT_TRUE(r.success()) << r.Describe();
-  ready = WaitForReason({"dataset", "-n", "oncoatlas-node-late", "late-breast"}, "DataNodeFound");
+  ready = WaitForDataNodeFound("oncoatlas-node-late", "late-breast", "DataNodeFound");
   ASSERT_TRUE(ready.is_object()) << op->Log();
   EXPECT_EQ(ready["status"], "True");
   EXPECT_TRUE(op->Running()) << "the same process, no restart";

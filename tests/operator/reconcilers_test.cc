@@ -101,7 +101,7 @@ class ReconcilerTest : public ::testing::Test {
   kube::EventRecorder recorder_;
 };
 
-TEST_F(ReconcilerTest, DatasetWaitsForItsDataNodeThenTurnsReadyAndWritesNothingWhenUnchanged) {
+TEST_F(ReconcilerTest, DatasetWaitsForItsDataNodeThenFindsItAndWritesNothingWhenUnchanged) {
   FakeObjectLookup datasets, datanodes;
   datasets.Put(Dataset("oncoatlas-node-se", "breast", "se"));
   DatasetReconciler reconciler(datasets, datanodes, Deps());
@@ -110,7 +110,9 @@ TEST_F(ReconcilerTest, DatasetWaitsForItsDataNodeThenTurnsReadyAndWritesNothingW
   EXPECT_EQ(reconciler.Reconcile(key).kind(), kube::ReconcileResult::Kind::kDone);
   ASSERT_EQ(writer_.writes().size(), 1u);
   const json status = writer_.writes()[0].status;
-  EXPECT_EQ(status["observedGeneration"], 2);
+  EXPECT_FALSE(status.contains("observedGeneration")) << "the agent owns observedGeneration: " << status.dump();
+  ASSERT_EQ(status["conditions"].size(), 1u);
+  EXPECT_EQ(status["conditions"][0]["type"], "DataNodeFound");
   EXPECT_EQ(status["conditions"][0]["reason"], "DataNodeNotFound");
   EXPECT_EQ(status["conditions"][0]["status"], "False");
   EXPECT_EQ(status["conditions"][0]["observedGeneration"], 2);
@@ -133,13 +135,43 @@ TEST_F(ReconcilerTest, DatasetWaitsForItsDataNodeThenTurnsReadyAndWritesNothingW
   EXPECT_EQ(sink_.events[1].type, kube::EventType::kNormal);
 }
 
+TEST_F(ReconcilerTest, DatasetKeepsTheAgentsStatusAndObservedGeneration) {
+  FakeObjectLookup datasets, datanodes;
+  json ds = Dataset("oncoatlas-node-se", "breast", "se");
+  ds["status"] = {{"observedGeneration", 1},
+                  {"phase", "Ready"},
+                  {"contentDigest", "sha256:00"},
+                  {"conditions",
+                   {{{"type", "Ready"},
+                     {"status", "True"},
+                     {"observedGeneration", 1},
+                     {"lastTransitionTime", "2026-01-01T00:00:00Z"},
+                     {"reason", "IngestionComplete"},
+                     {"message", "m"}}}}};
+  datasets.Put(ds);
+  datanodes.Put(DataNode("se", {{"local", json::object()}}));
+  DatasetReconciler reconciler(datasets, datanodes, Deps());
+  reconciler.Reconcile({"oncoatlas-node-se", "breast"});
+  ASSERT_EQ(writer_.writes().size(), 1u);
+  const json status = writer_.writes()[0].status;
+  EXPECT_EQ(status["observedGeneration"], 1) << "the operator must not claim the agent observed generation 2";
+  EXPECT_EQ(status["phase"], "Ready");
+  EXPECT_EQ(status["contentDigest"], "sha256:00");
+  ASSERT_EQ(status["conditions"].size(), 2u);
+  EXPECT_EQ(status["conditions"][0]["type"], "Ready");
+  EXPECT_EQ(status["conditions"][0]["reason"], "IngestionComplete");
+  EXPECT_EQ(status["conditions"][1]["type"], "DataNodeFound");
+}
+
 TEST_F(ReconcilerTest, DatasetOutsideItsNodeNamespace) {
   const json ds = Dataset("elsewhere", "x", "se");
   const json node = DataNode("se", {{"local", json::object()}});
   const Assessment a = AssessDataset(ds, &node);
-  ASSERT_NE(Find(a, kReady), nullptr);
-  EXPECT_EQ(Find(a, kReady)->reason, "NamespaceMismatch");
-  EXPECT_NE(Find(a, kReady)->message.find("oncoatlas-node-se"), std::string::npos);
+  EXPECT_FALSE(a.owns_observed_generation);
+  EXPECT_EQ(Find(a, kReady), nullptr) << "Ready is the agent's";
+  ASSERT_NE(Find(a, kDataNodeFound), nullptr);
+  EXPECT_EQ(Find(a, kDataNodeFound)->reason, "NamespaceMismatch");
+  EXPECT_NE(Find(a, kDataNodeFound)->message.find("oncoatlas-node-se"), std::string::npos);
 }
 
 TEST_F(ReconcilerTest, DeletedObjectIsDoneWithoutWrites) {
