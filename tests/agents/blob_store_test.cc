@@ -128,6 +128,33 @@ TEST_F(FileBlobStoreTest, KilledWriterLeavesNoPartialObject) {
   EXPECT_TRUE(fs::is_empty(root_ / "tmp"));
 }
 
+TEST_F(FileBlobStoreTest, RemoveDeletesTheObjectAndIsIdempotent) {
+  auto store = FileBlobStore::Open(root_.string());
+  ASSERT_TRUE(store.ok());
+  auto a = (*store)->Put("object a");
+  auto b = (*store)->Put("object b");
+  ASSERT_TRUE(a.ok() && b.ok());
+  ASSERT_TRUE((*store)->Remove(*a).ok());
+  EXPECT_FALSE((*store)->Contains(*a));
+  EXPECT_FALSE(fs::exists((*store)->PathOf(*a)));
+  EXPECT_TRUE((*store)->Contains(*b)) << "only the named object goes";
+  EXPECT_TRUE((*store)->Remove(*a).ok()) << "removing an absent object is not an error";
+  EXPECT_EQ((*store)->Remove("../etc/passwd").code(), StatusCode::kInvalidArgument);
+  auto again = (*store)->Put("object a");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*(*store)->Get(*a), "object a") << "a removed object can be stored again";
+}
+
+TEST(MemoryBlobStore, Remove) {
+  MemoryBlobStore store;
+  auto a = store.Put("x");
+  ASSERT_TRUE(a.ok());
+  ASSERT_TRUE(store.Remove(*a).ok());
+  EXPECT_FALSE(store.Contains(*a));
+  EXPECT_TRUE(store.Remove(*a).ok());
+  EXPECT_EQ(store.size(), 0u);
+}
+
 TEST(MemoryBlobStore, BehavesLikeTheFileStore) {
   MemoryBlobStore store;
   auto a = store.Put("x");

@@ -135,5 +135,35 @@ TEST(SqliteIndex, UnwritableLocationIsAClearError) {
   EXPECT_NE(idx.status().message().find("writable"), std::string::npos);
 }
 
+TEST(SqliteIndex, ListDatasetsAndRemovalKeepsWhatOthersReference) {
+  auto idx = OpenMemory();
+  ASSERT_TRUE(idx);
+  const InstanceRecord shared = Instance("p1", "st1", "se1", 1);
+  const InstanceRecord only_a = Instance("p1", "st1", "se1", 2);
+  IngestedItem a1{"k1", shared, "", ""}, a2{"k2", only_a, "", ""};
+  IngestedItem q{"k3", std::nullopt, "empty file", ""};
+  ASSERT_TRUE(idx->RecordIngested("a/u1/1/f", {a1, a2, q}).ok());
+  ASSERT_TRUE(idx->RecordIngested("b/u2/1/f", {a1}).ok());
+  ASSERT_TRUE(idx->RecordIngested("c/u3/1/f", {IngestedItem{"k9", std::nullopt, "empty file", ""}}).ok());
+  auto names = idx->ListDatasets();
+  ASSERT_TRUE(names.ok());
+  EXPECT_EQ(*names, (std::vector<std::string>{"a/u1/1/f", "b/u2/1/f", "c/u3/1/f"}));
+
+  auto dropped = idx->RemoveDataset("a/u1/1/f");
+  ASSERT_TRUE(dropped.ok());
+  EXPECT_EQ(*dropped, std::vector<std::string>{only_a.sha256}) << "b still holds the shared instance";
+  EXPECT_EQ(idx->Counts("a/u1/1/f")->instances, 0u);
+  EXPECT_TRUE(idx->IngestedSourceKeys("a/u1/1/f")->empty());
+  EXPECT_TRUE(idx->QuarantineReasons("a/u1/1/f")->empty());
+  EXPECT_EQ(idx->Counts("b/u2/1/f")->instances, 1u);
+  EXPECT_EQ(*idx->ListDatasets(), (std::vector<std::string>{"b/u2/1/f", "c/u3/1/f"}));
+
+  ASSERT_TRUE(idx->RemoveDataset("c/u3/1/f").ok());
+  dropped = idx->RemoveDataset("b/u2/1/f");
+  ASSERT_TRUE(dropped.ok());
+  EXPECT_EQ(*dropped, std::vector<std::string>{shared.sha256});
+  EXPECT_TRUE(idx->ListDatasets()->empty());
+}
+
 }  // namespace
 }  // namespace oncoatlas::agent
