@@ -183,8 +183,11 @@ std::vector<Json> RenderHubObjects(const api::DataNode& node, const std::string&
   out.push_back(std::move(sa));
 
   // Read what the operator projects, write status and the heartbeat: this namespace only.
+  // Secrets by name only (a Dataset's pseudonymisation key Secret; its name is
+  // the Dataset's choice, so resourceNames cannot pin it): no list or watch.
   const Json rules = Json::array({
-      {{"apiGroups", {""}}, {"resources", {"configmaps", "secrets"}}, {"verbs", {"get", "list", "watch"}}},
+      {{"apiGroups", {""}}, {"resources", {"configmaps"}}, {"verbs", {"get", "list", "watch"}}},
+      {{"apiGroups", {""}}, {"resources", {"secrets"}}, {"verbs", {"get"}}},
       {{"apiGroups", {"oncoatlas.io"}},
        {"resources", {"datasets", "accessgrants", "benchmarkruns"}},
        {"verbs", {"get", "list", "watch"}}},

@@ -104,8 +104,11 @@ metadata: {name: oncoatlas-agent, namespace: )" + ns +
                                                      R"(}
 rules:
 - apiGroups: [""]
-  resources: [configmaps, secrets]
+  resources: [configmaps]
   verbs: [get, list, watch]
+- apiGroups: [""]
+  resources: [secrets]
+  verbs: [get]
 - apiGroups: [oncoatlas.io]
   resources: [datasets, accessgrants, benchmarkruns]
   verbs: [get, list, watch]

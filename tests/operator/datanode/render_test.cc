@@ -57,7 +57,7 @@ TEST(RenderHub, NamespaceServiceAccountRoleAndBindingScopedToTheNode) {
     EXPECT_EQ(objects[i]["metadata"]["labels"]["oncoatlas.io/node"], "se-stockholm");
   }
   const auto& role = Find(objects, "Role");
-  bool leases = false;
+  bool leases = false, secrets = false, dataset_status = false;
   for (const auto& rule : role["rules"]) {
     for (const auto& verb : rule["verbs"]) {
       EXPECT_NE(verb, "*");
@@ -69,9 +69,19 @@ TEST(RenderHub, NamespaceServiceAccountRoleAndBindingScopedToTheNode) {
         leases = true;
         EXPECT_EQ(rule["verbs"], nlohmann::json({"get", "create", "update"}));
       }
+      if (r == "secrets") {
+        secrets = true;
+        EXPECT_EQ(rule["verbs"], nlohmann::json({"get"})) << "the key Secret by name; no list or watch";
+      }
+      if (r == "datasets/status") {
+        dataset_status = true;
+        EXPECT_EQ(rule["verbs"], nlohmann::json({"update", "patch"}));
+      }
     }
   }
   EXPECT_TRUE(leases);
+  EXPECT_TRUE(secrets);
+  EXPECT_TRUE(dataset_status);
   const auto& binding = Find(objects, "RoleBinding");
   EXPECT_EQ(binding["roleRef"]["kind"], "Role");
   EXPECT_EQ(binding["subjects"][0]["name"], "oncoatlas-agent");

@@ -1,0 +1,413 @@
+// The Dataset controller of `oncoatlas-agent run` against a real control plane
+// and a real Orthanc filled by oncoatlas-synth. The agent binary runs from the
+// rendered ConfigMap and Secret through the local-kubelet runner, with a DIMSE
+// PACS (C-GET); the test plays the operator (namespace, RBAC as the operator
+// renders it, the DataNodeFound condition). Counts and facets are checked
+// against pydicom's reading of the generator's files.
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "core/subprocess.h"
+#include "index/sqlite_index.h"
+#include "kube/client_config.h"
+#include "kube/rest_client.h"
+#include "support/agent_process.h"
+#include "support/control_plane.h"
+#include "support/orthanc.h"
+
+namespace oncoatlas::testing {
+namespace {
+
+using nlohmann::json;
+using std::chrono::seconds;
+using ::testing::HasSubstr;
+namespace fs = std::filesystem;
+
+constexpr const char* kNode = "dsnode";
+constexpr const char* kHubNs = "oncoatlas-node-dsnode";
+constexpr const char* kSiteNs = "oncoatlas-agent-dsnode";
+constexpr int kMinimumCellCount = 5;
+const kube::GroupVersionResource kDatasets{"oncoatlas.io", "v1alpha1", "datasets", true, "Dataset"};
+
+ControlPlane& Cp() { return ControlPlaneEnvironment::Get(); }
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string Base64(const std::string& in) {
+  SubprocessOptions o;
+  o.stdin_data = in;
+  auto r = RunSubprocess({"base64", "-w0"}, o);
+  return r.ok() ? r->out : "";
+}
+
+void Kubectl(const std::vector<std::string>& args, const std::string& stdin_data = "") {
+  auto r = Cp().Kubectl(args, stdin_data);
+  ASSERT_TRUE(r.success()) << r.Describe();
+}
+
+// What pydicom reads from a synth corpus: instances, series, studies,
+// patients, studies per modality, patients per sex.
+struct CorpusFacts {
+  int instances = 0, series = 0, studies = 0, patients = 0;
+  std::map<std::string, int> modality_studies;
+  std::map<std::string, int> sex_patients;
+};
+
+CorpusFacts ReadCorpus(const std::vector<std::string>& dirs) {
+  std::vector<std::string> args = {"/usr/bin/python3", "-c",
+                                   "import sys, pathlib, pydicom, collections, json\n"
+                                   "n = 0; series = set(); studies = collections.defaultdict(set); sex = {}\n"
+                                   "for root in sys.argv[1:]:\n"
+                                   "    for p in pathlib.Path(root).rglob('*.dcm'):\n"
+                                   "        d = pydicom.dcmread(p, stop_before_pixels=True); n += 1\n"
+                                   "        series.add(d.SeriesInstanceUID)\n"
+                                   "        studies[d.Modality].add(d.StudyInstanceUID)\n"
+                                   "        sex[d.PatientID] = d.get('PatientSex', '') or 'unknown'\n"
+                                   "print(json.dumps({'instances': n, 'series': len(series),\n"
+                                   "  'studies': len(set().union(*studies.values())), 'patients': len(sex),\n"
+                                   "  'modality': {k: len(v) for k, v in studies.items()},\n"
+                                   "  'sex': collections.Counter(sex.values())}))\n"};
+  args.insert(args.end(), dirs.begin(), dirs.end());
+  auto r = RunSubprocess(args);
+  EXPECT_TRUE(r.ok() && r->success()) << (r.ok() ? r->Describe() : r.status().ToString());
+  CorpusFacts f;
+  if (!r.ok() || !r->success()) return f;
+  const json j = json::parse(r->out);
+  f.instances = j["instances"];
+  f.series = j["series"];
+  f.studies = j["studies"];
+  f.patients = j["patients"];
+  f.modality_studies = j["modality"].get<std::map<std::string, int>>();
+  f.sex_patients = j["sex"].get<std::map<std::string, int>>();
+  return f;
+}
+
+std::string Suppressed(int n) {
+  return n < kMinimumCellCount ? "<" + std::to_string(kMinimumCellCount) : std::to_string(n);
+}
+
+json Condition(const json& object, const std::string& type) {
+  if (!object.is_object() || !object.contains("status")) return nullptr;
+  for (const json& c : object.value("status", json::object()).value("conditions", json::array())) {
+    if (c.value("type", "") == type) return c;
+  }
+  return nullptr;
+}
+
+class AgentDatasetTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    Kubectl({"apply", "--server-side", "-f", SourceDir() + "/crds/"});
+    Kubectl({"wait", "--for=condition=Established", "--timeout=60s", "crd/datasets.oncoatlas.io"});
+    auto cfg = kube::LoadKubeconfig({.path = Cp().kubeconfig()});
+    ASSERT_TRUE(cfg.ok()) << cfg.status().ToString();
+    admin_ = std::move(kube::RestClient::Create(*cfg)).value().release();
+
+    // The hub side as the operator renders it (operator/datanode/render.cc).
+    Kubectl({"apply", "--server-side", "-f", "-"}, std::string(R"(
+apiVersion: v1
+kind: Namespace
+metadata: {name: oncoatlas-node-dsnode}
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: oncoatlas-agent, namespace: oncoatlas-node-dsnode}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: oncoatlas-agent, namespace: oncoatlas-node-dsnode}
+rules:
+- apiGroups: [""]
+  resources: [configmaps]
+  verbs: [get, list, watch]
+- apiGroups: [""]
+  resources: [secrets]
+  verbs: [get]
+- apiGroups: [oncoatlas.io]
+  resources: [datasets, accessgrants, benchmarkruns]
+  verbs: [get, list, watch]
+- apiGroups: [oncoatlas.io]
+  resources: [datasets/status, benchmarkruns/status]
+  verbs: [update, patch]
+- apiGroups: [coordination.k8s.io]
+  resources: [leases]
+  verbs: [get, create, update]
+- apiGroups: [""]
+  resources: [events]
+  verbs: [create, patch]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: oncoatlas-agent, namespace: oncoatlas-node-dsnode}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: oncoatlas-agent}
+subjects:
+- {kind: ServiceAccount, name: oncoatlas-agent, namespace: oncoatlas-node-dsnode}
+)"));
+    json body = {
+        {"apiVersion", "authentication.k8s.io/v1"}, {"kind", "TokenRequest"}, {"spec", {{"expirationSeconds", 3600}}}};
+    auto token = admin_->Request(
+        "POST", std::string("/api/v1/namespaces/") + kHubNs + "/serviceaccounts/oncoatlas-agent/token", &body);
+    ASSERT_TRUE(token.ok()) << token.status().ToString();
+
+    auto pacs = OrthancServer::Start("dataset", "SITEPACS");
+    ASSERT_TRUE(pacs.ok()) << pacs.status().ToString();
+    pacs_ = std::move(pacs).value().release();
+    base_ = new fs::path(fs::path(::testing::TempDir()) / ("agent-dataset-" + std::to_string(::getpid())));
+    fs::remove_all(*base_);
+    fs::create_directories(*base_);
+    std::ofstream(*base_ / "password") << pacs_->password();
+    LoadPatients("corpus", 6, 21);
+
+    const std::string agent_yaml = std::string("node: ") + kNode +
+                                   "\nhub:\n  kubeconfig: /etc/oncoatlas/hub/kubeconfig\n" + "  namespace: " + kHubNs +
+                                   "\n  heartbeat: {leaseName: oncoatlas-agent, leaseDurationSeconds: 20, renewIntervalSeconds: 2}\n" +
+                                   "pacs:\n  dimse: {host: 127.0.0.1, port: " + std::to_string(pacs_->dicom_port()) +
+                                   ", calledAETitle: SITEPACS, callingAETitle: ONCOATLAS_DS}\n" +
+                                   "  checkIntervalSeconds: 5\nstore: {path: /var/lib/oncoatlas}\nlogFormat: text\n";
+    const std::string kubeconfig =
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: hub\n  cluster:\n    server: " + Cp().server() +
+        "\n    certificate-authority: ca.crt\nusers:\n- name: agent\n  user:\n"
+        "    tokenFile: token\ncontexts:\n- name: hub\n  context: {cluster: hub, user: "
+        "agent, namespace: " +
+        std::string(kHubNs) + "}\ncurrent-context: hub\n";
+    json objects = {
+        {"apiVersion", "v1"},
+        {"kind", "List"},
+        {"items",
+         {{{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", kSiteNs}}}},
+          {{"apiVersion", "v1"},
+           {"kind", "ConfigMap"},
+           {"metadata", {{"name", std::string("oncoatlas-agent-") + kNode}, {"namespace", kSiteNs}}},
+           {"data", {{"agent.yaml", agent_yaml}}}},
+          {{"apiVersion", "v1"},
+           {"kind", "Secret"},
+           {"type", "Opaque"},
+           {"metadata", {{"name", std::string("oncoatlas-agent-") + kNode + "-hub"}, {"namespace", kSiteNs}}},
+           {"data",
+            {{"kubeconfig", Base64(kubeconfig)},
+             {"token", Base64(token->at("status").value("token", ""))},
+             {"ca.crt", Base64(ReadFile(Cp().dir() + "/pki/ca.crt"))}}}}}}};
+    Kubectl({"apply", "-f", "-"}, objects.dump());
+  }
+
+  static void TearDownTestSuite() {
+    delete pacs_;
+    pacs_ = nullptr;
+    delete admin_;
+    admin_ = nullptr;
+    if (base_ != nullptr) fs::remove_all(*base_);
+    delete base_;
+  }
+
+  // Generates `patients` patients with `seed` into base/<name> and STOWs them.
+  static void LoadPatients(const std::string& name, int patients, int seed) {
+    auto synth = RunSubprocess({std::string(ONCOATLAS_BIN_DIR) + "/oncoatlas-synth", "--out", (*base_ / name).string(),
+                                "--patients", std::to_string(patients), "--slices", "2", "--matrix", "32", "--seed",
+                                std::to_string(seed), "--stow", pacs_->dicomweb_url(), "--user", pacs_->username(),
+                                "--password-file", (*base_ / "password").string()});
+    ASSERT_TRUE(synth.ok() && synth->success()) << (synth.ok() ? synth->Describe() : synth.status().ToString());
+  }
+
+  static json Get(const std::string& name) {
+    auto r = admin_->Get(kDatasets, kHubNs, name);
+    return r.ok() ? *r : json();
+  }
+
+  // Waits until the Dataset's status describes its current generation and
+  // `predicate` holds; returns the Dataset last read.
+  static json WaitForStatus(const std::string& name, const std::function<bool(const json&)>& predicate,
+                            seconds timeout = seconds(60)) {
+    json last;
+    WaitFor(
+        [&] {
+          last = Get(name);
+          if (!last.is_object() || !last.contains("status")) return false;
+          if (last["status"].value("observedGeneration", -1) != last["metadata"].value("generation", -2)) return false;
+          return predicate(last);
+        },
+        timeout, std::chrono::milliseconds(200));
+    return last;
+  }
+
+  // The operator's part: DataNodeFound, with the resourceVersion read, again on 409.
+  static void SetDataNodeFound(const std::string& name) {
+    for (int i = 0; i < 10; ++i) {
+      json ds = Get(name);
+      json& conditions = ds["status"]["conditions"];
+      if (!conditions.is_array()) conditions = json::array();
+      conditions.push_back({{"type", "DataNodeFound"},
+                            {"status", "True"},
+                            {"observedGeneration", ds["metadata"]["generation"]},
+                            {"lastTransitionTime", "2026-01-01T00:00:00Z"},
+                            {"reason", "DataNodeFound"},
+                            {"message", "DataNode \"dsnode\" exists"}});
+      auto r = admin_->UpdateStatus(kDatasets, kHubNs, ds);
+      if (r.ok()) return;
+      ASSERT_EQ(r.error().http_code(), 409) << r.status().ToString();
+    }
+    FAIL() << "DataNodeFound kept conflicting";
+  }
+
+  static std::vector<std::string> IndexNames(const std::string& store) {
+    auto index = agent::SqliteIndex::Open(store + "/index.sqlite");
+    EXPECT_TRUE(index.ok()) << index.status().ToString();
+    if (!index.ok()) return {};
+    auto names = (*index)->ListDatasets();
+    return names.ok() ? *names : std::vector<std::string>{};
+  }
+
+  static size_t StoredObjects(const std::string& store) {
+    size_t n = 0;
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(store + "/objects/sha256", ec);
+         !ec && it != fs::recursive_directory_iterator(); ++it) {
+      if (it->is_regular_file()) ++n;
+    }
+    return n;
+  }
+
+  static kube::RestClient* admin_;
+  static OrthancServer* pacs_;
+  static fs::path* base_;
+};
+
+kube::RestClient* AgentDatasetTest::admin_ = nullptr;
+OrthancServer* AgentDatasetTest::pacs_ = nullptr;
+fs::path* AgentDatasetTest::base_ = nullptr;
+
+std::string DatasetYaml(const std::string& name, const std::string& protocol, const std::string& title) {
+  return "apiVersion: oncoatlas.io/v1alpha1\nkind: Dataset\nmetadata: {name: " + name +
+         ", namespace: oncoatlas-node-dsnode}\nspec:\n  node: dsnode\n  title: " + title +
+         "\n  source: {protocol: " + protocol +
+         "}\n  cancerType: {code: C50}\n  deidentification: {retainPatientCharacteristics: true}\n"
+         "  pseudonymisation: {keySecretRef: {name: ds-key}}\n  dataUse: {permission: \"DUO:0000007\", diseases: [C50]}\n"
+         "  minimumCellCount: " +
+         std::to_string(kMinimumCellCount) + "\n";
+}
+
+TEST_F(AgentDatasetTest, StatusCountsFacetsDigestRestartRegenerationAndDeletion) {
+  AgentProcessOptions options{.node = kNode, .site_kubeconfig = Cp().kubeconfig()};
+  auto started = AgentProcess::Start(options);
+  ASSERT_TRUE(started.ok()) << started.status().ToString();
+  std::unique_ptr<AgentProcess> agent = std::move(started).value();
+  const std::string store = agent->dir() + "/store";
+
+  // No key Secret yet: Pending with KeySecretNotFound and the command that fixes it.
+  Kubectl({"apply", "-f", "-"}, DatasetYaml("breast", "dimse", "Breast v1"));
+  json ds = WaitForStatus(
+      "breast", [](const json& d) { return Condition(d, "Ready").value("reason", "") == "KeySecretNotFound"; });
+  ASSERT_EQ(Condition(ds, "Ready").value("reason", ""), "KeySecretNotFound") << ds.dump() << agent->Log();
+  EXPECT_EQ(ds["status"]["phase"], "Pending");
+  EXPECT_THAT(Condition(ds, "Ready").value("message", ""),
+              HasSubstr("kubectl -n oncoatlas-node-dsnode create secret generic ds-key --from-file=key="));
+  SetDataNodeFound("breast");
+
+  // The key appears: ingested within the 10 s retry, Ready.
+  Kubectl({"-n", kHubNs, "create", "secret", "generic", "ds-key",
+           "--from-literal=key=0123456789abcdef0123456789abcdef-test-key"});
+  ds = WaitForStatus(
+      "breast", [](const json& d) { return d["status"].value("phase", "") == "Ready"; }, seconds(90));
+  ASSERT_EQ(ds["status"].value("phase", ""), "Ready") << ds.dump() << agent->Log();
+  const json& status = ds["status"];
+
+  // Counts against pydicom's reading of the generator's files.
+  const CorpusFacts corpus = ReadCorpus({(*base_ / "corpus" / "dicom").string()});
+  ASSERT_GT(corpus.instances, 10);
+  const int excluded = status["rejected"].value("count", 0) + status["quarantined"].value("count", 0);
+  EXPECT_EQ(status["counts"]["instances"].get<int>() + excluded, corpus.instances) << status.dump();
+  EXPECT_EQ(excluded, 0) << status.dump();
+  EXPECT_EQ(status["counts"]["studies"], corpus.studies);
+  EXPECT_EQ(status["counts"]["series"], corpus.series);
+  EXPECT_EQ(status["counts"]["patients"], corpus.patients);
+  EXPECT_GT(status["counts"]["bytes"].get<long>(), 0);
+  EXPECT_EQ(status["progress"]["done"], corpus.instances);
+  EXPECT_EQ(status["progress"]["total"], corpus.instances);
+  // Facets with small-cell suppression at the spec's minimum.
+  bool suppressed_somewhere = false;
+  for (const auto& [modality, n] : corpus.modality_studies) {
+    EXPECT_EQ(status["facets"]["modality"].value(modality, ""), Suppressed(n)) << modality << status.dump();
+  }
+  for (const auto& [sex, n] : corpus.sex_patients) {
+    EXPECT_EQ(status["facets"]["sex"].value(sex, ""), Suppressed(n)) << sex << status.dump();
+    suppressed_somewhere |= n < kMinimumCellCount;
+  }
+  EXPECT_TRUE(suppressed_somewhere) << "the corpus should have a small cell to suppress";
+  EXPECT_THAT(status.dump(), HasSubstr("\"<5\""));
+  const std::string digest = status.value("contentDigest", "");
+  EXPECT_THAT(digest, ::testing::MatchesRegex("sha256:[0-9a-f]{64}"));
+  const std::string ingested_at = status.value("lastIngestTime", "");
+  EXPECT_FALSE(ingested_at.empty());
+  for (const char* type : {"Ready", "Ingested", "SourceReachable"}) {
+    EXPECT_EQ(Condition(ds, type).value("status", ""), "True") << type << ds.dump();
+  }
+  EXPECT_EQ(Condition(ds, "DataNodeFound").value("status", ""), "True") << "the operator's condition is kept";
+  EXPECT_EQ(agent->Log().find("DOE"), std::string::npos) << "no planted name in the log";
+
+  // Restart: same digest, nothing fetched again (lastIngestTime unchanged).
+  ASSERT_TRUE(agent->Restart().ok()) << agent->Log();
+  ds = WaitForStatus("breast", [](const json& d) {
+    return Condition(d, "SourceReachable").value("message", "").find("Ingested before") != std::string::npos;
+  });
+  EXPECT_THAT(Condition(ds, "SourceReachable").value("message", ""), HasSubstr("Ingested before")) << agent->Log();
+  EXPECT_EQ(ds["status"].value("contentDigest", ""), digest);
+  EXPECT_EQ(ds["status"].value("lastIngestTime", ""), ingested_at);
+  EXPECT_EQ(ds["status"].value("phase", ""), "Ready");
+  EXPECT_EQ(Condition(ds, "DataNodeFound").value("status", ""), "True");
+
+  // A new patient in the PACS and a new generation of the spec: a new digest.
+  LoadPatients("more", 1, 77);
+  const CorpusFacts more = ReadCorpus({(*base_ / "more" / "dicom").string()});
+  Kubectl({"apply", "-f", "-"}, DatasetYaml("breast", "dimse", "Breast v2"));
+  ds = WaitForStatus(
+      "breast",
+      [](const json& d) {
+        return d["metadata"].value("generation", 0) == 2 && d["status"].value("phase", "") == "Ready";
+      },
+      seconds(90));
+  ASSERT_EQ(ds["status"].value("phase", ""), "Ready") << ds.dump() << agent->Log();
+  EXPECT_NE(ds["status"].value("contentDigest", ""), digest);
+  EXPECT_EQ(ds["status"]["counts"]["instances"], corpus.instances + more.instances);
+  EXPECT_EQ(ds["status"]["counts"]["patients"], corpus.patients + more.patients);
+  const std::string uid = ds["metadata"].value("uid", "");
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        const auto names = IndexNames(store);
+        return names.size() == 1 && names[0].rfind("breast/" + uid + "/2/", 0) == 0;
+      },
+      seconds(30)))
+      << "the first generation's records are removed once the second is Ready";
+
+  // A DICOMweb source on a DIMSE-only node.
+  Kubectl({"apply", "-f", "-"}, DatasetYaml("web", "dicomweb", "Web"));
+  ds = WaitForStatus("web", [](const json& d) { return d["status"].value("phase", "") == "Failed"; });
+  EXPECT_EQ(Condition(ds, "Ready").value("reason", ""), "SourceProtocolMismatch") << ds.dump();
+  EXPECT_THAT(Condition(ds, "Ready").value("message", ""), HasSubstr("set spec.source.protocol to dimse"));
+
+  // Deleting the Dataset empties the index and the store.
+  ASSERT_GT(StoredObjects(store), 0u);
+  Kubectl({"-n", kHubNs, "delete", "dataset", "breast", "--wait=true"});
+  EXPECT_TRUE(WaitFor([&] { return IndexNames(store).empty() && StoredObjects(store) == 0; }, seconds(30)))
+      << "index: " << IndexNames(store).size() << " names, store: " << StoredObjects(store) << " objects\n"
+      << agent->Log();
+  EXPECT_EQ(agent->Probe("/healthz"), 200);
+}
+
+}  // namespace
+}  // namespace oncoatlas::testing
+
+int main(int argc, char** argv) {
+  ::testing::InitGoogleTest(&argc, argv);
+  ::testing::AddGlobalTestEnvironment(new oncoatlas::testing::ControlPlaneEnvironment("agentds"));
+  return RUN_ALL_TESTS();
+}
