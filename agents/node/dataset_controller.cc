@@ -195,7 +195,9 @@ class DatasetController::Impl {
 
   void Fail(const std::string& name, Tracked& t, DatasetObservation o, DatasetFailure failure, DatasetPhase phase,
             std::optional<kube::Clock::Duration> retry) {
-    spdlog::warn("Dataset {} (generation {}): {}: {}", name, t.generation, failure.reason, failure.message);
+    // "reason X." rather than "X: ...": the log redaction takes "...Secret...: word" for a credential.
+    spdlog::warn("Dataset {} (generation {}) is {}, reason {}. {}", name, t.generation, PhaseName(phase),
+                 failure.reason, failure.message);
     o.phase = phase;
     o.failure = std::move(failure);
     if (retry) {

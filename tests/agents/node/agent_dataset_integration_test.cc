@@ -167,14 +167,15 @@ subjects:
     fs::remove_all(*base_);
     fs::create_directories(*base_);
     std::ofstream(*base_ / "password") << pacs_->password();
-    LoadPatients("corpus", 6, 21);
+    LoadPatients("corpus", 2, 21);
 
-    const std::string agent_yaml = std::string("node: ") + kNode +
-                                   "\nhub:\n  kubeconfig: /etc/oncoatlas/hub/kubeconfig\n" + "  namespace: " + kHubNs +
-                                   "\n  heartbeat: {leaseName: oncoatlas-agent, leaseDurationSeconds: 20, renewIntervalSeconds: 2}\n" +
-                                   "pacs:\n  dimse: {host: 127.0.0.1, port: " + std::to_string(pacs_->dicom_port()) +
-                                   ", calledAETitle: SITEPACS, callingAETitle: ONCOATLAS_DS}\n" +
-                                   "  checkIntervalSeconds: 5\nstore: {path: /var/lib/oncoatlas}\nlogFormat: text\n";
+    const std::string agent_yaml =
+        std::string("node: ") + kNode + "\nhub:\n  kubeconfig: /etc/oncoatlas/hub/kubeconfig\n" +
+        "  namespace: " + kHubNs +
+        "\n  heartbeat: {leaseName: oncoatlas-agent, leaseDurationSeconds: 20, renewIntervalSeconds: 2}\n" +
+        "pacs:\n  dimse: {host: 127.0.0.1, port: " + std::to_string(pacs_->dicom_port()) +
+        ", calledAETitle: SITEPACS, callingAETitle: ONCOATLAS_DS}\n" +
+        "  checkIntervalSeconds: 5\nstore: {path: /var/lib/oncoatlas}\nlogFormat: text\n";
     const std::string kubeconfig =
         "apiVersion: v1\nkind: Config\nclusters:\n- name: hub\n  cluster:\n    server: " + Cp().server() +
         "\n    certificate-authority: ca.crt\nusers:\n- name: agent\n  user:\n"
@@ -213,7 +214,7 @@ subjects:
   // Generates `patients` patients with `seed` into base/<name> and STOWs them.
   static void LoadPatients(const std::string& name, int patients, int seed) {
     auto synth = RunSubprocess({std::string(ONCOATLAS_BIN_DIR) + "/oncoatlas-synth", "--out", (*base_ / name).string(),
-                                "--patients", std::to_string(patients), "--slices", "2", "--matrix", "32", "--seed",
+                                "--patients", std::to_string(patients), "--slices", "1", "--matrix", "32", "--seed",
                                 std::to_string(seed), "--stow", pacs_->dicomweb_url(), "--user", pacs_->username(),
                                 "--password-file", (*base_ / "password").string()});
     ASSERT_TRUE(synth.ok() && synth->success()) << (synth.ok() ? synth->Describe() : synth.status().ToString());
@@ -291,7 +292,8 @@ std::string DatasetYaml(const std::string& name, const std::string& protocol, co
          ", namespace: oncoatlas-node-dsnode}\nspec:\n  node: dsnode\n  title: " + title +
          "\n  source: {protocol: " + protocol +
          "}\n  cancerType: {code: C50}\n  deidentification: {retainPatientCharacteristics: true}\n"
-         "  pseudonymisation: {keySecretRef: {name: ds-key}}\n  dataUse: {permission: \"DUO:0000007\", diseases: [C50]}\n"
+         "  pseudonymisation: {keySecretRef: {name: ds-key}}\n  dataUse: {permission: \"DUO:0000007\", diseases: "
+         "[C50]}\n"
          "  minimumCellCount: " +
          std::to_string(kMinimumCellCount) + "\n";
 }
@@ -343,6 +345,9 @@ TEST_F(AgentDatasetTest, StatusCountsFacetsDigestRestartRegenerationAndDeletion)
     suppressed_somewhere |= n < kMinimumCellCount;
   }
   EXPECT_TRUE(suppressed_somewhere) << "the corpus should have a small cell to suppress";
+  bool shown_somewhere = false;
+  for (const auto& [modality, n] : corpus.modality_studies) shown_somewhere |= n >= kMinimumCellCount;
+  EXPECT_TRUE(shown_somewhere) << "the corpus should have a cell large enough to show";
   EXPECT_THAT(status.dump(), HasSubstr("\"<5\""));
   const std::string digest = status.value("contentDigest", "");
   EXPECT_THAT(digest, ::testing::MatchesRegex("sha256:[0-9a-f]{64}"));
