@@ -333,7 +333,8 @@ spec:
   EXPECT_EQ(ready["status"], "True");
   EXPECT_TRUE(op->Running()) << "the same process, no restart";
 
-  // An edit bumps the generation; observedGeneration follows.
+  // An edit bumps the generation; DataNodeFound's observedGeneration follows.
+  // status.observedGeneration and Ready are the node agent's (none runs here).
   const json before = GetJson({"dataset", "-n", "oncoatlas-node-late", "late-breast"});
   const int generation = before["metadata"]["generation"];
   r = Kubectl({"-n", "oncoatlas-node-late", "patch", "dataset", "late-breast", "--type", "merge", "-p",
@@ -342,13 +343,15 @@ spec:
   ASSERT_TRUE(WaitFor(
       [&] {
         const json now = GetJson({"dataset", "-n", "oncoatlas-node-late", "late-breast"});
-        const json c = Condition(now, "Ready");
+        const json c = Condition(now, "DataNodeFound");
         return now["metadata"].value("generation", 0) == generation + 1 && c.is_object() &&
-               c.value("observedGeneration", 0) == generation + 1 &&
-               now["status"].value("observedGeneration", 0) == generation + 1;
+               c.value("observedGeneration", 0) == generation + 1;
       },
       seconds(30)))
       << op->Log();
+  const json edited = GetJson({"dataset", "-n", "oncoatlas-node-late", "late-breast"});
+  EXPECT_FALSE(edited["status"].contains("observedGeneration")) << edited.dump();
+  EXPECT_FALSE(Condition(edited, "Ready").is_object()) << "Ready is the agent's: " << edited.dump();
 
   // Settled: nothing changes any more, and re-applying the samples (as a
   // GitOps tool does) changes nothing either.
