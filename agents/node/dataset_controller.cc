@@ -9,6 +9,7 @@
 #include <set>
 #include <thread>
 
+#include "crypto/sha256.h"
 #include "index/dataset_summary.h"
 #include "ingest/exclusion_reason.h"
 #include "ingest/ingestion.h"
@@ -75,6 +76,10 @@ class DatasetController::Impl {
     std::string uid;
     std::int64_t generation = -1;
     std::string index_name;
+    // The key Secret (name, key) and its fingerprint, re-read every
+    // key_check_interval once done, so a new key re-ingests without a restart.
+    std::string key_secret_name, key_secret_key, key_fingerprint;
+    kube::Clock::TimePoint key_check_at{};
     bool done = false;                  // nothing to do until the object changes
     kube::Clock::TimePoint retry_at{};  // with !done: not before
     kube::Clock::Duration backoff{};
@@ -118,8 +123,14 @@ class DatasetController::Impl {
         t.uid = MetaString(*object, "uid");
         t.generation = GenerationOf(*object);
       }
+      if (t.done && KeyChanged(t)) {
+        spdlog::info("Dataset {}: the pseudonymisation key changed; ingesting again under the new key", key);
+        t.done = false;
+        t.retry_at = {};
+      }
       if (!t.done && clock_.Now() >= t.retry_at) Reconcile(*object, t);
       if (!t.done && (!wake || t.retry_at < *wake)) wake = t.retry_at;
+      if (t.done && !t.key_fingerprint.empty() && (!wake || t.key_check_at < *wake)) wake = t.key_check_at;
       if (t.done && !t.index_name.empty()) current_index[prefix] = t.index_name;
     }
     for (auto it = tracked_.begin(); it != tracked_.end();) {
@@ -128,6 +139,16 @@ class DatasetController::Impl {
     CollectGarbage(live_prefixes, current_index);
     std::lock_guard<std::mutex> lock(mu_);
     next_wake_ = wake;
+  }
+
+  // Whether the key Secret of a done Dataset now holds another usable key
+  // (checked at most every key_check_interval).
+  bool KeyChanged(Tracked& t) {
+    if (t.key_fingerprint.empty() || clock_.Now() < t.key_check_at) return false;
+    t.key_check_at = clock_.Now() + options_.key_check_interval;
+    auto key = hub_.GetSecretValue(t.key_secret_name, t.key_secret_key);
+    if (!key.ok() || key->size() < kMinPseudonymKeyBytes) return false;  // reported when it is next needed
+    return crypto::Sha256Hex(*key) != t.key_fingerprint;
   }
 
   // Removes index records of Datasets that are gone, and of older
@@ -248,6 +269,10 @@ class DatasetController::Impl {
       return;
     }
     t.index_name = IndexName(plan, *key);
+    t.key_secret_name = plan.key_secret_name;
+    t.key_secret_key = plan.key_secret_key;
+    t.key_fingerprint = crypto::Sha256Hex(*key);
+    t.key_check_at = clock_.Now() + options_.key_check_interval;
 
     // Already ingested for this generation and key (e.g. after a restart):
     // the index is the record, nothing is fetched again.

@@ -27,6 +27,9 @@ namespace oncoatlas::agent {
 struct DatasetControllerOptions {
   PacsConfig pacs;
   kube::Clock::Duration key_retry = std::chrono::seconds(10);
+  // How often the key Secret of an ingested Dataset is read again: a new
+  // key means new pseudonyms, so the Dataset is ingested again under it.
+  kube::Clock::Duration key_check_interval = std::chrono::seconds(60);
   kube::Clock::Duration initial_backoff = std::chrono::seconds(5);
   kube::Clock::Duration max_backoff = std::chrono::minutes(5);
   kube::Clock::Duration progress_interval = std::chrono::seconds(2);

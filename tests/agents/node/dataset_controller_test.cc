@@ -181,5 +181,31 @@ TEST_F(DatasetControllerTest, RemovesRecordsOfGoneDatasetsAndOldGenerationsAndTh
   controller.Stop();
 }
 
+TEST_F(DatasetControllerTest, ANewKeyIsNoticedWithinAMinuteAndReplacesTheRecords) {
+  const json ds = Dataset("breast", "u1", 1);
+  hub_.PutDataset(ds);
+  datasets_.Put(ds);
+  hub_.PutSecret("k", "key", std::string(32, 'a'));
+  DatasetController controller(options_, hub_, *index_, store_, clock_);
+  controller.Start(datasets_);
+  controller.OnSynced();
+  ASSERT_TRUE(Eventually([&] { return hub_.StatusOf("breast").value("phase", "") == "Ready"; }));
+  ASSERT_TRUE(Eventually([&] { return index_->ListDatasets()->size() == 1; }));
+  const std::string first = index_->ListDatasets()->front();
+
+  hub_.PutSecret("k", "key", std::string(32, 'b'));
+  ASSERT_TRUE(clock_.AwaitSettled(1, std::chrono::seconds(10)));
+  clock_.Advance(std::chrono::seconds(30));
+  ASSERT_TRUE(clock_.AwaitSettled(1, std::chrono::seconds(10)));
+  EXPECT_EQ(*index_->ListDatasets(), std::vector<std::string>{first}) << "not checked before a minute";
+  clock_.Advance(std::chrono::seconds(30));
+  ASSERT_TRUE(Eventually([&] {
+    auto names = index_->ListDatasets();
+    return names->size() == 1 && names->front() != first;
+  })) << index_->ListDatasets()->size();
+  EXPECT_EQ(index_->ListDatasets()->front().rfind("breast/u1/1/", 0), 0u);
+  controller.Stop();
+}
+
 }  // namespace
 }  // namespace oncoatlas::agent
