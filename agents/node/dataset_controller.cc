@@ -81,6 +81,7 @@ class DatasetController::Impl {
     std::string key_secret_name, key_secret_key, key_fingerprint;
     kube::Clock::TimePoint key_check_at{};
     bool done = false;                  // nothing to do until the object changes
+    bool ready = false;                 // index_name holds this generation's complete records
     kube::Clock::TimePoint retry_at{};  // with !done: not before
     kube::Clock::Duration backoff{};
   };
@@ -126,12 +127,13 @@ class DatasetController::Impl {
       if (t.done && KeyChanged(t)) {
         spdlog::info("Dataset {}: the pseudonymisation key changed; ingesting again under the new key", key);
         t.done = false;
+        t.ready = false;
         t.retry_at = {};
       }
       if (!t.done && clock_.Now() >= t.retry_at) Reconcile(*object, t);
       if (!t.done && (!wake || t.retry_at < *wake)) wake = t.retry_at;
       if (t.done && !t.key_fingerprint.empty() && (!wake || t.key_check_at < *wake)) wake = t.key_check_at;
-      if (t.done && !t.index_name.empty()) current_index[prefix] = t.index_name;
+      if (t.ready) current_index[prefix] = t.index_name;
     }
     for (auto it = tracked_.begin(); it != tracked_.end();) {
       it = seen.count(it->first) == 0 ? tracked_.erase(it) : std::next(it);
@@ -205,13 +207,25 @@ class DatasetController::Impl {
   }
 
   // Writes the status built from `o`; logs (redacted) when it cannot.
-  void Write(const std::string& name, const DatasetObservation& o) {
+  // Returns false when the write failed (a Dataset gone meanwhile is not a
+  // failure: its deletion brings the next pass).
+  bool Write(const std::string& name, const DatasetObservation& o) {
     auto wrote = WriteDatasetStatus(hub_, name, [&](const json& dataset) {
       return BuildDatasetStatus(dataset.value("status", json::object()), o, clock_.WallNow());
     });
     if (!wrote.ok() && wrote.status().code() != StatusCode::kNotFound) {
       spdlog::warn("writing the status of Dataset {} failed: {}", name, RedactIdentifiers(wrote.status().message()));
+      return false;
     }
+    return true;
+  }
+
+  // A final status that did not reach the hub: look again after a backoff
+  // (the index keeps what was ingested, so the retry fetches nothing twice).
+  void RetryUnwritten(Tracked& t) {
+    t.done = false;
+    t.ready = false;
+    t.retry_at = clock_.Now() + NextBackoff(t);
   }
 
   void Fail(const std::string& name, Tracked& t, DatasetObservation o, DatasetFailure failure, DatasetPhase phase,
@@ -229,7 +243,7 @@ class DatasetController::Impl {
     } else {
       t.done = true;
     }
-    Write(name, o);
+    if (!Write(name, o) && t.done) RetryUnwritten(t);
   }
 
   kube::Clock::Duration NextBackoff(Tracked& t) {
@@ -287,8 +301,9 @@ class DatasetController::Impl {
         o.source_reachable = true;
         o.source_message = "Ingested before; the index holds this generation's records.";
         o.content = std::move(content).value();
-        Write(name, o);
         t.done = true;
+        t.ready = true;
+        if (!Write(name, o)) RetryUnwritten(t);
         spdlog::info("Dataset {} (generation {}) is already ingested: {}", name, t.generation, o.content->digest);
         return;
       }
@@ -362,9 +377,10 @@ class DatasetController::Impl {
     o.source_message = source.Describe() + " answered; " + std::to_string(result->total) + " instances matched.";
     o.content = std::move(content).value();
     o.last_ingest_time = clock_.WallNow();
-    Write(name, o);
     t.done = true;
+    t.ready = true;
     t.backoff = {};
+    if (!Write(name, o)) RetryUnwritten(t);
     spdlog::info("Dataset {} (generation {}) ingested: {} new, {} excluded, {} already recorded; digest {}", name,
                  t.generation, result->ingested, result->quarantined, result->skipped, o.content->digest);
   }

@@ -31,6 +31,8 @@ class MemoryHub : public DatasetHub {
   }
   Status UpdateStatus(const json& dataset) override {
     std::lock_guard<std::mutex> l(mu_);
+    ++attempts_;
+    if (unavailable_) return UnavailableError("the hub is down");
     datasets_[dataset["metadata"]["name"]]["status"] = dataset["status"];
     ++writes_;
     return Status::Ok();
@@ -49,6 +51,14 @@ class MemoryHub : public DatasetHub {
     std::lock_guard<std::mutex> l(mu_);
     secrets_[name + "/" + key] = value;
   }
+  void SetUnavailable(bool down) {
+    std::lock_guard<std::mutex> l(mu_);
+    unavailable_ = down;
+  }
+  int attempts() {
+    std::lock_guard<std::mutex> l(mu_);
+    return attempts_;
+  }
   json StatusOf(const std::string& name) {
     std::lock_guard<std::mutex> l(mu_);
     return datasets_[name].value("status", json::object());
@@ -59,6 +69,8 @@ class MemoryHub : public DatasetHub {
   std::map<std::string, json> datasets_;
   std::map<std::string, std::string> secrets_;
   int writes_ = 0;
+  int attempts_ = 0;
+  bool unavailable_ = false;
 };
 
 json Dataset(const std::string& name, const std::string& uid, int generation) {
@@ -168,7 +180,8 @@ TEST_F(DatasetControllerTest, RemovesRecordsOfGoneDatasetsAndOldGenerationsAndTh
   controller.Start(datasets_);
   controller.OnSynced();
   ASSERT_TRUE(Eventually([&] { return hub_.StatusOf("breast").value("phase", "") == "Ready"; }));
-  ASSERT_TRUE(Eventually([&] { return index_->ListDatasets()->size() == 2; })) << index_->ListDatasets()->size();
+  ASSERT_TRUE(Eventually([&] { return index_->ListDatasets()->size() == 2 && !store_.Contains(*sha); }))
+      << index_->ListDatasets()->size();
   const auto names = *index_->ListDatasets();
   EXPECT_EQ(names[0].rfind("breast/u1/1/", 0), 0u) << names[0];
   EXPECT_EQ(names[1], "not-a-dataset-record") << "only records shaped like a Dataset's are touched";
@@ -204,6 +217,25 @@ TEST_F(DatasetControllerTest, ANewKeyIsNoticedWithinAMinuteAndReplacesTheRecords
     return names->size() == 1 && names->front() != first;
   })) << index_->ListDatasets()->size();
   EXPECT_EQ(index_->ListDatasets()->front().rfind("breast/u1/1/", 0), 0u);
+  controller.Stop();
+}
+
+TEST_F(DatasetControllerTest, AFinalStatusTheHubDidNotTakeIsWrittenAgainAfterABackoff) {
+  const json ds = Dataset("breast", "u1", 1);
+  hub_.PutDataset(ds);
+  datasets_.Put(ds);
+  hub_.PutSecret("k", "key", std::string(32, 'a'));
+  hub_.SetUnavailable(true);
+  DatasetController controller(options_, hub_, *index_, store_, clock_);
+  controller.Start(datasets_);
+  controller.OnSynced();
+  ASSERT_TRUE(Eventually([&] { return hub_.attempts() > 0; }));
+  ASSERT_TRUE(clock_.AwaitSettled(1, std::chrono::seconds(10)));
+  EXPECT_FALSE(hub_.StatusOf("breast").contains("phase"));
+  hub_.SetUnavailable(false);
+  clock_.Advance(std::chrono::seconds(5));
+  ASSERT_TRUE(Eventually([&] { return hub_.StatusOf("breast").value("phase", "") == "Ready"; }))
+      << hub_.StatusOf("breast").dump();
   controller.Stop();
 }
 
