@@ -4,7 +4,6 @@
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcdict.h>
 #include <dcmtk/dcmdata/dcfilefo.h>
-#include <dcmtk/dcmdata/dcistrmb.h>
 #include <dcmtk/dcmdata/dcostrmb.h>
 #include <dcmtk/dcmdata/dcsequen.h>
 #include <dcmtk/dcmdata/dcuid.h>
@@ -21,6 +20,7 @@
 
 #include "deid/date_shift.h"
 #include "deid/text_cleaner.h"
+#include "dicom/memory_input_stream.h"
 #include "dicom/nesting_scan.h"
 
 namespace oncoatlas::dicom {
@@ -488,9 +488,9 @@ Result<deid::DeidentifiedInstance> DcmtkDeidentifier::Deidentify(std::string_vie
   }
   DcmFileFormat file;
   {
-    DcmInputBufferStream stream;
-    stream.setBuffer(bytes.data(), static_cast<offile_off_t>(bytes.size()));
-    stream.setEos();
+    // Values above the read limit are skipped, not loaded: DCMTK then finds a
+    // declared length longer than the remaining bytes before it allocates one.
+    MemoryInputStream stream(bytes);
     file.transferInit();
     OFCondition cond = file.read(stream, EXS_Unknown, EGL_noChange, DCM_MaxReadLength);
     file.transferEnd();
