@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -473,6 +474,42 @@ Status EngineSupports(const deid::ProfileOptions& options) {
 Result<deid::DeidentifiedInstance> DcmtkDeidentifier::Deidentify(std::string_view bytes) const {
   // Never claim a cleaning in De-identification Method Code Sequence that was not done.
   ONCOATLAS_RETURN_IF_ERROR(EngineSupports(profile_.options()));
+  return DeidentifyBytes(bytes);
+}
+
+Result<deid::DeidentifiedHead> DcmtkDeidentifier::DeidentifyHead(std::string_view head, std::uint64_t file_size) const {
+  ONCOATLAS_RETURN_IF_ERROR(EngineSupports(profile_.options()));
+  auto not_here = [](const char* why) { return FailedPreconditionError(std::string("no head path: ") + why); };
+  StructureScan scan = ScanStructure(head, kMaxNestingDepth, /*stop_at_pixel_data=*/true);
+  const StructureScan::PixelData& pd = scan.pixel_data;
+  if (!pd.found || scan.truncated || scan.out_of_order || scan.deflated || scan.max_depth > kMaxNestingDepth) {
+    return not_here("no plain Pixel Data header in the head");
+  }
+  if (pd.big_endian || pd.length == 0xFFFFFFFFu || pd.length % 2 != 0 || pd.value_offset > head.size() ||
+      pd.value_offset + std::uint64_t{pd.length} != file_size || (pd.explicit_vr && pd.vr != "OB" && pd.vr != "OW") ||
+      pd.value_offset != pd.offset + (pd.explicit_vr ? 12u : 8u)) {
+    return not_here("Pixel Data is not native, little endian and last");
+  }
+  // The file up to Pixel Data's value, with its length set to 0.
+  std::string prefix(head.substr(0, pd.value_offset));
+  std::memset(prefix.data() + prefix.size() - 4, 0, 4);
+  auto result = DeidentifyBytes(prefix);
+  if (!result.ok()) return not_here("the header alone is not de-identifiable");
+  // The output must end with that same empty Pixel Data; give it its length back.
+  std::string expected_end = prefix.substr(pd.offset);
+  std::string& out = result->bytes;
+  if (out.size() < expected_end.size() ||
+      out.compare(out.size() - expected_end.size(), std::string::npos, expected_end) != 0) {
+    return not_here("the output does not end with the input's Pixel Data");
+  }
+  for (int i = 0; i < 4; ++i) out[out.size() - 4 + i] = static_cast<char>((pd.length >> (8 * i)) & 0xFF);
+  deid::DeidentifiedHead h;
+  h.instance = std::move(*result);
+  h.tail_offset = pd.value_offset;
+  return h;
+}
+
+Result<deid::DeidentifiedInstance> DcmtkDeidentifier::DeidentifyBytes(std::string_view bytes) const {
   if (bytes.empty()) return InvalidArgumentError("empty file");
   StructureScan scan = ScanStructure(bytes, kMaxNestingDepth);
   if (scan.max_depth > kMaxNestingDepth) {

@@ -61,7 +61,7 @@ std::optional<Encoding> EncodingOf(std::string_view uid) {
 
 int MaxSequenceNesting(std::string_view bytes, int stop_above) { return ScanStructure(bytes, stop_above).max_depth; }
 
-StructureScan ScanStructure(std::string_view bytes, int stop_above) {
+StructureScan ScanStructure(std::string_view bytes, int stop_above, bool stop_at_pixel_data) {
   StructureScan scan;
   std::uint32_t last_top_level_tag = 0;
   std::size_t pos = 0;
@@ -147,9 +147,20 @@ StructureScan ScanStructure(std::string_view bytes, int stop_above) {
       if (in_meta && group == 0x0002 && element == 0x0010 && value + len <= bytes.size()) {
         std::string_view uid = bytes.substr(value, len);
         if (uid.find("1.2.840.10008.1.2.1.99") != std::string_view::npos) {
+          scan.deflated = true;
           break;  // a deflated data set: only the parser, after inflating, can see its structure
         }
         meta_encoding = EncodingOf(uid);
+      }
+      if (stop_at_pixel_data && open.empty() && !in_meta && group == 0x7FE0 && element == 0x0010) {
+        scan.pixel_data.found = true;
+        scan.pixel_data.offset = pos;
+        scan.pixel_data.value_offset = value;
+        scan.pixel_data.length = static_cast<std::uint32_t>(len);
+        scan.pixel_data.explicit_vr = explicit_vr;
+        scan.pixel_data.big_endian = big_endian;
+        if (explicit_vr) scan.pixel_data.vr = std::string(bytes.substr(pos + 4, 2));
+        break;
       }
       if (len != 0xFFFFFFFFu && value + len > bytes.size()) {
         scan.truncated = true;

@@ -14,6 +14,7 @@
 #include "dicom/dcmtk_deidentifier.h"
 #include "dicom/instance_writer.h"
 #include "dicom/nesting_scan.h"
+#include "synth/study_generator.h"
 
 namespace oncoatlas::dicom {
 namespace {
@@ -250,6 +251,61 @@ TEST_F(EngineTest, QuarantinesDeepNestingWithoutRecursing) {
   auto r = Deid(good + DeeplyNested(200000), "site-key-0123456789abcdef");
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("nested deeper"), std::string::npos);
+}
+
+// The head path (large files: header parsed, uncompressed pixel data copied)
+// gives exactly the bytes of the whole-file path, on multi-frame files.
+TEST_F(EngineTest, HeadPathEqualsTheWholeFilePath) {
+  synth::GeneratorOptions o;
+  o.output = dir_ / "synth";
+  o.patients = 2;
+  o.slices = 2;
+  o.matrix = 64;
+  o.frames = 12;  // 96 KB of pixel data per image
+  ASSERT_TRUE(synth::StudyGenerator(o).Run().ok());
+  auto pseudonymizer = deid::Pseudonymizer::Create("site-key-0123456789abcdef");
+  ASSERT_TRUE(pseudonymizer.ok());
+  deid::ProfileOptions options;
+  options.retain_longitudinal_modified_dates = true;
+  deid::Profile profile(options);
+  DcmtkDeidentifier engine(profile, *pseudonymizer);
+  int head_paths = 0, files = 0;
+  for (const auto& e : fs::recursive_directory_iterator(o.output / "dicom")) {
+    if (!e.is_regular_file()) continue;
+    ++files;
+    std::ifstream in(e.path(), std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto whole = engine.Deidentify(bytes);
+    auto head = engine.DeidentifyHead(std::string_view(bytes).substr(0, 64 * 1024), bytes.size());
+    if (!head.ok()) {
+      EXPECT_LT(bytes.size(), 64u * 1024) << e.path() << ": " << head.status().ToString();
+      continue;
+    }
+    ++head_paths;
+    ASSERT_TRUE(whole.ok()) << whole.status().ToString();
+    ASSERT_LE(head->tail_offset, bytes.size());
+    std::string joined = head->instance.bytes + bytes.substr(head->tail_offset);
+    EXPECT_EQ(joined, whole->bytes) << e.path();
+    EXPECT_LT(head->tail_offset, std::uint64_t{64} * 1024);
+    EXPECT_EQ(head->instance.sop_instance_uid, whole->sop_instance_uid);
+    EXPECT_EQ(head->instance.age_band, whole->age_band);
+    EXPECT_EQ(head->instance.study_year, whole->study_year);
+  }
+  EXPECT_GT(files, 0);
+  EXPECT_GE(head_paths, 8);  // every CT, MR and MG image of the two patients
+}
+
+// Anything but native little-endian Pixel Data at the end of the file is left to the whole-file path.
+TEST_F(EngineTest, HeadPathRefusesWhatItCannotCopy) {
+  auto attrs = CtInstance("Kowalczyk");
+  std::string in = Write(attrs, "ct.dcm");
+  auto p = deid::Pseudonymizer::Create("site-key-0123456789abcdef");
+  deid::Profile profile(deid::ProfileOptions{});
+  DcmtkDeidentifier engine(profile, *p);
+  EXPECT_TRUE(engine.DeidentifyHead(in, in.size()).ok());
+  EXPECT_FALSE(engine.DeidentifyHead(in, in.size() + 2).ok());             // something after Pixel Data
+  EXPECT_FALSE(engine.DeidentifyHead(in.substr(0, 200), in.size()).ok());  // header not in the head
+  EXPECT_FALSE(engine.DeidentifyHead("", 100000).ok());
 }
 
 }  // namespace
