@@ -141,8 +141,9 @@ Status Inspect(DcmItem* item, int depth, Walk& w) {
     return InvalidArgumentError("sequences nested deeper than " + std::to_string(DcmtkDeidentifier::kMaxNestingDepth) +
                                 " levels");
   }
-  for (unsigned long i = 0; i < item->card(); ++i) {
-    DcmElement* e = item->getElement(i);
+  // nextInContainer() steps along DCMTK's list; getElement(i) would walk it from the start each time.
+  for (DcmObject* o = item->nextInContainer(nullptr); o != nullptr; o = item->nextInContainer(o)) {
+    auto* e = static_cast<DcmElement*>(o);
     DcmTagKey key = e->getTag();
     DcmEVR vr = e->getTag().getEVR();
     bool is_private = key.getGroup() % 2 == 1;
@@ -156,8 +157,8 @@ Status Inspect(DcmItem* item, int depth, Walk& w) {
     }
     if (vr == EVR_SQ) {
       auto* seq = static_cast<DcmSequenceOfItems*>(e);
-      for (unsigned long j = 0; j < seq->card(); ++j) {
-        ONCOATLAS_RETURN_IF_ERROR(Inspect(seq->getItem(j), depth + 1, w));
+      for (DcmObject* i = seq->nextInContainer(nullptr); i != nullptr; i = seq->nextInContainer(i)) {
+        ONCOATLAS_RETURN_IF_ERROR(Inspect(static_cast<DcmItem*>(i), depth + 1, w));
       }
       continue;
     }
@@ -176,13 +177,13 @@ Status ApplyToItem(DcmItem* item, int depth, Walk& w, bool clean_text);
 
 Status ApplyToSequence(DcmElement* e, int depth, Walk& w, bool clean_text) {
   auto* seq = static_cast<DcmSequenceOfItems*>(e);
-  for (unsigned long j = 0; j < seq->card(); ++j) {
-    ONCOATLAS_RETURN_IF_ERROR(ApplyToItem(seq->getItem(j), depth + 1, w, clean_text));
+  for (DcmObject* i = seq->nextInContainer(nullptr); i != nullptr; i = seq->nextInContainer(i)) {
+    ONCOATLAS_RETURN_IF_ERROR(ApplyToItem(static_cast<DcmItem*>(i), depth + 1, w, clean_text));
   }
   return Status::Ok();
 }
 
-void RemoveAt(DcmItem* item, unsigned long i) { delete item->remove(i); }
+void RemoveAt(DcmItem* item, DcmElement* e) { delete item->remove(e); }
 
 Status Put(DcmElement* e, const std::string& value) {
   if (e->putOFStringArray(OFString(value.c_str(), value.size())).bad()) {
@@ -239,14 +240,20 @@ Status ShiftDates(DcmElement* e, DcmEVR vr, Walk& w) {
 }
 
 Status ApplyToItem(DcmItem* item, int depth, Walk& w, bool clean_text) {
-  for (unsigned long n = item->card(); n-- > 0;) {
-    DcmElement* e = item->getElement(n);
+  // The elements, last first (a private data element is decided while its creator is still there).
+  std::vector<DcmElement*> elements;
+  elements.reserve(item->card());
+  for (DcmObject* o = item->nextInContainer(nullptr); o != nullptr; o = item->nextInContainer(o)) {
+    elements.push_back(static_cast<DcmElement*>(o));
+  }
+  for (auto it = elements.rbegin(); it != elements.rend(); ++it) {
+    DcmElement* e = *it;
     DcmTagKey key = e->getTag();
     DcmEVR vr = e->getTag().getEVR();
     const std::uint16_t group = key.getGroup();
     const std::uint16_t element = key.getElement();
     if (element == 0x0000 || group == 0x0002 || group < 0x0008) {  // group lengths, stray meta, command fields
-      RemoveAt(item, n);
+      RemoveAt(item, e);
       continue;
     }
     if (group % 2 == 1) {
@@ -257,7 +264,7 @@ Status ApplyToItem(DcmItem* item, int depth, Walk& w, bool clean_text) {
         keep = w.profile.KeepPrivate(group, static_cast<std::uint8_t>(element & 0xFF), PrivateCreatorOf(item, key));
       }
       if (!keep) {
-        RemoveAt(item, n);
+        RemoveAt(item, e);
       } else if (vr == EVR_SQ) {
         ONCOATLAS_RETURN_IF_ERROR(ApplyToSequence(e, depth, w, clean_text));
       }
@@ -281,7 +288,7 @@ Status ApplyToItem(DcmItem* item, int depth, Walk& w, bool clean_text) {
         }
         break;
       case Action::kRemove:
-        RemoveAt(item, n);
+        RemoveAt(item, e);
         break;
       case Action::kEmpty:
         if (e->clear().bad()) return InternalError("could not empty " + TagText(key));
@@ -301,7 +308,7 @@ Status ApplyToItem(DcmItem* item, int depth, Walk& w, bool clean_text) {
         if (vr == EVR_SQ) {
           ONCOATLAS_RETURN_IF_ERROR(ApplyToSequence(e, depth, w, true));
         } else if ((group & 0xFF00) == 0x5000 || (group & 0xFF00) == 0x6000) {
-          RemoveAt(item, n);  // graphics: removal is the cleaning we can vouch for
+          RemoveAt(item, e);  // graphics: removal is the cleaning we can vouch for
         } else if (vr == EVR_DA || vr == EVR_DT) {
           ONCOATLAS_RETURN_IF_ERROR(ShiftDates(e, vr, w));
         } else if (vr == EVR_TM) {
@@ -311,7 +318,7 @@ Status ApplyToItem(DcmItem* item, int depth, Walk& w, bool clean_text) {
         } else if (IsTextVr(vr)) {
           ONCOATLAS_RETURN_IF_ERROR(Put(e, w.cleaner.Clean(GetString(e))));
         } else {
-          RemoveAt(item, n);
+          RemoveAt(item, e);
         }
         break;
       case Action::kReplaceUid:
