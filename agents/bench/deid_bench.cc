@@ -104,6 +104,7 @@ struct Contender {
 // which would slow whoever creates files next), and the page cache is flushed
 // (untimed) before every run, so no run pays for another's writes.
 void RunInterleaved(const fs::path& scratch, std::vector<Contender*> contenders) {
+  fs::create_directories(scratch);
   int n = 0;
   for (int round = 0; round < kRepetitions; ++round) {
     for (Contender* c : contenders) {
