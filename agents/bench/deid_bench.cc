@@ -10,9 +10,10 @@
 // file system, dcmodify and cp do not. Each is therefore also measured followed
 // by `sync -f`; the goal lines compare like with like (both durable), and the
 // ratios against the unsynced baselines are printed beside them. The CPU time
-// per file shows the work whatever the load. Every command runs kRepetitions times, interleaved with
-// the others so that a change in the machine's load hits all alike; the best run
-// counts, and the range of all runs is printed. Run by `make bench`.
+// per file shows the work whatever the load. Every command runs kRepetitions
+// times, interleaved with the others so that a change in the machine's load
+// hits all alike; the best run counts, and the range of all runs is printed.
+// Run by `make bench`.
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
