@@ -8,6 +8,7 @@
 #include <dcmtk/dcmdata/dcsequen.h>
 #include <dcmtk/dcmdata/dcuid.h>
 #include <dcmtk/oflog/oflog.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -448,9 +449,53 @@ Result<std::string> Serialize(DcmFileFormat& file, E_TransferSyntax xfer, std::s
     stream.flushBuffer(data, length);
     if (length > 0) out.append(static_cast<const char*>(data), static_cast<std::size_t>(length));
   }
+  // A deflated data set sits in the compression filter until the stream is
+  // flushed; without this the output of a deflated input had an empty data set.
+  for (int rounds = 0; cond.good() && !stream.isFlushed(); ++rounds) {
+    if (rounds > (1 << 20)) return InternalError("cannot flush the de-identified file's encoder");
+    stream.flush();
+    void* data = nullptr;
+    offile_off_t length = 0;
+    stream.flushBuffer(data, length);
+    if (length > 0) out.append(static_cast<const char*>(data), static_cast<std::size_t>(length));
+  }
   file.transferEnd();
   if (cond.bad()) return InternalError(std::string("cannot encode the de-identified file: ") + cond.text());
   return out;
+}
+
+// A deflated data set's structure cannot be scanned in place: inflate it (up to
+// kMaxInflatedBytes) behind a minimal explicit VR little endian meta, and scan that.
+constexpr std::size_t kMaxInflatedBytes = std::size_t{256} << 20;
+
+Result<StructureScan> ScanDeflated(std::string_view bytes, const StructureScan& outer) {
+  if (outer.meta_end == 0 || outer.meta_end > bytes.size()) {
+    return InvalidArgumentError("a deflated data set whose meta information has no usable group length");
+  }
+  static constexpr char kMeta[] =
+      "\x02\x00\x10\x00UI\x14\x00"
+      "1.2.840.10008.1.2.1\0";
+  std::string inflated(kMeta, sizeof(kMeta) - 1);
+  z_stream z{};
+  if (inflateInit2(&z, -MAX_WBITS) != Z_OK) return InternalError("cannot start inflating");
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(bytes.data() + outer.meta_end));
+  z.avail_in = static_cast<uInt>(bytes.size() - outer.meta_end);
+  int rc = Z_OK;
+  char chunk[16384];
+  while (rc == Z_OK) {
+    z.next_out = reinterpret_cast<Bytef*>(chunk);
+    z.avail_out = sizeof(chunk);
+    rc = inflate(&z, Z_NO_FLUSH);
+    inflated.append(chunk, sizeof(chunk) - z.avail_out);
+    if (inflated.size() > kMaxInflatedBytes) {
+      inflateEnd(&z);
+      return InvalidArgumentError("the deflated data set inflates to more than 256 MiB");
+    }
+    if (rc == Z_BUF_ERROR && z.avail_in == 0) break;  // truncated deflate stream: scan what there is
+  }
+  inflateEnd(&z);
+  if (rc != Z_STREAM_END && rc != Z_BUF_ERROR) return InvalidArgumentError("the deflated data set does not inflate");
+  return ScanStructure(inflated, DcmtkDeidentifier::kMaxNestingDepth);
 }
 
 }  // namespace
@@ -521,6 +566,13 @@ Result<deid::DeidentifiedHead> DcmtkDeidentifier::DeidentifyHead(std::string_vie
 Result<deid::DeidentifiedInstance> DcmtkDeidentifier::DeidentifyBytes(std::string_view bytes) const {
   if (bytes.empty()) return InvalidArgumentError("empty file");
   StructureScan scan = ScanStructure(bytes, kMaxNestingDepth);
+  if (scan.deflated) {
+    // DCMTK loads every value of an inflated data set as it reads it: check the
+    // declared lengths (and the nesting) against the inflated bytes first.
+    auto inner = ScanDeflated(bytes, scan);
+    if (!inner.ok()) return inner.status();
+    scan = *inner;
+  }
   if (scan.max_depth > kMaxNestingDepth) {
     return InvalidArgumentError("sequences nested deeper than " + std::to_string(kMaxNestingDepth) + " levels");
   }

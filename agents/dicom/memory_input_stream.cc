@@ -6,39 +6,23 @@
 namespace oncoatlas::dicom {
 namespace {
 
-// Re-opens the bytes at `offset` (counted as DCMTK's tell() counts: input bytes
-// up to `compression_offset`, inflated bytes after it).
+// Re-opens the bytes at `offset`.
 class MemoryInputStreamFactory final : public DcmInputStreamFactory {
  public:
-  MemoryInputStreamFactory(std::string_view bytes, offile_off_t offset, E_StreamCompression compression,
-                           offile_off_t compression_offset)
-      : bytes_(bytes), offset_(offset), compression_(compression), compression_offset_(compression_offset) {}
+  MemoryInputStreamFactory(std::string_view bytes, offile_off_t offset) : bytes_(bytes), offset_(offset) {}
 
   DcmInputStream* create() const override {
     auto* stream = new MemoryInputStream(bytes_);
-    if (compression_ == ESC_none) {
-      stream->skip(offset_);
-      return stream;
-    }
-    stream->skip(compression_offset_);
-    if (stream->installCompressionFilter(compression_).bad()) {
-      delete stream;
-      return nullptr;
-    }
-    stream->skip(offset_ - compression_offset_);
+    stream->skip(offset_);
     return stream;
   }
-  DcmInputStreamFactory* clone() const override {
-    return new MemoryInputStreamFactory(bytes_, offset_, compression_, compression_offset_);
-  }
+  DcmInputStreamFactory* clone() const override { return new MemoryInputStreamFactory(bytes_, offset_); }
   // Not a file: nothing in DCMTK may treat it as one.
   DcmInputStreamFactoryType ident() const override { return DFT_DcmInputTempFileStreamFactory; }
 
  private:
   std::string_view bytes_;
   offile_off_t offset_;
-  E_StreamCompression compression_;
-  offile_off_t compression_offset_;
 };
 
 }  // namespace
@@ -67,17 +51,17 @@ MemoryInputStream::MemoryInputStream(std::string_view bytes)
     : DcmInputStream(&producer_), producer_(bytes), bytes_(bytes) {}
 
 OFCondition MemoryInputStream::installCompressionFilter(E_StreamCompression filter_type) {
-  offile_off_t at = tell();
   OFCondition result = DcmInputStream::installCompressionFilter(filter_type);
-  if (result.good()) {
-    compression_ = filter_type;
-    compression_offset_ = at;
-  }
+  if (result.good()) compressed_ = true;
   return result;
 }
 
 DcmInputStreamFactory* MemoryInputStream::newFactory() const {
-  return new MemoryInputStreamFactory(bytes_, tell(), compression_, compression_offset_);
+  // Behind a compression filter (a deflated data set) DCMTK's own streams hand
+  // out no factory, so DCMTK loads each value as it reads it; the same here.
+  // DcmtkDeidentifier checks the declared lengths on the inflated bytes first.
+  if (compressed_) return nullptr;
+  return new MemoryInputStreamFactory(bytes_, tell());
 }
 
 }  // namespace oncoatlas::dicom

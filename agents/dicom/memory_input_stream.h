@@ -3,8 +3,8 @@
 // skips a value longer than the read limit instead of loading it, so a declared
 // length is checked against the bytes that remain before anything of that size
 // is allocated, and large values are loaded (or streamed out on write) from the
-// caller's bytes only when used. Deflated data sets are re-opened by inflating
-// again from the start of the deflated part.
+// caller's bytes only when used. Behind a compression filter (a deflated data
+// set) it hands out no factory, as DCMTK's file streams do.
 //
 // The bytes must outlive the stream, every factory it hands out and every DCMTK
 // object read from it (values may be loaded lazily until the object is gone).
@@ -43,16 +43,14 @@ class MemoryInputStream final : public DcmInputStream {
   MemoryInputStream& operator=(const MemoryInputStream&) = delete;
 
   OFCondition installCompressionFilter(E_StreamCompression filter_type) override;
-  // A factory that re-opens these bytes at the current position (null while a
-  // compression filter of unknown kind is installed).
+  // A factory that re-opens these bytes at the current position (null behind a
+  // compression filter).
   DcmInputStreamFactory* newFactory() const override;
 
  private:
   MemoryProducer producer_;
   std::string_view bytes_;
-  // Where (in bytes of the input) a compression filter took over, and which.
-  E_StreamCompression compression_ = ESC_none;
-  offile_off_t compression_offset_ = 0;
+  bool compressed_ = false;  // a compression filter is installed
 };
 
 }  // namespace oncoatlas::dicom

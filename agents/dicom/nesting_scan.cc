@@ -144,6 +144,9 @@ StructureScan ScanStructure(std::string_view bytes, int stop_above, bool stop_at
         len = r.U32(pos + 4);
       }
       std::size_t value = pos + header;
+      if (in_meta && group == 0x0002 && element == 0x0000 && len == 4 && value + 4 <= bytes.size()) {
+        scan.meta_end = value + 4 + r.U32(value);  // File Meta Information Group Length
+      }
       if (in_meta && group == 0x0002 && element == 0x0010 && value + len <= bytes.size()) {
         std::string_view uid = bytes.substr(value, len);
         if (uid.find("1.2.840.10008.1.2.1.99") != std::string_view::npos) {

@@ -22,7 +22,9 @@ struct StructureScan {
   // allocates a buffer of that length.
   bool truncated = false;
   std::size_t truncated_offset = 0;
-  bool deflated = false;  // the data set is deflated: the scan stopped at the end of the meta information
+  bool deflated = false;  // the data set is deflated: the scan stopped in the meta information
+  // Where the meta information ends by its group length (0: none seen).
+  std::uint64_t meta_end = 0;
   // With stop_at_pixel_data: the top-level Pixel Data (7FE0,0010), where the scan stopped.
   struct PixelData {
     bool found = false;

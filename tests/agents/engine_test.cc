@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <unistd.h>
+#include <zlib.h>
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -306,6 +307,75 @@ TEST_F(EngineTest, HeadPathRefusesWhatItCannotCopy) {
   EXPECT_FALSE(engine.DeidentifyHead(in, in.size() + 2).ok());             // something after Pixel Data
   EXPECT_FALSE(engine.DeidentifyHead(in.substr(0, 200), in.size()).ok());  // header not in the head
   EXPECT_FALSE(engine.DeidentifyHead("", 100000).ok());
+}
+
+// Deflated Explicit VR Little Endian: the same meta with the deflate transfer
+// syntax, the data set raw-deflated.
+std::string Deflated(const std::string& part10) {
+  auto u32 = [&](std::size_t p) {
+    return static_cast<std::uint32_t>(static_cast<unsigned char>(part10[p])) |
+           static_cast<std::uint32_t>(static_cast<unsigned char>(part10[p + 1])) << 8 |
+           static_cast<std::uint32_t>(static_cast<unsigned char>(part10[p + 2])) << 16 |
+           static_cast<std::uint32_t>(static_cast<unsigned char>(part10[p + 3])) << 24;
+  };
+  const std::size_t meta_end = 132 + 12 + u32(132 + 8);
+  std::string meta;
+  for (std::size_t p = 132 + 12; p < meta_end;) {  // every meta element but group length and transfer syntax
+    std::size_t len = static_cast<unsigned char>(part10[p + 6]) | static_cast<unsigned char>(part10[p + 7]) << 8;
+    std::size_t header = 8;
+    if (part10.compare(p + 4, 2, "OB") == 0) {
+      len = u32(p + 8);
+      header = 12;
+    }
+    if (part10.compare(p, 4, std::string("\x02\x00\x10\x00", 4)) != 0) meta += part10.substr(p, header + len);
+    p += header + len;
+  }
+  meta += std::string("\x02\x00\x10\x00UI\x16\x00", 8) + "1.2.840.10008.1.2.1.99";
+  std::string group_length("\x02\x00\x00\x00UL\x04\x00", 8);
+  for (int i = 0; i < 4; ++i) group_length.push_back(static_cast<char>((meta.size() >> (8 * i)) & 0xFF));
+  std::string data_set = part10.substr(meta_end);
+  std::string out(compressBound(data_set.size()) + 64, '\0');
+  z_stream z{};
+  EXPECT_EQ(deflateInit2(&z, 6, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
+  z.next_in = reinterpret_cast<Bytef*>(data_set.data());
+  z.avail_in = static_cast<uInt>(data_set.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  EXPECT_EQ(deflate(&z, Z_FINISH), Z_STREAM_END);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return part10.substr(0, 132) + group_length + meta + out;
+}
+
+// A deflated input keeps its whole data set (DCMTK's encoder must be flushed),
+// and de-identifies as its uncompressed twin does.
+TEST_F(EngineTest, DeflatedInputKeepsItsDataSet) {
+  auto attrs = CtInstance("Kowalczyk");
+  std::string pixels(64 * 64 * 2, '\0');  // above DCMTK's 4 KB read limit, and incompressible
+  std::mt19937 rng(7);
+  for (char& c : pixels) c = static_cast<char>(rng() & 0xFF);
+  attrs.back().value = pixels;
+  for (auto& a : attrs) {
+    if (a.group == 0x0028 && (a.element == 0x0010 || a.element == 0x0011)) a.value = "64";
+  }
+  std::string plain = Write(attrs, "ct.dcm");
+  std::string deflated = Deflated(plain);
+  auto a = Deid(plain, "site-key-0123456789abcdef");
+  auto b = Deid(deflated, "site-key-0123456789abcdef");
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  EXPECT_EQ(b->sop_instance_uid, a->sop_instance_uid);
+  EXPECT_EQ(b->modality, "CT");
+  EXPECT_GT(b->bytes.size(), pixels.size());  // the whole data set, not an empty one
+  EXPECT_NE(b->bytes.find("1.2.840.10008.1.2.1.99"), std::string::npos);
+  EXPECT_EQ(b->bytes.find("Kowalczyk"), std::string::npos);
+  // A deflated data set that claims ~4 GiB inside is refused before DCMTK allocates it.
+  std::string claim = plain;
+  const std::size_t pd = claim.rfind(std::string("\xE0\x7F\x10\x00OW", 6));
+  ASSERT_NE(pd, std::string::npos);
+  claim.replace(pd + 8, 4, std::string("\xF0\xFF\xFF\xFF", 4));
+  auto c = Deid(Deflated(claim), "site-key-0123456789abcdef");
+  EXPECT_FALSE(c.ok());
 }
 
 }  // namespace
