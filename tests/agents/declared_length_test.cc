@@ -15,6 +15,8 @@
 #include <new>
 #include <string>
 
+#include <zlib.h>
+
 #include "deid/profile.h"
 #include "deid/pseudonymizer.h"
 #include "dicom/dcmtk_deidentifier.h"
@@ -151,6 +153,22 @@ std::vector<Case> Cases() {
     b.Tag(0x0008, 0x1110).Raw("SQ").U16(0).U32(0xFFFFFFFFu).Tag(0xFFFE, 0xE000).U32(0xFFFFFFFFu);
     b.Tag(0x0008, 0x1150).Raw("ZZ").U16(kShortValue).U32(0xFFFFFFF0u).Raw(std::string(kShortValue - 4, 'C'));
     cases.push_back({"explicit VR (unknown VR) in a sequence", b.b});
+  }
+  {  // A deflated data set: only its inflated bytes show the claim.
+    Bytes ds;
+    ds.Short(0x0008, 0x0016, "UI", Uid("1.2.840.10008.5.1.4.1.1.2"));
+    ds.Tag(0x0008, 0x0018).Raw("OB").U16(0).U32(0xFFFFFFF0u).Raw(std::string(kShortValue, 'D'));
+    std::string packed(compressBound(static_cast<uLong>(ds.b.size())) + 64, '\0');
+    z_stream z{};
+    deflateInit2(&z, 6, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
+    z.next_in = reinterpret_cast<Bytef*>(ds.b.data());
+    z.avail_in = static_cast<uInt>(ds.b.size());
+    z.next_out = reinterpret_cast<Bytef*>(packed.data());
+    z.avail_out = static_cast<uInt>(packed.size());
+    deflate(&z, Z_FINISH);
+    packed.resize(z.total_out);
+    deflateEnd(&z);
+    cases.push_back({"explicit VR in a deflated data set", Meta("1.2.840.10008.1.2.1.99").Raw(packed).b});
   }
   return cases;
 }
