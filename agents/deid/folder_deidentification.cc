@@ -19,8 +19,9 @@ namespace oncoatlas::deid {
 namespace fs = std::filesystem;
 namespace {
 
-// One read into a buffer of the file's size: no stream layers, no second copy.
-Result<std::string> ReadWholeFile(const fs::path& path) {
+// One read into a buffer of the file's size (the caller's, reused from file to
+// file): no stream layers, no second copy.
+Status ReadWholeFileInto(const fs::path& path, std::string& data) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return UnavailableError("cannot open the file for reading");
   struct stat st {};
@@ -28,7 +29,6 @@ Result<std::string> ReadWholeFile(const fs::path& path) {
     ::close(fd);
     return UnavailableError("cannot stat the file");
   }
-  std::string data;
   data.resize(static_cast<std::size_t>(st.st_size));
   std::size_t done = 0;
   while (done < data.size()) {
@@ -46,13 +46,66 @@ Result<std::string> ReadWholeFile(const fs::path& path) {
   }
   ::close(fd);
   if (n < 0) return UnavailableError("read error");
+  return Status::Ok();
+}
+
+Result<std::string> ReadWholeFile(const fs::path& path) {
+  std::string data;
+  ONCOATLAS_RETURN_IF_ERROR(ReadWholeFileInto(path, data));
   return data;
+}
+
+// Files above this size take the head path when the engine offers one: only
+// their first kHeadBytes are read and parsed, the rest is copied in the kernel.
+constexpr std::size_t kHeadBytes = 64 * 1024;
+
+// Copies `length` bytes of `in` from `offset` to the end of `out`: copy_file_range
+// (no trip through user space; reflinks where the file system can), else read/write.
+bool CopyRange(int in, std::uint64_t offset, int out, std::uint64_t length) {
+  bool kernel_copy = true;
+  thread_local std::vector<char> buffer;
+  while (length > 0) {
+    if (kernel_copy) {
+      loff_t from = static_cast<loff_t>(offset);
+      ssize_t n = ::copy_file_range(in, &from, out, nullptr, length, 0);
+      if (n > 0) {
+        offset += static_cast<std::uint64_t>(n);
+        length -= static_cast<std::uint64_t>(n);
+        continue;
+      }
+      if (n == 0) return false;  // the input is shorter than it was
+      if (errno == EINTR) continue;
+      if (errno != EXDEV && errno != ENOSYS && errno != EINVAL && errno != EOPNOTSUPP && errno != EPERM) return false;
+      kernel_copy = false;
+    }
+    buffer.resize(1 << 20);
+    ssize_t n = ::pread(in, buffer.data(), std::min<std::uint64_t>(length, buffer.size()), static_cast<off_t>(offset));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    for (ssize_t done = 0; done < n;) {
+      ssize_t w = ::write(out, buffer.data() + done, static_cast<std::size_t>(n - done));
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) return false;
+      done += w;
+    }
+    offset += static_cast<std::uint64_t>(n);
+    length -= static_cast<std::uint64_t>(n);
+  }
+  return true;
 }
 
 // Writes to a temporary name, then renames into place: a reader never sees a
 // partial file. Durability comes from one SyncFolder() at the end of the run
 // rather than an fsync per file (which would dominate the run time).
-Status WriteAtomically(const fs::path& path, const std::string& data) {
+// The bytes [offset, offset + length) of an open input, appended after `data`.
+struct Tail {
+  int fd = -1;
+  std::uint64_t offset = 0;
+  std::uint64_t length = 0;
+};
+
+// Returns NotFound (and writes nothing) when the tail could not be read whole.
+Status WriteAtomically(const fs::path& path, const std::string& data, const Tail* tail = nullptr) {
   std::error_code ec;
   thread_local fs::path last_dir;  // outputs of one series share a folder: skip the stat calls
   if (path.parent_path() != last_dir) {
@@ -80,9 +133,12 @@ Status WriteAtomically(const fs::path& path, const std::string& data) {
     }
     done += static_cast<std::size_t>(n);
   }
+  bool tail_ok = true;
+  if (ok && tail != nullptr) tail_ok = CopyRange(tail->fd, tail->offset, fd, tail->length);
   ok = ::close(fd) == 0 && ok;
-  if (!ok) {
+  if (!ok || !tail_ok) {
     fs::remove(tmp, ec);
+    if (!tail_ok) return NotFoundError("the input changed while it was copied");
     return UnavailableError("cannot write " + path.string() + " (disk full?)");
   }
   fs::rename(tmp, path, ec);
@@ -206,11 +262,52 @@ Result<FolderReport> DeidentifyFolder(const InstanceDeidentifier& engine, const 
   // they seldom create files in the same output folder at once: the kernel
   // serialises creations within a folder.
   constexpr std::size_t kRun = 32;
+  // The head path: true when input `i` was de-identified from its first bytes
+  // and written; false when it must go the whole-file way.
+  auto try_head_path = [&](std::size_t i) -> bool {
+    int fd = ::open(files[i].c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    struct stat st {};
+    bool done = false;
+    if (::fstat(fd, &st) == 0 && static_cast<std::uint64_t>(st.st_size) > kHeadBytes) {
+      thread_local std::string head;
+      head.resize(kHeadBytes);
+      ssize_t n = ::pread(fd, head.data(), head.size(), 0);
+      if (n == static_cast<ssize_t>(head.size())) {
+        auto result = engine.DeidentifyHead(head, static_cast<std::uint64_t>(st.st_size));
+        if (result.ok() && SafeComponent(result->instance.study_instance_uid) &&
+            SafeComponent(result->instance.series_instance_uid) && SafeComponent(result->instance.sop_instance_uid)) {
+          const DeidentifiedInstance& d = result->instance;
+          fs::path out = options.output / d.study_instance_uid / d.series_instance_uid / (d.sop_instance_uid + ".dcm");
+          Tail tail{fd, result->tail_offset, static_cast<std::uint64_t>(st.st_size) - result->tail_offset};
+          Status s = WriteAtomically(out, d.bytes, &tail);
+          if (s.code() != StatusCode::kNotFound) {
+            done = true;
+            std::lock_guard<std::mutex> lock(mu);
+            if (!s.ok()) {
+              if (fatal.ok()) fatal = s;
+            } else {
+              ++ok_count;
+              bytes_in += static_cast<std::uint64_t>(st.st_size);
+              bytes_out += d.bytes.size() + tail.length;
+              ++report.modalities[d.modality];
+              written[i] = out.string();
+              modality_of[i] = d.modality;
+              last_writer[out.string()] = i;
+            }
+          }
+        }
+      }
+    }
+    ::close(fd);
+    return done;
+  };
   auto process = [&](std::size_t i) {
-    auto bytes = ReadWholeFile(files[i]);
-    Result<DeidentifiedInstance> result =
-        bytes.ok() ? engine.Deidentify(*bytes) : Result<DeidentifiedInstance>(bytes.status());
-    if (bytes.ok()) bytes_in += bytes->size();
+    if (try_head_path(i)) return;
+    thread_local std::string input;
+    Status read = ReadWholeFileInto(files[i], input);
+    Result<DeidentifiedInstance> result = read.ok() ? engine.Deidentify(input) : Result<DeidentifiedInstance>(read);
+    if (read.ok()) bytes_in += input.size();
     if (result.ok() && !(SafeComponent(result->study_instance_uid) && SafeComponent(result->series_instance_uid) &&
                          SafeComponent(result->sop_instance_uid))) {
       result = InvalidArgumentError("UIDs unusable as file names after de-identification");
@@ -232,7 +329,7 @@ Result<FolderReport> DeidentifyFolder(const InstanceDeidentifier& engine, const 
       last_writer[out.string()] = i;
       return;
     }
-    Status s = quarantine_file(i, bytes.ok() ? &*bytes : nullptr, result.status().message());
+    Status s = quarantine_file(i, read.ok() ? &input : nullptr, result.status().message());
     std::lock_guard<std::mutex> lock(mu);
     if (!s.ok() && fatal.ok()) fatal = s;
   };

@@ -2,7 +2,9 @@
 // outputs under <output>/<study>/<series>/<instance>.dcm (names made only of new
 // UIDs), quarantined inputs copied to a quarantine folder with a reason file
 // each, and a report. Files are read one at a time per worker, so memory stays
-// bounded whatever the number of files. One call at a time per output folder.
+// bounded whatever the number of files; files above 64 KB go the engine's head
+// path when it offers one (only the first 64 KB read and parsed, the rest copied
+// by the kernel), else are read whole. One call at a time per output folder.
 #pragma once
 
 #include <cstdint>

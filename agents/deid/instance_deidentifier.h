@@ -4,6 +4,7 @@
 // Implementations must be safe to call from several threads at once.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -29,11 +30,28 @@ struct DeidentifiedInstance {
   std::string manufacturer;
 };
 
+// The de-identified copy of a large file, made from its first bytes only.
+struct DeidentifiedHead {
+  DeidentifiedInstance instance;  // instance.bytes: the output up to the input's tail
+  std::uint64_t tail_offset = 0;  // the input's bytes from here to its end follow instance.bytes unchanged
+};
+
 class InstanceDeidentifier {
  public:
   virtual ~InstanceDeidentifier() = default;
   // Any non-OK status means: quarantine this input, for the status's message.
   virtual Result<DeidentifiedInstance> Deidentify(std::string_view file_bytes) const = 0;
+
+  // The head path for large files: `head` holds the first bytes of a file of
+  // `file_size` bytes. On success, instance.bytes followed by the file's bytes
+  // [tail_offset, file_size) is byte for byte what Deidentify() gives for the
+  // whole file (uncompressed pixel data is copied, not parsed). An error only
+  // means "not this way": call Deidentify() on the whole file, which decides.
+  virtual Result<DeidentifiedHead> DeidentifyHead(std::string_view head, std::uint64_t file_size) const {
+    (void)head;
+    (void)file_size;
+    return FailedPreconditionError("no head path");
+  }
 };
 
 }  // namespace oncoatlas::deid

@@ -40,22 +40,26 @@ std::string Pseudonymizer::PatientPseudonym(std::string_view patient_id) const {
   return s;
 }
 
+__extension__ typedef unsigned __int128 Uint128;
+
 std::string Uint128ToDecimal(const std::array<std::uint8_t, 16>& big_endian) {
-  std::array<std::uint8_t, 16> n = big_endian;
-  std::string digits;
-  auto is_zero = [&] { return std::all_of(n.begin(), n.end(), [](std::uint8_t b) { return b == 0; }); };
-  if (is_zero()) return "0";
-  while (!is_zero()) {
-    unsigned remainder = 0;
-    for (std::uint8_t& byte : n) {
-      unsigned cur = (remainder << 8) | byte;
-      byte = static_cast<std::uint8_t>(cur / 10);
-      remainder = cur % 10;
+  Uint128 n = 0;
+  for (std::uint8_t byte : big_endian) n = (n << 8) | byte;
+  char buf[40];
+  char* end = buf + sizeof(buf);
+  char* p = end;
+  // 19 digits at a time: one 128-bit division per chunk, the rest in 64 bits.
+  constexpr std::uint64_t kChunk = 10000000000000000000ull;
+  do {
+    std::uint64_t chunk = static_cast<std::uint64_t>(n % kChunk);
+    n /= kChunk;
+    for (int i = 0; i < 19 && (n != 0 || chunk != 0); ++i) {
+      *--p = static_cast<char>('0' + chunk % 10);
+      chunk /= 10;
     }
-    digits.push_back(static_cast<char>('0' + remainder));
-  }
-  std::reverse(digits.begin(), digits.end());
-  return digits;
+  } while (n != 0);
+  if (p == end) *--p = '0';
+  return std::string(p, end);
 }
 
 std::string Pseudonymizer::MapUid(std::string_view uid) const {

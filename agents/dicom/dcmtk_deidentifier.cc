@@ -4,14 +4,15 @@
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcdict.h>
 #include <dcmtk/dcmdata/dcfilefo.h>
-#include <dcmtk/dcmdata/dcistrmb.h>
 #include <dcmtk/dcmdata/dcostrmb.h>
 #include <dcmtk/dcmdata/dcsequen.h>
 #include <dcmtk/dcmdata/dcuid.h>
 #include <dcmtk/oflog/oflog.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -21,6 +22,7 @@
 
 #include "deid/date_shift.h"
 #include "deid/text_cleaner.h"
+#include "dicom/memory_input_stream.h"
 #include "dicom/nesting_scan.h"
 
 namespace oncoatlas::dicom {
@@ -140,8 +142,9 @@ Status Inspect(DcmItem* item, int depth, Walk& w) {
     return InvalidArgumentError("sequences nested deeper than " + std::to_string(DcmtkDeidentifier::kMaxNestingDepth) +
                                 " levels");
   }
-  for (unsigned long i = 0; i < item->card(); ++i) {
-    DcmElement* e = item->getElement(i);
+  // nextInContainer() steps along DCMTK's list; getElement(i) would walk it from the start each time.
+  for (DcmObject* o = item->nextInContainer(nullptr); o != nullptr; o = item->nextInContainer(o)) {
+    auto* e = static_cast<DcmElement*>(o);
     DcmTagKey key = e->getTag();
     DcmEVR vr = e->getTag().getEVR();
     bool is_private = key.getGroup() % 2 == 1;
@@ -155,8 +158,8 @@ Status Inspect(DcmItem* item, int depth, Walk& w) {
     }
     if (vr == EVR_SQ) {
       auto* seq = static_cast<DcmSequenceOfItems*>(e);
-      for (unsigned long j = 0; j < seq->card(); ++j) {
-        ONCOATLAS_RETURN_IF_ERROR(Inspect(seq->getItem(j), depth + 1, w));
+      for (DcmObject* i = seq->nextInContainer(nullptr); i != nullptr; i = seq->nextInContainer(i)) {
+        ONCOATLAS_RETURN_IF_ERROR(Inspect(static_cast<DcmItem*>(i), depth + 1, w));
       }
       continue;
     }
@@ -175,13 +178,13 @@ Status ApplyToItem(DcmItem* item, int depth, Walk& w, bool clean_text);
 
 Status ApplyToSequence(DcmElement* e, int depth, Walk& w, bool clean_text) {
   auto* seq = static_cast<DcmSequenceOfItems*>(e);
-  for (unsigned long j = 0; j < seq->card(); ++j) {
-    ONCOATLAS_RETURN_IF_ERROR(ApplyToItem(seq->getItem(j), depth + 1, w, clean_text));
+  for (DcmObject* i = seq->nextInContainer(nullptr); i != nullptr; i = seq->nextInContainer(i)) {
+    ONCOATLAS_RETURN_IF_ERROR(ApplyToItem(static_cast<DcmItem*>(i), depth + 1, w, clean_text));
   }
   return Status::Ok();
 }
 
-void RemoveAt(DcmItem* item, unsigned long i) { delete item->remove(i); }
+void RemoveAt(DcmItem* item, DcmElement* e) { delete item->remove(e); }
 
 Status Put(DcmElement* e, const std::string& value) {
   if (e->putOFStringArray(OFString(value.c_str(), value.size())).bad()) {
@@ -238,14 +241,20 @@ Status ShiftDates(DcmElement* e, DcmEVR vr, Walk& w) {
 }
 
 Status ApplyToItem(DcmItem* item, int depth, Walk& w, bool clean_text) {
-  for (unsigned long n = item->card(); n-- > 0;) {
-    DcmElement* e = item->getElement(n);
+  // The elements, last first (a private data element is decided while its creator is still there).
+  std::vector<DcmElement*> elements;
+  elements.reserve(item->card());
+  for (DcmObject* o = item->nextInContainer(nullptr); o != nullptr; o = item->nextInContainer(o)) {
+    elements.push_back(static_cast<DcmElement*>(o));
+  }
+  for (auto it = elements.rbegin(); it != elements.rend(); ++it) {
+    DcmElement* e = *it;
     DcmTagKey key = e->getTag();
     DcmEVR vr = e->getTag().getEVR();
     const std::uint16_t group = key.getGroup();
     const std::uint16_t element = key.getElement();
     if (element == 0x0000 || group == 0x0002 || group < 0x0008) {  // group lengths, stray meta, command fields
-      RemoveAt(item, n);
+      RemoveAt(item, e);
       continue;
     }
     if (group % 2 == 1) {
@@ -256,7 +265,7 @@ Status ApplyToItem(DcmItem* item, int depth, Walk& w, bool clean_text) {
         keep = w.profile.KeepPrivate(group, static_cast<std::uint8_t>(element & 0xFF), PrivateCreatorOf(item, key));
       }
       if (!keep) {
-        RemoveAt(item, n);
+        RemoveAt(item, e);
       } else if (vr == EVR_SQ) {
         ONCOATLAS_RETURN_IF_ERROR(ApplyToSequence(e, depth, w, clean_text));
       }
@@ -280,7 +289,7 @@ Status ApplyToItem(DcmItem* item, int depth, Walk& w, bool clean_text) {
         }
         break;
       case Action::kRemove:
-        RemoveAt(item, n);
+        RemoveAt(item, e);
         break;
       case Action::kEmpty:
         if (e->clear().bad()) return InternalError("could not empty " + TagText(key));
@@ -300,7 +309,7 @@ Status ApplyToItem(DcmItem* item, int depth, Walk& w, bool clean_text) {
         if (vr == EVR_SQ) {
           ONCOATLAS_RETURN_IF_ERROR(ApplyToSequence(e, depth, w, true));
         } else if ((group & 0xFF00) == 0x5000 || (group & 0xFF00) == 0x6000) {
-          RemoveAt(item, n);  // graphics: removal is the cleaning we can vouch for
+          RemoveAt(item, e);  // graphics: removal is the cleaning we can vouch for
         } else if (vr == EVR_DA || vr == EVR_DT) {
           ONCOATLAS_RETURN_IF_ERROR(ShiftDates(e, vr, w));
         } else if (vr == EVR_TM) {
@@ -310,7 +319,7 @@ Status ApplyToItem(DcmItem* item, int depth, Walk& w, bool clean_text) {
         } else if (IsTextVr(vr)) {
           ONCOATLAS_RETURN_IF_ERROR(Put(e, w.cleaner.Clean(GetString(e))));
         } else {
-          RemoveAt(item, n);
+          RemoveAt(item, e);
         }
         break;
       case Action::kReplaceUid:
@@ -422,10 +431,12 @@ std::string AgeBand(const std::string& age, const std::string& birth_date, const
   return std::to_string(low) + "-" + std::to_string(low + 9);
 }
 
-Result<std::string> Serialize(DcmFileFormat& file, E_TransferSyntax xfer) {
+// `size_hint`: the input's size; the output is about as large (the profile
+// removes more than it adds), so one allocation usually holds the whole file
+// without a walk of the data set to compute its length.
+Result<std::string> Serialize(DcmFileFormat& file, E_TransferSyntax xfer, std::size_t size_hint) {
   std::string out;
-  // One allocation for the whole file (the estimate leaves room for the new meta).
-  out.reserve(static_cast<std::size_t>(file.getDataset()->calcElementLength(xfer, EET_ExplicitLength)) + 4096);
+  out.reserve(size_hint + 4096);
   thread_local std::vector<char> buffer(1 << 16);  // reused: no fresh 64 KB per file
   DcmOutputBufferStream stream(buffer.data(), static_cast<offile_off_t>(buffer.size()));
   file.transferInit();
@@ -438,9 +449,53 @@ Result<std::string> Serialize(DcmFileFormat& file, E_TransferSyntax xfer) {
     stream.flushBuffer(data, length);
     if (length > 0) out.append(static_cast<const char*>(data), static_cast<std::size_t>(length));
   }
+  // A deflated data set sits in the compression filter until the stream is
+  // flushed; without this the output of a deflated input had an empty data set.
+  for (int rounds = 0; cond.good() && !stream.isFlushed(); ++rounds) {
+    if (rounds > (1 << 20)) return InternalError("cannot flush the de-identified file's encoder");
+    stream.flush();
+    void* data = nullptr;
+    offile_off_t length = 0;
+    stream.flushBuffer(data, length);
+    if (length > 0) out.append(static_cast<const char*>(data), static_cast<std::size_t>(length));
+  }
   file.transferEnd();
   if (cond.bad()) return InternalError(std::string("cannot encode the de-identified file: ") + cond.text());
   return out;
+}
+
+// A deflated data set's structure cannot be scanned in place: inflate it (up to
+// kMaxInflatedBytes) behind a minimal explicit VR little endian meta, and scan that.
+constexpr std::size_t kMaxInflatedBytes = std::size_t{256} << 20;
+
+Result<StructureScan> ScanDeflated(std::string_view bytes, const StructureScan& outer) {
+  if (outer.meta_end == 0 || outer.meta_end > bytes.size()) {
+    return InvalidArgumentError("a deflated data set whose meta information has no usable group length");
+  }
+  static constexpr char kMeta[] =
+      "\x02\x00\x10\x00UI\x14\x00"
+      "1.2.840.10008.1.2.1\0";
+  std::string inflated(kMeta, sizeof(kMeta) - 1);
+  z_stream z{};
+  if (inflateInit2(&z, -MAX_WBITS) != Z_OK) return InternalError("cannot start inflating");
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(bytes.data() + outer.meta_end));
+  z.avail_in = static_cast<uInt>(bytes.size() - outer.meta_end);
+  int rc = Z_OK;
+  char chunk[16384];
+  while (rc == Z_OK) {
+    z.next_out = reinterpret_cast<Bytef*>(chunk);
+    z.avail_out = sizeof(chunk);
+    rc = inflate(&z, Z_NO_FLUSH);
+    inflated.append(chunk, sizeof(chunk) - z.avail_out);
+    if (inflated.size() > kMaxInflatedBytes) {
+      inflateEnd(&z);
+      return InvalidArgumentError("the deflated data set inflates to more than 256 MiB");
+    }
+    if (rc == Z_BUF_ERROR && z.avail_in == 0) break;  // truncated deflate stream: scan what there is
+  }
+  inflateEnd(&z);
+  if (rc != Z_STREAM_END && rc != Z_BUF_ERROR) return InvalidArgumentError("the deflated data set does not inflate");
+  return ScanStructure(inflated, DcmtkDeidentifier::kMaxNestingDepth);
 }
 
 }  // namespace
@@ -473,8 +528,51 @@ Status EngineSupports(const deid::ProfileOptions& options) {
 Result<deid::DeidentifiedInstance> DcmtkDeidentifier::Deidentify(std::string_view bytes) const {
   // Never claim a cleaning in De-identification Method Code Sequence that was not done.
   ONCOATLAS_RETURN_IF_ERROR(EngineSupports(profile_.options()));
+  return DeidentifyBytes(bytes);
+}
+
+Result<deid::DeidentifiedHead> DcmtkDeidentifier::DeidentifyHead(std::string_view head, std::uint64_t file_size) const {
+  ONCOATLAS_RETURN_IF_ERROR(EngineSupports(profile_.options()));
+  auto not_here = [](const char* why) { return FailedPreconditionError(std::string("no head path: ") + why); };
+  StructureScan scan = ScanStructure(head, kMaxNestingDepth, /*stop_at_pixel_data=*/true);
+  const StructureScan::PixelData& pd = scan.pixel_data;
+  if (!pd.found || scan.truncated || scan.out_of_order || scan.deflated || scan.max_depth > kMaxNestingDepth) {
+    return not_here("no plain Pixel Data header in the head");
+  }
+  if (pd.big_endian || pd.length == 0xFFFFFFFFu || pd.length % 2 != 0 || pd.value_offset > head.size() ||
+      pd.value_offset + std::uint64_t{pd.length} != file_size || (pd.explicit_vr && pd.vr != "OB" && pd.vr != "OW") ||
+      pd.value_offset != pd.offset + (pd.explicit_vr ? 12u : 8u)) {
+    return not_here("Pixel Data is not native, little endian and last");
+  }
+  // The file up to Pixel Data's value, with its length set to 0.
+  std::string prefix(head.substr(0, pd.value_offset));
+  std::memset(prefix.data() + prefix.size() - 4, 0, 4);
+  auto result = DeidentifyBytes(prefix);
+  if (!result.ok()) return not_here("the header alone is not de-identifiable");
+  // The output must end with that same empty Pixel Data; give it its length back.
+  std::string expected_end = prefix.substr(pd.offset);
+  std::string& out = result->bytes;
+  if (out.size() < expected_end.size() ||
+      out.compare(out.size() - expected_end.size(), std::string::npos, expected_end) != 0) {
+    return not_here("the output does not end with the input's Pixel Data");
+  }
+  for (int i = 0; i < 4; ++i) out[out.size() - 4 + i] = static_cast<char>((pd.length >> (8 * i)) & 0xFF);
+  deid::DeidentifiedHead h;
+  h.instance = std::move(*result);
+  h.tail_offset = pd.value_offset;
+  return h;
+}
+
+Result<deid::DeidentifiedInstance> DcmtkDeidentifier::DeidentifyBytes(std::string_view bytes) const {
   if (bytes.empty()) return InvalidArgumentError("empty file");
   StructureScan scan = ScanStructure(bytes, kMaxNestingDepth);
+  if (scan.deflated) {
+    // DCMTK loads every value of an inflated data set as it reads it: check the
+    // declared lengths (and the nesting) against the inflated bytes first.
+    auto inner = ScanDeflated(bytes, scan);
+    if (!inner.ok()) return inner.status();
+    scan = *inner;
+  }
   if (scan.max_depth > kMaxNestingDepth) {
     return InvalidArgumentError("sequences nested deeper than " + std::to_string(kMaxNestingDepth) + " levels");
   }
@@ -488,9 +586,9 @@ Result<deid::DeidentifiedInstance> DcmtkDeidentifier::Deidentify(std::string_vie
   }
   DcmFileFormat file;
   {
-    DcmInputBufferStream stream;
-    stream.setBuffer(bytes.data(), static_cast<offile_off_t>(bytes.size()));
-    stream.setEos();
+    // Values above the read limit are skipped, not loaded: DCMTK then finds a
+    // declared length longer than the remaining bytes before it allocates one.
+    MemoryInputStream stream(bytes);
     file.transferInit();
     OFCondition cond = file.read(stream, EXS_Unknown, EGL_noChange, DCM_MaxReadLength);
     file.transferEnd();
@@ -558,7 +656,7 @@ Result<deid::DeidentifiedInstance> DcmtkDeidentifier::Deidentify(std::string_vie
   // A new file object: fresh meta information (Media Storage SOP Instance UID
   // from the new SOP Instance UID) and an all-zero preamble.
   DcmFileFormat fresh(file.getAndRemoveDataset(), OFFalse);
-  auto bytes_out = Serialize(fresh, xfer);
+  auto bytes_out = Serialize(fresh, xfer, bytes.size());
   if (!bytes_out.ok()) return bytes_out.status();
   out.bytes = std::move(*bytes_out);
   return out;

@@ -22,8 +22,15 @@ class DcmtkDeidentifier final : public deid::InstanceDeidentifier {
   DcmtkDeidentifier(const deid::Profile& profile, const deid::Pseudonymizer& pseudonymizer);
 
   Result<deid::DeidentifiedInstance> Deidentify(std::string_view file_bytes) const override;
+  // Taken when the data set is little endian and ends with native (not
+  // encapsulated) Pixel Data of an even, defined length that reaches exactly
+  // to the end of the file: the header is de-identified as usual with an empty
+  // Pixel Data, whose length is then set back.
+  Result<deid::DeidentifiedHead> DeidentifyHead(std::string_view head, std::uint64_t file_size) const override;
 
  private:
+  Result<deid::DeidentifiedInstance> DeidentifyBytes(std::string_view file_bytes) const;
+
   const deid::Profile& profile_;
   const deid::Pseudonymizer& pseudonymizer_;
 };

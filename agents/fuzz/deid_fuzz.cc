@@ -1,13 +1,39 @@
 // libFuzzer target on the de-identification engine's entry point: any bytes in,
-// a de-identified file or a quarantine reason out, never a crash. Built only in
-// the clang fuzz build (cmake -DONCOATLAS_FUZZ=ON, see scripts/fuzz-deid).
+// a de-identified file or a quarantine reason out, never a crash. Where the head
+// path (large files: header only, pixel data copied) accepts an input, its
+// output must be byte-identical to the whole-file path's, or the target aborts.
+// Built only in the clang fuzz build (cmake -DONCOATLAS_FUZZ=ON, see scripts/fuzz-deid).
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
 #include <string_view>
 
 #include "deid/profile.h"
 #include "deid/pseudonymizer.h"
 #include "dicom/dcmtk_deidentifier.h"
+
+namespace {
+
+void CheckHeadPath(const oncoatlas::dicom::DcmtkDeidentifier& engine, std::string_view bytes, std::size_t head_size,
+                   const oncoatlas::Result<oncoatlas::deid::DeidentifiedInstance>& whole) {
+  auto head = engine.DeidentifyHead(bytes.substr(0, head_size), bytes.size());
+  if (!head.ok()) return;
+  if (!whole.ok()) {
+    std::fprintf(stderr, "head path accepted what the whole-file path quarantines: %s\n",
+                 whole.status().ToString().c_str());
+    std::abort();
+  }
+  if (head->tail_offset > bytes.size() ||
+      head->instance.bytes + std::string(bytes.substr(head->tail_offset)) != whole->bytes ||
+      head->instance.sop_instance_uid != whole->sop_instance_uid || head->instance.modality != whole->modality) {
+    std::fprintf(stderr, "head path and whole-file path differ\n");
+    std::abort();
+  }
+}
+
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const bool init = oncoatlas::dicom::InitDicomLibrary().ok();
@@ -15,7 +41,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static const oncoatlas::deid::Profile profile{oncoatlas::deid::ProfileOptions{}};
   static const oncoatlas::dicom::DcmtkDeidentifier engine(profile, pseudonymizer);
   if (!init) return 0;
-  auto result = engine.Deidentify(std::string_view(reinterpret_cast<const char*>(data), size));
-  (void)result;
+  std::string_view bytes(reinterpret_cast<const char*>(data), size);
+  auto result = engine.Deidentify(bytes);
+  // The whole input as the head, and only its first KB (the engine must stay
+  // within the head it is given, and refuse when the header is not all in it).
+  CheckHeadPath(engine, bytes, size, result);
+  if (size > 1024) CheckHeadPath(engine, bytes, 1024, result);
   return 0;
 }

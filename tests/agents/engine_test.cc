@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <unistd.h>
+#include <zlib.h>
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -14,6 +15,7 @@
 #include "dicom/dcmtk_deidentifier.h"
 #include "dicom/instance_writer.h"
 #include "dicom/nesting_scan.h"
+#include "synth/study_generator.h"
 
 namespace oncoatlas::dicom {
 namespace {
@@ -250,6 +252,130 @@ TEST_F(EngineTest, QuarantinesDeepNestingWithoutRecursing) {
   auto r = Deid(good + DeeplyNested(200000), "site-key-0123456789abcdef");
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("nested deeper"), std::string::npos);
+}
+
+// The head path (large files: header parsed, uncompressed pixel data copied)
+// gives exactly the bytes of the whole-file path, on multi-frame files.
+TEST_F(EngineTest, HeadPathEqualsTheWholeFilePath) {
+  synth::GeneratorOptions o;
+  o.output = dir_ / "synth";
+  o.patients = 2;
+  o.slices = 2;
+  o.matrix = 64;
+  o.frames = 12;  // 96 KB of pixel data per image
+  ASSERT_TRUE(synth::StudyGenerator(o).Run().ok());
+  auto pseudonymizer = deid::Pseudonymizer::Create("site-key-0123456789abcdef");
+  ASSERT_TRUE(pseudonymizer.ok());
+  deid::ProfileOptions options;
+  options.retain_longitudinal_modified_dates = true;
+  deid::Profile profile(options);
+  DcmtkDeidentifier engine(profile, *pseudonymizer);
+  int head_paths = 0, files = 0;
+  for (const auto& e : fs::recursive_directory_iterator(o.output / "dicom")) {
+    if (!e.is_regular_file()) continue;
+    ++files;
+    std::ifstream in(e.path(), std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto whole = engine.Deidentify(bytes);
+    auto head = engine.DeidentifyHead(std::string_view(bytes).substr(0, 64 * 1024), bytes.size());
+    if (!head.ok()) {
+      EXPECT_LT(bytes.size(), 64u * 1024) << e.path() << ": " << head.status().ToString();
+      continue;
+    }
+    ++head_paths;
+    ASSERT_TRUE(whole.ok()) << whole.status().ToString();
+    ASSERT_LE(head->tail_offset, bytes.size());
+    std::string joined = head->instance.bytes + bytes.substr(head->tail_offset);
+    EXPECT_EQ(joined, whole->bytes) << e.path();
+    EXPECT_LT(head->tail_offset, std::uint64_t{64} * 1024);
+    EXPECT_EQ(head->instance.sop_instance_uid, whole->sop_instance_uid);
+    EXPECT_EQ(head->instance.age_band, whole->age_band);
+    EXPECT_EQ(head->instance.study_year, whole->study_year);
+  }
+  EXPECT_GT(files, 0);
+  EXPECT_GE(head_paths, 8);  // every CT, MR and MG image of the two patients
+}
+
+// Anything but native little-endian Pixel Data at the end of the file is left to the whole-file path.
+TEST_F(EngineTest, HeadPathRefusesWhatItCannotCopy) {
+  auto attrs = CtInstance("Kowalczyk");
+  std::string in = Write(attrs, "ct.dcm");
+  auto p = deid::Pseudonymizer::Create("site-key-0123456789abcdef");
+  deid::Profile profile(deid::ProfileOptions{});
+  DcmtkDeidentifier engine(profile, *p);
+  EXPECT_TRUE(engine.DeidentifyHead(in, in.size()).ok());
+  EXPECT_FALSE(engine.DeidentifyHead(in, in.size() + 2).ok());             // something after Pixel Data
+  EXPECT_FALSE(engine.DeidentifyHead(in.substr(0, 200), in.size()).ok());  // header not in the head
+  EXPECT_FALSE(engine.DeidentifyHead("", 100000).ok());
+}
+
+// Deflated Explicit VR Little Endian: the same meta with the deflate transfer
+// syntax, the data set raw-deflated.
+std::string Deflated(const std::string& part10) {
+  auto u32 = [&](std::size_t p) {
+    return static_cast<std::uint32_t>(static_cast<unsigned char>(part10[p])) |
+           static_cast<std::uint32_t>(static_cast<unsigned char>(part10[p + 1])) << 8 |
+           static_cast<std::uint32_t>(static_cast<unsigned char>(part10[p + 2])) << 16 |
+           static_cast<std::uint32_t>(static_cast<unsigned char>(part10[p + 3])) << 24;
+  };
+  const std::size_t meta_end = 132 + 12 + u32(132 + 8);
+  std::string meta;
+  for (std::size_t p = 132 + 12; p < meta_end;) {  // every meta element but group length and transfer syntax
+    std::size_t len = static_cast<unsigned char>(part10[p + 6]) | static_cast<unsigned char>(part10[p + 7]) << 8;
+    std::size_t header = 8;
+    if (part10.compare(p + 4, 2, "OB") == 0) {
+      len = u32(p + 8);
+      header = 12;
+    }
+    if (part10.compare(p, 4, std::string("\x02\x00\x10\x00", 4)) != 0) meta += part10.substr(p, header + len);
+    p += header + len;
+  }
+  meta += std::string("\x02\x00\x10\x00UI\x16\x00", 8) + "1.2.840.10008.1.2.1.99";
+  std::string group_length("\x02\x00\x00\x00UL\x04\x00", 8);
+  for (int i = 0; i < 4; ++i) group_length.push_back(static_cast<char>((meta.size() >> (8 * i)) & 0xFF));
+  std::string data_set = part10.substr(meta_end);
+  std::string out(compressBound(data_set.size()) + 64, '\0');
+  z_stream z{};
+  EXPECT_EQ(deflateInit2(&z, 6, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
+  z.next_in = reinterpret_cast<Bytef*>(data_set.data());
+  z.avail_in = static_cast<uInt>(data_set.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  EXPECT_EQ(deflate(&z, Z_FINISH), Z_STREAM_END);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return part10.substr(0, 132) + group_length + meta + out;
+}
+
+// A deflated input keeps its whole data set (DCMTK's encoder must be flushed),
+// and de-identifies as its uncompressed twin does.
+TEST_F(EngineTest, DeflatedInputKeepsItsDataSet) {
+  auto attrs = CtInstance("Kowalczyk");
+  std::string pixels(64 * 64 * 2, '\0');  // above DCMTK's 4 KB read limit, and incompressible
+  std::mt19937 rng(7);
+  for (char& c : pixels) c = static_cast<char>(rng() & 0xFF);
+  attrs.back().value = pixels;
+  for (auto& a : attrs) {
+    if (a.group == 0x0028 && (a.element == 0x0010 || a.element == 0x0011)) a.value = "64";
+  }
+  std::string plain = Write(attrs, "ct.dcm");
+  std::string deflated = Deflated(plain);
+  auto a = Deid(plain, "site-key-0123456789abcdef");
+  auto b = Deid(deflated, "site-key-0123456789abcdef");
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  EXPECT_EQ(b->sop_instance_uid, a->sop_instance_uid);
+  EXPECT_EQ(b->modality, "CT");
+  EXPECT_GT(b->bytes.size(), pixels.size());  // the whole data set, not an empty one
+  EXPECT_NE(b->bytes.find("1.2.840.10008.1.2.1.99"), std::string::npos);
+  EXPECT_EQ(b->bytes.find("Kowalczyk"), std::string::npos);
+  // A deflated data set that claims ~4 GiB inside is refused before DCMTK allocates it.
+  std::string claim = plain;
+  const std::size_t pd = claim.rfind(std::string("\xE0\x7F\x10\x00OW", 6));
+  ASSERT_NE(pd, std::string::npos);
+  claim.replace(pd + 8, 4, std::string("\xF0\xFF\xFF\xFF", 4));
+  auto c = Deid(Deflated(claim), "site-key-0123456789abcdef");
+  EXPECT_FALSE(c.ok());
 }
 
 }  // namespace
