@@ -17,10 +17,12 @@ CTEST_ARGS ?=
 # The name of the demo federation (several can run side by side).
 DEMO_NAME ?= demo
 # Warnings are errors in CI (CI=true) and wherever ONCOATLAS_WERROR=ON is set.
+# Unset, an existing build/ keeps the value it was configured with (so `make
+# demo` after CI's `make test` reuses that build instead of recompiling it).
 ifeq ($(CI),true)
 ONCOATLAS_WERROR ?= ON
 endif
-ONCOATLAS_WERROR ?= OFF
+WERROR_FLAG := $(if $(ONCOATLAS_WERROR),-DONCOATLAS_WERROR=$(ONCOATLAS_WERROR),)
 ONCOATLAS_SANITIZE ?= ON
 # ccache hits across clones in different folders (CI builds a fresh clone).
 export CCACHE_BASEDIR := $(CURDIR)
@@ -34,7 +36,7 @@ setup:
 configure:
 	@bash scripts/setup
 	@cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-	  -DONCOATLAS_WERROR=$(ONCOATLAS_WERROR) -DONCOATLAS_SANITIZE=$(ONCOATLAS_SANITIZE) >/dev/null
+	  $(WERROR_FLAG) -DONCOATLAS_SANITIZE=$(ONCOATLAS_SANITIZE) >/dev/null
 
 build: configure
 	cmake --build $(BUILD_DIR) -j $(JOBS)
@@ -62,7 +64,7 @@ demo-down:
 bench:
 	@bash scripts/setup
 	cmake -S . -B $(BENCH_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release -DONCOATLAS_BUILD_TESTS=ON \
-	  -DONCOATLAS_WERROR=$(ONCOATLAS_WERROR) -DONCOATLAS_SANITIZE=OFF
+	  $(WERROR_FLAG) -DONCOATLAS_SANITIZE=OFF
 	cmake --build $(BENCH_BUILD_DIR) -j $(JOBS)
 	@bash scripts/bench $(BENCH_BUILD_DIR)
 

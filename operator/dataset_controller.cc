@@ -32,7 +32,45 @@ Assessment AssessDataset(const nlohmann::json& object, const nlohmann::json* dat
   }
   a.conditions.push_back({kDataNodeFound, true, "DataNodeFound",
                           "DataNode \"" + node + "\" exists; its agent reports ingestion in this status."});
+
+  // Whether the node's agent reports in (the DataNode's phase, from its heartbeat).
+  const nlohmann::json& node_status = datanode->value("status", nlohmann::json::object());
+  const std::string node_phase = node_status.is_object() ? node_status.value("phase", "") : "";
+  const nlohmann::json& status = object.value("status", nlohmann::json::object());
+  const std::string phase = status.is_object() ? status.value("phase", "") : "";
+  if (node_phase == "Disconnected") {
+    a.conditions.push_back({kNodeConnected, false, "NodeDisconnected",
+                            "DataNode \"" + node +
+                                "\" is Disconnected (no heartbeat from its agent): this collection can be neither "
+                                "ingested nor served until the agent reports in again; see kubectl describe datanode " +
+                                node + "."});
+    a.fields["phase"] = "Suspended";
+    return a;
+  }
+  if (node_phase == "Connected" || node_phase == "Degraded") {
+    a.conditions.push_back({kNodeConnected, true, "NodeConnected",
+                            "DataNode \"" + node + "\" is " + node_phase + ": its agent reports in."});
+  } else {
+    a.conditions.push_back({kNodeConnected, false, "NodeNotConnected",
+                            "DataNode \"" + node + "\" is " + (node_phase.empty() ? "Pending" : node_phase) +
+                                ": its agent ingests this Dataset once it reports in."});
+  }
+  if (phase == "Suspended") a.fields["phase"] = PhaseFromAgentConditions(status);
   return a;
+}
+
+std::string PhaseFromAgentConditions(const nlohmann::json& status) {
+  const nlohmann::json& conditions = status.value("conditions", nlohmann::json::array());
+  if (!conditions.is_array()) return "Pending";
+  for (const nlohmann::json& c : conditions) {
+    if (!c.is_object() || c.value("type", "") != "Ready") continue;
+    if (c.value("status", "") == "True") return "Ready";
+    const std::string reason = c.value("reason", "");
+    if (reason == "Ingesting") return "Ingesting";
+    if (reason == "Pending" || reason == "KeySecretNotFound" || reason == "KeySecretInvalid") return "Pending";
+    return "Failed";
+  }
+  return "Pending";
 }
 
 std::vector<kube::Request> DatasetsOfDataNode(const nlohmann::json& datanode, const ObjectLookup& datasets) {

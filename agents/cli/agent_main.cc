@@ -167,6 +167,10 @@ int main(int argc, char** argv) {
                  "Retain Longitudinal Temporal Information with Full Dates option");
   deid->add_flag("--retain-longitudinal-modified-dates", o.retain_longitudinal_modified_dates,
                  "Retain Longitudinal Temporal Information with Modified Dates option (per-patient shift)");
+  deid->add_option("--max-date-shift-days", o.max_date_shift_days,
+                   "With --retain-longitudinal-modified-dates, the largest shift of a patient's dates, either way")
+      ->check(CLI::Range(1, oncoatlas::deid::ProfileOptions::kMaxDateShiftDaysLimit))
+      ->capture_default_str();
   deid->add_flag("--retain-patient-characteristics", o.retain_patient_characteristics,
                  "Retain Patient Characteristics option");
   deid->add_flag("--retain-device-identity", o.retain_device_identity, "Retain Device Identity option");

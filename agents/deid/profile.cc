@@ -115,6 +115,10 @@ Status ProfileOptions::Validate() const {
     return InvalidArgumentError(
         "Retain Longitudinal Full Dates and Retain Longitudinal Modified Dates exclude each other; choose one");
   }
+  if (max_date_shift_days < 1 || max_date_shift_days > kMaxDateShiftDaysLimit) {
+    return InvalidArgumentError("the largest date shift is " + std::to_string(max_date_shift_days) +
+                                " days; give 1 to " + std::to_string(kMaxDateShiftDaysLimit));
+  }
   if (!safe_private.empty() && !retain_safe_private) {
     return InvalidArgumentError("a safe private list was given without Retain Safe Private; turn the option on");
   }

@@ -50,6 +50,11 @@ struct ProfileOptions {
   bool retain_safe_private = false;
   bool retain_institution_identity = false;
   std::vector<SafePrivateTag> safe_private;  // used only with retain_safe_private
+  // With retain_longitudinal_modified_dates: a patient's dates move by a keyed
+  // offset of 1..max_date_shift_days days, earlier or later (1..3650).
+  int max_date_shift_days = kDefaultMaxDateShiftDays;
+  static constexpr int kDefaultMaxDateShiftDays = 365;
+  static constexpr int kMaxDateShiftDaysLimit = 3650;
 
   Status Validate() const;
   bool enabled(ProfileOption o) const;

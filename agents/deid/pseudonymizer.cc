@@ -69,10 +69,15 @@ std::string Pseudonymizer::MapUid(std::string_view uid) const {
   return "2.25." + Uint128ToDecimal(top);
 }
 
-int Pseudonymizer::DateOffsetDays(std::string_view patient_id) const {
+int Pseudonymizer::DateOffsetDays(std::string_view patient_id, int max_days) const {
   auto h = Hash("date-offset", patient_id);
-  std::uint32_t v = (std::uint32_t{h[0]} << 24) | (std::uint32_t{h[1]} << 16) | (std::uint32_t{h[2]} << 8) | h[3];
-  return -static_cast<int>(1 + v % 3650);
+  const std::uint64_t v =
+      (std::uint64_t{h[0]} << 24) | (std::uint64_t{h[1]} << 16) | (std::uint64_t{h[2]} << 8) | std::uint64_t{h[3]};
+  const std::uint64_t span = static_cast<std::uint64_t>(std::max(max_days, 1));
+  // 2 * span outcomes: -span..-1 and 1..span (a zero shift would keep the dates).
+  const auto r = static_cast<std::int64_t>(v % (2 * span));
+  const auto s = static_cast<std::int64_t>(span);
+  return static_cast<int>(r < s ? -(r + 1) : r - s + 1);
 }
 
 }  // namespace oncoatlas::deid

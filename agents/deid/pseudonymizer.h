@@ -26,8 +26,9 @@ class Pseudonymizer {
   // "2.25." + the decimal value of the first 128 bits of the keyed hash of `uid`.
   std::string MapUid(std::string_view uid) const;
 
-  // Whole days to add to every date of this patient: in [-3650, -1].
-  int DateOffsetDays(std::string_view patient_id) const;
+  // Whole days to add to every date of this patient: never 0, at most
+  // `max_days` either way (max_days >= 1; the Dataset's maxDateShiftDays).
+  int DateOffsetDays(std::string_view patient_id, int max_days) const;
 
   // HMAC-SHA256(key, domain || 0x00 || data).
   std::array<std::uint8_t, 32> Hash(std::string_view domain, std::string_view data) const;

@@ -618,7 +618,7 @@ Result<deid::DeidentifiedInstance> DcmtkDeidentifier::DeidentifyBytes(std::strin
   std::string patient_id = FindString(ds, DCM_PatientID);
   walk.patient_pseudonym = pseudonymizer_.PatientPseudonym(patient_id);
   if (profile_.options().retain_longitudinal_modified_dates) {
-    walk.date_offset = pseudonymizer_.DateOffsetDays(patient_id);
+    walk.date_offset = pseudonymizer_.DateOffsetDays(patient_id, profile_.options().max_date_shift_days);
   }
   ONCOATLAS_RETURN_IF_ERROR(Inspect(ds, 0, walk));
   ONCOATLAS_RETURN_IF_ERROR(ApplyToItem(ds, 0, walk, false));

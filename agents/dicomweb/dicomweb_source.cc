@@ -142,7 +142,7 @@ class DicomWebSource : public agent::ImageSource {
   Status CheckStatus(const HttpReply& reply, const std::string& what) const {
     if (reply.status >= 200 && reply.status < 300) return Status::Ok();
     std::string hint;
-    if (reply.status == 401 || reply.status == 403) hint = " (check the source's user name and password)";
+    if (reply.status == 401 || reply.status == 403) hint = " (check the source's credentials: user name and password, or token)";
     return UnavailableError(what + " on " + Describe() + " answered HTTP " + std::to_string(reply.status) + hint);
   }
 
@@ -198,6 +198,7 @@ Result<std::unique_ptr<agent::ImageSource>> MakeDicomWebSource(DicomWebEndpoint 
   HttpClientOptions o;
   o.username = endpoint.username;
   o.password = endpoint.password;
+  o.bearer_token_file = endpoint.bearer_token_file;
   o.ca_file = endpoint.ca_file;
   o.timeout = endpoint.timeout;
   auto http = HttpClient::Create(endpoint.url, o);

@@ -13,6 +13,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <fstream>
+#include <sstream>
 #include <type_traits>
 
 namespace oncoatlas::dicomweb {
@@ -23,6 +25,25 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
+
+// The token in `path`, without surrounding white space; the error names the
+// file, never its content.
+Result<std::string> ReadToken(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return NotFoundError("cannot read the bearer token file " + path);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  std::string token = ss.str();
+  const auto space = [](unsigned char c) { return std::isspace(c) != 0; };
+  token.erase(token.begin(), std::find_if_not(token.begin(), token.end(), space));
+  token.erase(std::find_if_not(token.rbegin(), token.rend(), space).base(), token.end());
+  if (token.empty()) return InvalidArgumentError("the bearer token file " + path + " is empty");
+  if (std::any_of(token.begin(), token.end(), [](unsigned char c) { return c < 0x21 || c > 0x7E; })) {
+    return InvalidArgumentError("the bearer token file " + path +
+                                " holds white space or control characters inside the token; write the token alone");
+  }
+  return token;
+}
 
 std::string Base64(const std::string& in) {
   std::string out(4 * ((in.size() + 2) / 3) + 1, '\0');
@@ -64,7 +85,13 @@ class BeastHttpClient : public HttpClient {
     req.set(http::field::host, base_.host + ":" + base_.port);
     req.set(http::field::user_agent, "oncoatlas-agent");
     if (!accept.empty()) req.set(http::field::accept, accept);
-    if (!authorization_.empty()) req.set(http::field::authorization, authorization_);
+    if (!options_.bearer_token_file.empty()) {
+      auto token = ReadToken(options_.bearer_token_file);
+      if (!token.ok()) return UnavailableError(where + ": " + token.status().message());
+      req.set(http::field::authorization, "Bearer " + *token);
+    } else if (!authorization_.empty()) {
+      req.set(http::field::authorization, authorization_);
+    }
     if (!content_type.empty()) req.set(http::field::content_type, content_type);
     req.keep_alive(false);
     req.body() = body;
@@ -212,6 +239,9 @@ std::string BaseUrl::ToString() const {
 Result<std::unique_ptr<HttpClient>> HttpClient::Create(const std::string& base_url, HttpClientOptions options) {
   auto base = BaseUrl::Parse(base_url);
   if (!base.ok()) return base.status();
+  if (!options.username.empty() && !options.bearer_token_file.empty()) {
+    return InvalidArgumentError("both a user name and a bearer token file were given; use one of them");
+  }
   std::shared_ptr<ssl::context> tls;
   if (base->tls) {
     tls = std::make_shared<ssl::context>(ssl::context::tls_client);
@@ -229,8 +259,8 @@ Result<std::unique_ptr<HttpClient>> HttpClient::Create(const std::string& base_u
                                   (options.ca_file.empty() ? std::string("of the system") : options.ca_file) + ": " +
                                   ec.message());
     }
-  } else if (!options.username.empty() && base->host != "127.0.0.1" && base->host != "localhost" &&
-             base->host != "::1") {
+  } else if ((!options.username.empty() || !options.bearer_token_file.empty()) && base->host != "127.0.0.1" &&
+             base->host != "localhost" && base->host != "::1") {
     return InvalidArgumentError("refusing to send credentials over plain http to " + base->host +
                                 "; use https:// (plain http is allowed on loopback only)");
   }

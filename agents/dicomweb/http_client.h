@@ -1,7 +1,7 @@
 // A small HTTP/1.1 client for DICOMweb (QIDO-RS, WADO-RS, STOW-RS) over
 // Boost.Beast: http and https (OpenSSL, verification of the chain and of the
-// host name or IP address always on), Basic authentication, one timeout for
-// each request. One connection per request.
+// host name or IP address always on), Basic or Bearer authentication, one
+// timeout for each request. One connection per request.
 //
 // An HttpClient is immutable after Create(); Send() may be called from several
 // threads at once. Credentials never appear in errors or logs.
@@ -19,6 +19,10 @@ namespace oncoatlas::dicomweb {
 struct HttpClientOptions {
   std::string username;  // Basic authentication when not empty
   std::string password;
+  // Bearer authentication when not empty: the token is read from this file
+  // for every request, so a token a mounted Secret rotates is picked up
+  // without a restart. Not with `username`.
+  std::string bearer_token_file;
   std::string ca_file;  // PEM bundle to verify https servers; empty: the system's
   std::chrono::seconds timeout{120};
   std::uint64_t max_response_bytes = std::uint64_t{2} << 30;

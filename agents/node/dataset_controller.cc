@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <map>
@@ -10,6 +11,7 @@
 #include <thread>
 
 #include "crypto/sha256.h"
+#include "kube/rfc3339.h"
 #include "index/dataset_summary.h"
 #include "ingest/exclusion_reason.h"
 #include "ingest/ingestion.h"
@@ -84,6 +86,11 @@ class DatasetController::Impl {
     bool ready = false;                 // index_name holds this generation's complete records
     kube::Clock::TimePoint retry_at{};  // with !done: not before
     kube::Clock::Duration backoff{};
+    // spec.source.refreshInterval: once ready, query the source again at
+    // refresh_at; `refreshing` while that pass (and its retries) runs.
+    std::optional<kube::Clock::Duration> refresh_interval;
+    kube::Clock::TimePoint refresh_at{};
+    bool refreshing = false;
   };
 
   void Loop() {
@@ -130,9 +137,16 @@ class DatasetController::Impl {
         t.ready = false;
         t.retry_at = {};
       }
+      if (t.done && t.ready && t.refresh_interval && clock_.Now() >= t.refresh_at) {
+        spdlog::info("Dataset {}: querying the source again for new studies (spec.source.refreshInterval)", key);
+        t.done = false;
+        t.refreshing = true;
+        t.retry_at = {};
+      }
       if (!t.done && clock_.Now() >= t.retry_at) Reconcile(*object, t);
       if (!t.done && (!wake || t.retry_at < *wake)) wake = t.retry_at;
       if (t.done && !t.key_fingerprint.empty() && (!wake || t.key_check_at < *wake)) wake = t.key_check_at;
+      if (t.done && t.ready && t.refresh_interval && (!wake || t.refresh_at < *wake)) wake = t.refresh_at;
       if (t.ready) current_index[prefix] = t.index_name;
     }
     for (auto it = tracked_.begin(); it != tracked_.end();) {
@@ -264,6 +278,8 @@ class DatasetController::Impl {
     }
     const DatasetPlan& plan = std::get<DatasetPlan>(planned);
     o.minimum_cell_count = plan.minimum_cell_count;
+    t.refresh_interval.reset();
+    if (plan.refresh_interval) t.refresh_interval = *plan.refresh_interval;
 
     auto key = hub_.GetSecretValue(plan.key_secret_name, plan.key_secret_key);
     if (!key.ok() || key->size() < kMinPseudonymKeyBytes) {
@@ -292,8 +308,8 @@ class DatasetController::Impl {
     // the index is the record, nothing is fetched again.
     const json status = object.value("status", json::object());
     auto recorded = index_.IngestedSourceKeys(t.index_name);
-    if (recorded.ok() && !recorded->empty() && status.is_object() && status.value("phase", "") == "Ready" &&
-        status.value("observedGeneration", std::int64_t{-1}) == t.generation) {
+    if (!t.refreshing && recorded.ok() && !recorded->empty() && status.is_object() &&
+        status.value("phase", "") == "Ready" && status.value("observedGeneration", std::int64_t{-1}) == t.generation) {
       auto content = ContentOf(t.index_name);
       if (content.ok() && content->digest == status.value("contentDigest", "")) {
         o.phase = DatasetPhase::kReady;
@@ -303,6 +319,15 @@ class DatasetController::Impl {
         o.content = std::move(content).value();
         t.done = true;
         t.ready = true;
+        // The next refresh counts from the last pass recorded in the status.
+        if (t.refresh_interval) {
+          kube::Clock::Duration wait = *t.refresh_interval;
+          if (auto last = kube::ParseTime(status.value("lastIngestTime", ""))) {
+            const auto since = clock_.WallNow() - *last;
+            wait = since >= wait ? kube::Clock::Duration{} : std::min(wait, wait - since);
+          }
+          t.refresh_at = clock_.Now() + wait;
+        }
         if (!Write(name, o)) RetryUnwritten(t);
         spdlog::info("Dataset {} (generation {}) is already ingested: {}", name, t.generation, o.content->digest);
         return;
@@ -331,6 +356,15 @@ class DatasetController::Impl {
                  t.index_name);
     ProgressThrottle throttle(options_.progress_interval);
     o.phase = DatasetPhase::kIngesting;
+    if (t.refreshing) {
+      // What is indexed stays Ready and served while the source is read again.
+      auto content = ContentOf(t.index_name);
+      if (content.ok()) {
+        o.phase = DatasetPhase::kReady;
+        o.refreshing = true;
+        o.content = std::move(content).value();
+      }
+    }
     o.source_reachable = true;
     o.source_message = "Querying " + source.Describe() + ".";
     if (throttle.ShouldWrite(clock_.Now())) Write(name, o);
@@ -362,6 +396,17 @@ class DatasetController::Impl {
       const Status& s = result.status();
       o.source_reachable = s.code() != StatusCode::kUnavailable && s.code() != StatusCode::kDeadlineExceeded;
       o.source_message = *o.source_reachable ? "The source answered." : RedactIdentifiers(s.message());
+      if (o.refreshing) {
+        // The collection ingested before stays Ready; only the refresh failed.
+        o.refreshing = false;
+        auto content = ContentOf(t.index_name);
+        if (content.ok()) o.content = std::move(content).value();
+        Fail(name, t, o,
+             {"RefreshFailed", "Querying the source again failed: " + RedactIdentifiers(s.message()) +
+                                   "; the collection ingested before is still served."},
+             DatasetPhase::kReady, NextBackoff(t));
+        return;
+      }
       Fail(name, t, o, {"IngestionFailed", "Ingestion failed: " + RedactIdentifiers(s.message()) + "."},
            DatasetPhase::kFailed, NextBackoff(t));
       return;
@@ -373,12 +418,15 @@ class DatasetController::Impl {
       return;
     }
     o.phase = DatasetPhase::kReady;
+    o.refreshing = false;
     o.progress = std::make_pair(result->done, result->total);
     o.source_message = source.Describe() + " answered; " + std::to_string(result->total) + " instances matched.";
     o.content = std::move(content).value();
     o.last_ingest_time = clock_.WallNow();
     t.done = true;
     t.ready = true;
+    t.refreshing = false;
+    if (t.refresh_interval) t.refresh_at = clock_.Now() + *t.refresh_interval;
     t.backoff = {};
     if (!Write(name, o)) RetryUnwritten(t);
     spdlog::info("Dataset {} (generation {}) ingested: {} new, {} excluded, {} already recorded; digest {}", name,

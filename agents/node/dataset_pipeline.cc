@@ -1,10 +1,12 @@
 #include "node/dataset_pipeline.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "api/types.h"
+#include "core/duration.h"
 #include "crypto/sha256.h"
 #include "dicom/dcmtk_deidentifier.h"
 #include "dicom/dimse_source.h"
@@ -72,6 +74,15 @@ std::variant<DatasetPlan, DatasetFailure> PlanDataset(const json& object, const 
                     "; set spec.source.protocol to " + node_protocol + " (or change the DataNode's spec.pacs).");
   }
 
+  if (spec.source.refresh_interval) {
+    plan.refresh_interval = ParseGoDuration(*spec.source.refresh_interval);
+    if (!plan.refresh_interval || *plan.refresh_interval < std::chrono::minutes(10) ||
+        *plan.refresh_interval > std::chrono::hours(720)) {
+      return Fail("InvalidSource", "spec.source.refreshInterval \"" + *spec.source.refresh_interval +
+                                       "\" is not a duration between 10m and 720h, such as 24h or 1h30m; fix it.");
+    }
+  }
+
   // The query.
   if (spec.source.study_date_range) {
     const auto& r = *spec.source.study_date_range;
@@ -115,6 +126,9 @@ std::variant<DatasetPlan, DatasetFailure> PlanDataset(const json& object, const 
   o.retain_uids = Flag(d.retain_uids);
   o.retain_safe_private = Flag(d.retain_safe_private);
   o.retain_institution_identity = Flag(d.retain_institution_identity);
+  o.max_date_shift_days = static_cast<int>(std::clamp<std::int64_t>(
+      spec.pseudonymisation.max_date_shift_days.value_or(deid::ProfileOptions::kDefaultMaxDateShiftDays), 0,
+      deid::ProfileOptions::kMaxDateShiftDaysLimit + 1));  // out of range stays out of range for Validate
   for (const api::SafePrivateAttribute& a :
        d.safe_private_attributes.value_or(std::vector<api::SafePrivateAttribute>{})) {
     auto tag = deid::SafePrivateTag::Parse(a.creator + ":" + a.group + ",xx" + a.element);
@@ -158,6 +172,11 @@ Result<std::unique_ptr<ImageSource>> MakeDatasetSource(const DatasetPlan& plan, 
     ep.url = web->url;
     ep.username = ReadCredential(web->credentials_dir, "username").value_or("");
     ep.password = ReadCredential(web->credentials_dir, "password").value_or("");
+    // As the PACS check: username and password first, else a bearer token
+    // (read for every request, so a rotated Secret is picked up).
+    if (ep.username.empty() && !web->credentials_dir.empty() && fs::exists(web->credentials_dir + "/token")) {
+      ep.bearer_token_file = web->credentials_dir + "/token";
+    }
     if (!web->credentials_dir.empty() && fs::exists(web->credentials_dir + "/ca.crt")) {
       ep.ca_file = web->credentials_dir + "/ca.crt";
     }

@@ -7,8 +7,10 @@
 // may be used from one ingestion thread at a time.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <variant>
 
@@ -38,6 +40,9 @@ struct DatasetPlan {
   std::string key_secret_name;
   std::string key_secret_key = "key";
   std::uint64_t minimum_cell_count = 10;
+  // spec.source.refreshInterval: query the source again this often once
+  // Ready, for matching studies not ingested yet; absent, ingest once.
+  std::optional<std::chrono::milliseconds> refresh_interval;
 };
 
 // Reads and checks the Dataset against the node's PACS. Failure reasons:

@@ -46,6 +46,21 @@ std::vector<ConditionValue> Conditions(const DatasetObservation& o) {
   switch (o.phase) {
     case DatasetPhase::kReady: {
       const std::string done = o.content ? Summary(*o.content) : "ingestion complete";
+      if (o.failure) {
+        return {{kConditionReady, "True", "IngestionComplete", "Ingested and indexed: " + done + "."},
+                {kConditionIngested, "False", o.failure->reason, o.failure->message},
+                source};
+      }
+      if (o.refreshing) {
+        std::string m = "Querying the source again for new studies";
+        if (o.progress)
+          m += ": " + std::to_string(o.progress->first) + " of " + std::to_string(o.progress->second) +
+               " matched instances processed";
+        m += "; " + done + " meanwhile.";
+        return {{kConditionReady, "True", "IngestionComplete", "Ingested and indexed: " + done + "."},
+                {kConditionIngested, "False", "Refreshing", m},
+                source};
+      }
       return {{kConditionReady, "True", "IngestionComplete", "Ingested and indexed: " + done + "."},
               {kConditionIngested, "True", "IngestionComplete", "Every matched instance was processed: " + done + "."},
               source};

@@ -56,7 +56,10 @@ struct DatasetObservation {
   std::optional<DatasetContent> content;
   // When the last ingestion pass finished; absent keeps the previous value.
   std::optional<std::chrono::system_clock::time_point> last_ingest_time;
-  std::optional<DatasetFailure> failure;  // with kFailed and kPending
+  std::optional<DatasetFailure> failure;  // with kFailed and kPending; with kReady, a failed refresh
+  // With kReady: the source is being queried again for new studies
+  // (spec.source.refreshInterval); what is indexed stays served.
+  bool refreshing = false;
   // Unset: the source was not queried for this generation (condition Unknown).
   std::optional<bool> source_reachable;
   std::string source_message;

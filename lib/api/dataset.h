@@ -31,10 +31,12 @@ struct DatasetSource {
   std::optional<std::vector<std::string>> modalities;
   std::optional<std::vector<std::string>> accession_numbers;
   std::optional<std::vector<std::string>> study_instance_uids;
+  std::optional<std::string> refresh_interval;  // a Go duration, 10m..720h
   nlohmann::json unknown_fields;
 
   static void Map(auto& self, auto& m) {
     m("protocol", self.protocol);
+    m("refreshInterval", self.refresh_interval);
     m("path", self.path);
     m("studyDateRange", self.study_date_range);
     m("modalities", self.modalities);

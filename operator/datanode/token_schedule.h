@@ -26,8 +26,4 @@ struct TokenSchedule {
 Result<TokenSchedule> TokenScheduleFor(const api::DataNode& node, std::chrono::seconds default_lifetime,
                                        std::optional<std::chrono::seconds> renew_after_override = std::nullopt);
 
-// A Go duration with h, m, s, ms units and decimal fractions ("24h",
-// "1h30m", "1.5h"); nullopt when malformed.
-std::optional<std::chrono::milliseconds> ParseGoDuration(const std::string& text);
-
 }  // namespace oncoatlas::datanode

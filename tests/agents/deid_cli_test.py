@@ -150,13 +150,15 @@ class DeidCliTest(unittest.TestCase):
         self.agent(inputs, self.out("run3"), key_file=other_key)
         self.assertFalse(set(first) & set(self.tree(self.out("run3"))))
 
-    def test_dates_shift_consistently_per_patient(self):
-        self.agent(os.path.join(self.synth, "dicom"), self.out("dates"), "--retain-longitudinal-modified-dates")
+    def date_shifts(self, name, *options):
+        """Runs with modified dates; returns {patient ID: {days moved earlier}}."""
+        self.agent(os.path.join(self.synth, "dicom"), self.out(name), "--retain-longitudinal-modified-dates",
+                   *options)
         with open(self.manifest) as f:
             studies = json.load(f)["studies"]
         shifts = {}
         for s in studies:
-            folder = os.path.join(self.out("dates"), mapped_uid(s["studyInstanceUid"]))
+            folder = os.path.join(self.out(name), mapped_uid(s["studyInstanceUid"]))
             for path in dicom_oracle.dicom_files(folder):
                 ds = pydicom.dcmread(path)
                 self.assertEqual(ds.LongitudinalTemporalInformationModified, "MODIFIED")
@@ -164,11 +166,26 @@ class DeidCliTest(unittest.TestCase):
                 after = datetime.datetime.strptime(str(ds.StudyDate), "%Y%m%d")
                 shifts.setdefault(s["patientId"], set()).add((before - after).days)
                 self.assertEqual(str(ds.SeriesDate), str(ds.StudyDate))  # same day in the input
+        return shifts
+
+    def test_dates_shift_consistently_per_patient(self):
+        shifts = self.date_shifts("dates")
         self.assertEqual(len(shifts), 2)
         for patient, days in shifts.items():
             self.assertEqual(len(days), 1, "one offset per patient")
-            self.assertTrue(1 <= next(iter(days)) <= 3650)
+            self.assertTrue(1 <= abs(next(iter(days))) <= 365, days)  # the default largest shift
         self.assertNotEqual(*[next(iter(d)) for d in shifts.values()])
+
+    def test_largest_date_shift_is_honoured(self):
+        shifts = self.date_shifts("dates3", "--max-date-shift-days", "3")
+        self.assertEqual(len(shifts), 2)
+        for patient, days in shifts.items():
+            self.assertEqual(len(days), 1, "one offset per patient")
+            self.assertTrue(1 <= abs(next(iter(days))) <= 3, days)
+        result, _ = self.agent(self.synth, self.out("dates0"), "--retain-longitudinal-modified-dates",
+                               "--max-date-shift-days", "0", check=False)
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("--max-date-shift-days", result.stderr + result.stdout)
 
     def test_bad_inputs_are_quarantined(self):
         bad = self.out("bad")

@@ -8,7 +8,10 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
+#include <mutex>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -117,6 +120,101 @@ TEST(HttpClient, RefusesCredentialsOverPlainHttpBeyondLoopback) {
   auto bad_ca = HttpClient::Create("https://pacs.example.org/dicom-web", o);
   ASSERT_FALSE(bad_ca.ok());
   EXPECT_NE(bad_ca.status().message().find("/nonexistent/ca.pem"), std::string::npos);
+}
+
+// A plain-http server on loopback that answers every request with 200 and
+// keeps the Authorization header of each.
+class HeaderRecorder {
+ public:
+  HeaderRecorder() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(a);
+    ok_ = ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0 && ::listen(fd_, 8) == 0 &&
+          ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len) == 0;
+    port_ = ntohs(a.sin_port);
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~HeaderRecorder() {
+    ::shutdown(fd_, SHUT_RDWR);
+    ::close(fd_);
+    thread_.join();
+  }
+  bool ok() const { return ok_; }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/dicom-web"; }
+  std::vector<std::string> authorizations() {
+    std::lock_guard<std::mutex> l(mu_);
+    return seen_;
+  }
+
+ private:
+  void Serve() {
+    for (;;) {
+      int c = ::accept(fd_, nullptr, nullptr);
+      if (c < 0) return;
+      std::string request;
+      char buf[4096];
+      while (request.find("\r\n\r\n") == std::string::npos) {
+        ssize_t n = ::read(c, buf, sizeof(buf));
+        if (n <= 0) break;
+        request.append(buf, static_cast<size_t>(n));
+      }
+      std::string auth;
+      const auto at = request.find("\r\nAuthorization: ");
+      if (at != std::string::npos) {
+        const auto start = at + 17;
+        auth = request.substr(start, request.find("\r\n", start) - start);
+      }
+      {
+        std::lock_guard<std::mutex> l(mu_);
+        seen_.push_back(auth);
+      }
+      const std::string reply = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+      (void)!::write(c, reply.data(), reply.size());
+      ::close(c);
+    }
+  }
+
+  int fd_ = -1;
+  int port_ = 0;
+  bool ok_ = false;
+  std::thread thread_;
+  std::mutex mu_;
+  std::vector<std::string> seen_;
+};
+
+TEST(HttpClient, SendsTheBearerTokenReadAgainForEveryRequest) {
+  HeaderRecorder server;
+  ASSERT_TRUE(server.ok());
+  const std::string token_file = ::testing::TempDir() + "token-" + std::to_string(::getpid());
+  std::ofstream(token_file) << "first-token\n";
+  HttpClientOptions o;
+  o.bearer_token_file = token_file;
+  o.timeout = std::chrono::seconds(10);
+  auto c = HttpClient::Create(server.url(), o);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  ASSERT_TRUE((*c)->Send("GET", "/studies", "application/dicom+json").ok());
+  std::ofstream(token_file) << "rotated-token";  // as a mounted Secret is updated
+  ASSERT_TRUE((*c)->Send("GET", "/studies", "application/dicom+json").ok());
+  EXPECT_EQ(server.authorizations(), (std::vector<std::string>{"Bearer first-token", "Bearer rotated-token"}));
+
+  // An unreadable or empty token is an error naming the file, never a request without it.
+  std::ofstream(token_file, std::ios::trunc) << "  \n";
+  auto empty = (*c)->Send("GET", "/studies", "application/dicom+json");
+  ASSERT_FALSE(empty.ok());
+  EXPECT_NE(empty.status().message().find(token_file), std::string::npos) << empty.status().message();
+  std::filesystem::remove(token_file);
+  auto missing = (*c)->Send("GET", "/studies", "application/dicom+json");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(server.authorizations().size(), 2u);
+
+  // Never over plain http beyond loopback; never both kinds of credentials.
+  EXPECT_EQ(HttpClient::Create("http://pacs.example.org/dicom-web", o).status().code(), StatusCode::kInvalidArgument);
+  o.username = "u";
+  EXPECT_EQ(HttpClient::Create(server.url(), o).status().code(), StatusCode::kInvalidArgument);
 }
 
 TEST(HttpClient, UnreachableServerIsUnavailable) {

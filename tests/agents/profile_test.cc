@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <set>
 
 #include "deid/date_shift.h"
@@ -198,13 +199,44 @@ TEST(PseudonymizerTest, DateOffsetIsPerPatientAndInRange) {
   ASSERT_TRUE(p.ok());
   std::set<int> offsets;
   for (int i = 0; i < 50; ++i) {
-    int d = p->DateOffsetDays("MRN" + std::to_string(i));
+    int d = p->DateOffsetDays("MRN" + std::to_string(i), 3650);
     EXPECT_GE(d, -3650);
-    EXPECT_LE(d, -1);
-    EXPECT_EQ(d, p->DateOffsetDays("MRN" + std::to_string(i)));
+    EXPECT_LE(d, 3650);
+    EXPECT_NE(d, 0);
+    EXPECT_EQ(d, p->DateOffsetDays("MRN" + std::to_string(i), 3650));
     offsets.insert(d);
   }
   EXPECT_GT(offsets.size(), 40u);  // patients do not share one offset
+}
+
+TEST(PseudonymizerTest, DateOffsetStaysWithinTheLargestShiftBothWays) {
+  auto p = Pseudonymizer::Create("date-key-0123456789abcdef");
+  ASSERT_TRUE(p.ok());
+  for (int max_days : {1, 2, 7, 180}) {
+    std::set<int> offsets;
+    for (int i = 0; i < 400; ++i) {
+      int d = p->DateOffsetDays("MRN" + std::to_string(i), max_days);
+      EXPECT_NE(d, 0);
+      EXPECT_LE(std::abs(d), max_days);
+      offsets.insert(d);
+    }
+    // Every shift is reachable, earlier and later.
+    if (max_days <= 7) EXPECT_EQ(offsets.size(), static_cast<size_t>(2 * max_days)) << max_days;
+    EXPECT_LT(*offsets.begin(), 0);
+    EXPECT_GT(*offsets.rbegin(), 0);
+  }
+}
+
+TEST(ProfileOptionsTest, LargestDateShiftMustBeOneToTenYears) {
+  ProfileOptions o;
+  EXPECT_EQ(o.max_date_shift_days, 365);
+  EXPECT_TRUE(o.Validate().ok());
+  o.max_date_shift_days = 0;
+  EXPECT_NE(o.Validate().message().find("1 to 3650"), std::string::npos) << o.Validate().message();
+  o.max_date_shift_days = 3651;
+  EXPECT_FALSE(o.Validate().ok());
+  o.max_date_shift_days = 3650;
+  EXPECT_TRUE(o.Validate().ok());
 }
 
 TEST(DateShiftTest, ShiftsAcrossMonthsYearsAndLeapDays) {
@@ -221,7 +253,7 @@ TEST(DateShiftTest, ShiftsAcrossMonthsYearsAndLeapDays) {
 TEST(DateShiftTest, IntervalsBetweenOnePatientsDatesSurvive) {
   auto p = Pseudonymizer::Create("date-key-0123456789abcdef");
   ASSERT_TRUE(p.ok());
-  int offset = p->DateOffsetDays("MRN77");
+  int offset = p->DateOffsetDays("MRN77", 365);
   auto a = ShiftDate("20200110", offset);
   auto b = ShiftDate("20200215", offset);
   ASSERT_TRUE(a.ok() && b.ok());

@@ -257,6 +257,10 @@ TEST_F(OperatorTest, SamplesGetConditionsAndDatasetsFollowTheirDataNodesWithoutR
     ready = WaitForDataNodeFound(ns, name, "DataNodeFound");
     ASSERT_TRUE(ready.is_object()) << ns << "/" << name << "\n" << op->Log();
     EXPECT_EQ(ready["status"], "True");
+    // No agent reports in for these nodes here.
+    const json connected = Condition(GetJson({"dataset", "-n", ns, name}), "NodeConnected");
+    EXPECT_EQ(connected.value("status", ""), "False") << connected.dump();
+    EXPECT_EQ(connected.value("reason", ""), "NodeNotConnected") << connected.dump();
   }
   for (const char* policy : {"baseline", "commercial-benchmarks", "german-sites-retrieval"}) {
     ready = WaitForReason({"accesspolicy", policy}, "Valid");

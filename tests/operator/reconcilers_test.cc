@@ -131,8 +131,11 @@ TEST_F(ReconcilerTest, DatasetWaitsForItsDataNodeThenFindsItAndWritesNothingWhen
   ASSERT_EQ(writer_.writes().size(), 2u);
   EXPECT_EQ(writer_.writes()[1].status["conditions"][0]["status"], "True");
   EXPECT_EQ(writer_.writes()[1].status["conditions"][0]["reason"], "DataNodeFound");
-  ASSERT_EQ(sink_.events.size(), 2u);
+  EXPECT_EQ(writer_.writes()[1].status["conditions"][1]["type"], "NodeConnected");
+  ASSERT_EQ(sink_.events.size(), 3u);
   EXPECT_EQ(sink_.events[1].type, kube::EventType::kNormal);
+  EXPECT_EQ(sink_.events[1].reason, "DataNodeFound");
+  EXPECT_EQ(sink_.events[2].reason, "NodeNotConnected");
 }
 
 TEST_F(ReconcilerTest, DatasetKeepsTheAgentsStatusAndObservedGeneration) {
@@ -157,10 +160,75 @@ TEST_F(ReconcilerTest, DatasetKeepsTheAgentsStatusAndObservedGeneration) {
   EXPECT_EQ(status["observedGeneration"], 1) << "the operator must not claim the agent observed generation 2";
   EXPECT_EQ(status["phase"], "Ready");
   EXPECT_EQ(status["contentDigest"], "sha256:00");
-  ASSERT_EQ(status["conditions"].size(), 2u);
+  ASSERT_EQ(status["conditions"].size(), 3u);
   EXPECT_EQ(status["conditions"][0]["type"], "Ready");
   EXPECT_EQ(status["conditions"][0]["reason"], "IngestionComplete");
   EXPECT_EQ(status["conditions"][1]["type"], "DataNodeFound");
+  EXPECT_EQ(status["conditions"][2]["type"], "NodeConnected");
+  EXPECT_EQ(status["conditions"][2]["reason"], "NodeNotConnected") << "the DataNode has no phase yet";
+}
+
+TEST_F(ReconcilerTest, DatasetIsSuspendedWhileItsNodeIsDisconnectedAndGetsTheAgentsPhaseBack) {
+  FakeObjectLookup datasets, datanodes;
+  json ds = Dataset("oncoatlas-node-se", "breast", "se");
+  ds["status"] = {{"observedGeneration", 2},
+                  {"phase", "Ready"},
+                  {"conditions",
+                   {{{"type", "Ready"},
+                     {"status", "True"},
+                     {"observedGeneration", 2},
+                     {"lastTransitionTime", "2026-01-01T00:00:00Z"},
+                     {"reason", "IngestionComplete"},
+                     {"message", "m"}}}}};
+  datasets.Put(ds);
+  json node = DataNode("se", {{"local", json::object()}});
+  node["status"] = {{"phase", "Connected"}};
+  datanodes.Put(node);
+  DatasetReconciler reconciler(datasets, datanodes, Deps());
+  const kube::Request key{"oncoatlas-node-se", "breast"};
+  reconciler.Reconcile(key);
+  ASSERT_EQ(writer_.writes().size(), 1u);
+  EXPECT_EQ(writer_.writes()[0].status["phase"], "Ready") << "the agent's phase is left alone";
+  ApplyLastWrite(datasets);
+
+  node["status"]["phase"] = "Disconnected";
+  datanodes.Put(node);
+  reconciler.Reconcile(key);
+  ASSERT_EQ(writer_.writes().size(), 2u);
+  json status = writer_.writes()[1].status;
+  EXPECT_EQ(status["phase"], "Suspended");
+  const json* connected = nullptr;
+  for (const json& c : status["conditions"]) {
+    if (c["type"] == "NodeConnected") connected = &c;
+  }
+  ASSERT_NE(connected, nullptr) << status.dump();
+  EXPECT_EQ((*connected)["status"], "False");
+  EXPECT_EQ((*connected)["reason"], "NodeDisconnected");
+  EXPECT_NE((*connected)["message"].get<std::string>().find("kubectl describe datanode se"), std::string::npos);
+  ASSERT_FALSE(sink_.events.empty());
+  EXPECT_EQ(sink_.events.back().reason, "NodeDisconnected");
+  ApplyLastWrite(datasets);
+  reconciler.Reconcile(key);
+  EXPECT_EQ(writer_.writes().size(), 2u) << "nothing changed, nothing written";
+
+  // Back: the phase the agent's Ready condition stands for, not Suspended.
+  node["status"]["phase"] = "Degraded";
+  datanodes.Put(node);
+  reconciler.Reconcile(key);
+  ASSERT_EQ(writer_.writes().size(), 3u);
+  EXPECT_EQ(writer_.writes()[2].status["phase"], "Ready");
+}
+
+TEST(DatasetAssessment, PhaseFromTheAgentsReadyCondition) {
+  auto with_ready = [](const std::string& status, const std::string& reason) {
+    return json{{"conditions", {{{"type", "Ready"}, {"status", status}, {"reason", reason}}}}};
+  };
+  EXPECT_EQ(PhaseFromAgentConditions(with_ready("True", "IngestionComplete")), "Ready");
+  EXPECT_EQ(PhaseFromAgentConditions(with_ready("False", "Ingesting")), "Ingesting");
+  EXPECT_EQ(PhaseFromAgentConditions(with_ready("False", "KeySecretNotFound")), "Pending");
+  EXPECT_EQ(PhaseFromAgentConditions(with_ready("False", "IngestionFailed")), "Failed");
+  EXPECT_EQ(PhaseFromAgentConditions(json::object()), "Pending");
+  EXPECT_EQ(PhaseFromAgentConditions(json{{"conditions", "not a list"}}), "Pending");
 }
 
 TEST_F(ReconcilerTest, DatasetOutsideItsNodeNamespace) {

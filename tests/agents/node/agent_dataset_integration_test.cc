@@ -420,6 +420,68 @@ TEST_F(AgentDatasetTest, StatusCountsFacetsDigestRestartRegenerationAndDeletion)
   EXPECT_EQ(agent->Probe("/healthz"), 200);
 }
 
+// kill -9 in the middle of an ingestion, then a restart, ends with the same
+// content as an uninterrupted ingestion of the same spec; a PACS that does
+// not answer fails the ingestion with the reason, and it recovers by itself.
+TEST_F(AgentDatasetTest, KilledMidIngestionResumesToTheSameContentAndAnUnreachablePacsRecovers) {
+  AgentProcessOptions options{.node = kNode, .site_kubeconfig = Cp().kubeconfig()};
+  auto started = AgentProcess::Start(options);
+  ASSERT_TRUE(started.ok()) << started.status().ToString();
+  std::unique_ptr<AgentProcess> agent = std::move(started).value();
+  const json key_secret = {
+      {"apiVersion", "v1"},
+      {"kind", "Secret"},
+      {"metadata", {{"name", "ds-key"}, {"namespace", kHubNs}}},
+      {"data", {{"key", Base64("0123456789abcdef0123456789abcdef-test-key")}}}};
+  Kubectl({"apply", "-f", "-"}, key_secret.dump());
+  LoadPatients("bulk", 2, 31);  // more instances, so that the kill lands mid-ingestion
+
+  // The reference: one uninterrupted ingestion.
+  Kubectl({"apply", "-f", "-"}, DatasetYaml("whole", "dimse", "Whole"));
+  json whole = WaitForStatus(
+      "whole", [](const json& d) { return d["status"].value("phase", "") == "Ready"; }, seconds(300));
+  ASSERT_EQ(whole["status"].value("phase", ""), "Ready") << whole.dump() << agent->Log();
+  const int total = whole["status"]["progress"].value("total", 0);
+  ASSERT_GT(total, 20);
+
+  // The same spec again, killed once part of it is stored.
+  Kubectl({"apply", "-f", "-"}, DatasetYaml("killed", "dimse", "Killed"));
+  json killed = WaitForStatus(
+      "killed",
+      [&](const json& d) {
+        const int done = d["status"].value("progress", json::object()).value("done", 0);
+        return d["status"].value("phase", "") == "Ingesting" && done >= 2 && done < total;
+      },
+      seconds(120));
+  ASSERT_EQ(killed["status"].value("phase", ""), "Ingesting") << killed.dump() << agent->Log();
+  ASSERT_TRUE(agent->Kill().ok());
+  ASSERT_TRUE(agent->Restart().ok()) << agent->Log();
+  killed = WaitForStatus(
+      "killed", [](const json& d) { return d["status"].value("phase", "") == "Ready"; }, seconds(300));
+  ASSERT_EQ(killed["status"].value("phase", ""), "Ready") << killed.dump() << agent->Log();
+  EXPECT_EQ(killed["status"]["contentDigest"], whole["status"]["contentDigest"]) << "nothing lost, nothing twice";
+  EXPECT_EQ(killed["status"]["counts"], whole["status"]["counts"]);
+  EXPECT_EQ(killed["status"]["progress"], whole["status"]["progress"]);
+  EXPECT_EQ(killed["status"]["quarantined"], whole["status"]["quarantined"]);
+  EXPECT_EQ(killed["status"]["rejected"], whole["status"]["rejected"]);
+
+  // The PACS stops answering: the next ingestion fails with the reason and is retried.
+  ASSERT_TRUE(pacs_->Pause().ok());
+  Kubectl({"apply", "-f", "-"}, DatasetYaml("down", "dimse", "Down"));
+  json down = WaitForStatus(
+      "down", [](const json& d) { return d["status"].value("phase", "") == "Failed"; }, seconds(120));
+  ASSERT_EQ(down["status"].value("phase", ""), "Failed") << down.dump() << agent->Log();
+  EXPECT_EQ(Condition(down, "Ready").value("reason", ""), "IngestionFailed") << down.dump();
+  EXPECT_THAT(Condition(down, "Ready").value("message", ""), HasSubstr("Retrying in"));
+  EXPECT_EQ(Condition(down, "SourceReachable").value("status", ""), "False") << down.dump();
+  ASSERT_TRUE(pacs_->Resume().ok());
+  down = WaitForStatus(
+      "down", [](const json& d) { return d["status"].value("phase", "") == "Ready"; }, seconds(300));
+  ASSERT_EQ(down["status"].value("phase", ""), "Ready") << down.dump() << agent->Log();
+  EXPECT_EQ(down["status"]["contentDigest"], whole["status"]["contentDigest"]);
+  EXPECT_EQ(Condition(down, "SourceReachable").value("status", ""), "True");
+}
+
 }  // namespace
 }  // namespace oncoatlas::testing
 

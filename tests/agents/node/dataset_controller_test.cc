@@ -96,12 +96,14 @@ bool Eventually(Predicate p) {
   return p();
 }
 
-std::string ReadyReason(const json& status) {
+std::string ConditionReason(const json& status, const std::string& type) {
   for (const json& c : status.value("conditions", json::array())) {
-    if (c.value("type", "") == "Ready") return c.value("reason", "");
+    if (c.value("type", "") == type) return c.value("reason", "");
   }
   return "";
 }
+
+std::string ReadyReason(const json& status) { return ConditionReason(status, "Ready"); }
 
 class DatasetControllerTest : public ::testing::Test {
  protected:
@@ -236,6 +238,46 @@ TEST_F(DatasetControllerTest, AFinalStatusTheHubDidNotTakeIsWrittenAgainAfterABa
   clock_.Advance(std::chrono::seconds(5));
   ASSERT_TRUE(Eventually([&] { return hub_.StatusOf("breast").value("phase", "") == "Ready"; }))
       << hub_.StatusOf("breast").dump();
+  controller.Stop();
+}
+
+TEST_F(DatasetControllerTest, ARefreshIntervalQueriesTheSourceAgainAndKeepsServingWhatItHas) {
+  json ds = Dataset("breast", "u1", 1);
+  ds["spec"]["source"]["refreshInterval"] = "10m";
+  hub_.PutDataset(ds);
+  datasets_.Put(ds);
+  hub_.PutSecret("k", "key", std::string(32, 'a'));
+  DatasetController controller(options_, hub_, *index_, store_, clock_);
+  controller.Start(datasets_);
+  controller.OnSynced();
+  ASSERT_TRUE(Eventually([&] { return hub_.StatusOf("breast").value("phase", "") == "Ready"; }));
+  EXPECT_EQ(hub_.StatusOf("breast")["rejected"]["count"], 3);
+
+  // A file arrives; nothing reads it before the interval has passed.
+  std::ofstream(dir_ / "late.dcm") << std::string(100, 'z');
+  for (int minute = 1; minute < 10; ++minute) {
+    ASSERT_TRUE(clock_.AwaitSettled(1, std::chrono::seconds(10)));
+    clock_.Advance(std::chrono::minutes(1));
+  }
+  ASSERT_TRUE(clock_.AwaitSettled(1, std::chrono::seconds(10)));
+  EXPECT_EQ(hub_.StatusOf("breast")["rejected"]["count"], 3) << "not before 10 minutes";
+  clock_.Advance(std::chrono::minutes(1));
+  ASSERT_TRUE(Eventually([&] { return hub_.StatusOf("breast")["rejected"].value("count", 0) == 4; }))
+      << hub_.StatusOf("breast").dump();
+  EXPECT_EQ(hub_.StatusOf("breast")["progress"], json({{"done", 4}, {"total", 4}}));
+  EXPECT_EQ(ConditionReason(hub_.StatusOf("breast"), "Ingested"), "IngestionComplete");
+
+  // The source goes away: the refresh fails, the collection stays Ready.
+  fs::remove_all(dir_);
+  ASSERT_TRUE(clock_.AwaitSettled(1, std::chrono::seconds(10)));
+  clock_.Advance(std::chrono::minutes(10));
+  ASSERT_TRUE(Eventually([&] { return ConditionReason(hub_.StatusOf("breast"), "Ingested") == "RefreshFailed"; }))
+      << hub_.StatusOf("breast").dump();
+  const json s = hub_.StatusOf("breast");
+  EXPECT_EQ(s["phase"], "Ready");
+  EXPECT_EQ(ReadyReason(s), "IngestionComplete");
+  EXPECT_EQ(s["rejected"]["count"], 4) << "what was ingested is still reported";
+  EXPECT_EQ(index_->ListDatasets()->size(), 1u) << "and still indexed";
   controller.Stop();
 }
 

@@ -53,6 +53,19 @@ TEST(DatasetPipeline, PlansTheQueryOptionsAndKeyFromTheSpec) {
   EXPECT_EQ(p.key_secret_key, "key");
   EXPECT_EQ(p.minimum_cell_count, 20u);
   EXPECT_EQ(p.generation, 4);
+  EXPECT_EQ(p.options.max_date_shift_days, 365);  // the CRD's default
+}
+
+TEST(DatasetPipeline, TheLargestDateShiftComesFromTheSpec) {
+  json d = Dataset({{"protocol", "dimse"}}, {{"retainLongitudinalTemporalInformationModifiedDates", true}});
+  d["spec"]["pseudonymisation"]["maxDateShiftDays"] = 30;
+  auto r = PlanDataset(d, Dimse());
+  ASSERT_TRUE(std::holds_alternative<DatasetPlan>(r)) << std::get<DatasetFailure>(r).message;
+  EXPECT_EQ(std::get<DatasetPlan>(r).options.max_date_shift_days, 30);
+  d["spec"]["pseudonymisation"]["maxDateShiftDays"] = 0;  // past the CRD's minimum (an older CRD, a client bypassing it)
+  EXPECT_EQ(FailureReason(PlanDataset(d, Dimse())), "InvalidDeidentification");
+  d["spec"]["pseudonymisation"]["maxDateShiftDays"] = 100000;
+  EXPECT_EQ(FailureReason(PlanDataset(d, Dimse())), "InvalidDeidentification");
 }
 
 TEST(DatasetPipeline, RefusalsNameTheReasonAndTheFix) {

@@ -106,6 +106,33 @@ TEST(DatasetStatus, FailedAndPendingCarryTheReasonAndDropStaleContent) {
   EXPECT_EQ(Cond(p, "Ready")["lastTransitionTime"], "2026-03-01T10:05:00Z") << "the status stayed False: no transition";
 }
 
+TEST(DatasetStatus, ARefreshKeepsTheCollectionReadyAndShowsItsProgressOrFailure) {
+  DatasetObservation o;
+  o.generation = 2;
+  o.phase = DatasetPhase::kReady;
+  o.refreshing = true;
+  o.progress = std::make_pair(10u, 40u);
+  o.content = Content();
+  o.source_reachable = true;
+  const json refreshing = BuildDatasetStatus(json::object(), o, kT0);
+  EXPECT_EQ(refreshing["phase"], "Ready");
+  EXPECT_EQ(refreshing["counts"]["instances"], 600) << "what is indexed stays reported";
+  EXPECT_EQ(Cond(refreshing, "Ready")["status"], "True");
+  EXPECT_EQ(Cond(refreshing, "Ingested")["status"], "False");
+  EXPECT_EQ(Cond(refreshing, "Ingested")["reason"], "Refreshing");
+  EXPECT_NE(Cond(refreshing, "Ingested")["message"].get<std::string>().find("10 of 40"), std::string::npos);
+
+  o.refreshing = false;
+  o.failure = DatasetFailure{"RefreshFailed", "Querying the source again failed: the PACS did not answer."};
+  o.source_reachable = false;
+  const json failed = BuildDatasetStatus(refreshing, o, kT1);
+  EXPECT_EQ(failed["phase"], "Ready");
+  EXPECT_EQ(Cond(failed, "Ready")["status"], "True");
+  EXPECT_EQ(Cond(failed, "Ready")["lastTransitionTime"], "2026-03-01T10:00:00Z");
+  EXPECT_EQ(Cond(failed, "Ingested")["reason"], "RefreshFailed");
+  EXPECT_EQ(Cond(failed, "SourceReachable")["status"], "False");
+}
+
 TEST(DatasetStatus, IngestingShowsProgress) {
   DatasetObservation o;
   o.generation = 1;

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "core/duration.h"
+
 namespace oncoatlas::datanode {
 namespace {
 
