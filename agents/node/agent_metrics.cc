@@ -28,6 +28,22 @@ const AgentMetricFamilies& AgentMetricsFamilies() {
              kube::MetricType::kCounter,
              {"result"},
              {}}),
+        reg({"oncoatlas_agent_dataset_instances_total",
+             "Source items finished ingestion passes of a Dataset recorded, by outcome: stored (de-identified and indexed) or "
+             "excluded (rejected or quarantined, see the Dataset's status for the reasons).",
+             kube::MetricType::kCounter,
+             {"dataset", "outcome"},
+             {}}),
+        reg({"oncoatlas_agent_dataset_passes_total",
+             "Finished ingestion passes of a Dataset by result (ready, failed, refresh_failed).",
+             kube::MetricType::kCounter,
+             {"dataset", "result"},
+             {}}),
+        reg({"oncoatlas_agent_dataset_pass_seconds",
+             "How long the last finished ingestion pass of a Dataset took, in seconds.",
+             kube::MetricType::kGauge,
+             {"dataset"},
+             {}}),
     };
   }();
   return families;

@@ -15,6 +15,7 @@
 #include "index/dataset_summary.h"
 #include "ingest/exclusion_reason.h"
 #include "ingest/ingestion.h"
+#include "node/agent_metrics.h"
 #include "node/dataset_pipeline.h"
 #include "node/dataset_status.h"
 
@@ -386,7 +387,12 @@ class DatasetController::Impl {
       Write(name, o);
     };
     Ingestion ingestion(store_, index_, engine.processor(), std::move(io));
+    const auto started = clock_.Now();
     auto result = ingestion.Run(t.index_name, source, &cancel_);
+    const AgentMetricFamilies& metrics = AgentMetricsFamilies();
+    if (metrics.dataset_pass_seconds != nullptr && !cancel_) {
+      metrics.dataset_pass_seconds->Set({name}, std::chrono::duration<double>(clock_.Now() - started).count());
+    }
     if (cancel_) {
       spdlog::info("Dataset {}: ingestion interrupted (the Dataset changed, went away, or the agent stops)", name);
       MarkDirty();
@@ -396,6 +402,7 @@ class DatasetController::Impl {
       const Status& s = result.status();
       o.source_reachable = s.code() != StatusCode::kUnavailable && s.code() != StatusCode::kDeadlineExceeded;
       o.source_message = *o.source_reachable ? "The source answered." : RedactIdentifiers(s.message());
+      if (metrics.dataset_passes != nullptr) metrics.dataset_passes->Inc({name, o.refreshing ? "refresh_failed" : "failed"});
       if (o.refreshing) {
         // The collection ingested before stays Ready; only the refresh failed.
         o.refreshing = false;
@@ -416,6 +423,11 @@ class DatasetController::Impl {
       Fail(name, t, o, {"IngestionFailed", "Reading the index failed: " + content.status().message() + "."},
            DatasetPhase::kFailed, NextBackoff(t));
       return;
+    }
+    if (metrics.dataset_passes != nullptr) metrics.dataset_passes->Inc({name, "ready"});
+    if (metrics.dataset_instances != nullptr) {
+      metrics.dataset_instances->Inc({name, "stored"}, static_cast<double>(result->ingested));
+      metrics.dataset_instances->Inc({name, "excluded"}, static_cast<double>(result->quarantined));
     }
     o.phase = DatasetPhase::kReady;
     o.refreshing = false;

@@ -14,6 +14,7 @@
 #include "crypto/sha256.h"
 #include "dicom/dcmtk_deidentifier.h"
 #include "index/sqlite_index.h"
+#include "node/agent_metrics.h"
 
 namespace oncoatlas::agent {
 namespace {
@@ -242,7 +243,11 @@ TEST_F(DatasetControllerTest, AFinalStatusTheHubDidNotTakeIsWrittenAgainAfterABa
 }
 
 TEST_F(DatasetControllerTest, ARefreshIntervalQueriesTheSourceAgainAndKeepsServingWhatItHas) {
-  json ds = Dataset("breast", "u1", 1);
+  kube::MetricFamily* excluded = AgentMetricsFamilies().dataset_instances;
+  kube::MetricFamily* passes = AgentMetricsFamilies().dataset_passes;
+  ASSERT_NE(excluded, nullptr);
+  ASSERT_NE(passes, nullptr);
+  json ds = Dataset("refreshed", "u1", 1);
   ds["spec"]["source"]["refreshInterval"] = "10m";
   hub_.PutDataset(ds);
   datasets_.Put(ds);
@@ -250,8 +255,10 @@ TEST_F(DatasetControllerTest, ARefreshIntervalQueriesTheSourceAgainAndKeepsServi
   DatasetController controller(options_, hub_, *index_, store_, clock_);
   controller.Start(datasets_);
   controller.OnSynced();
-  ASSERT_TRUE(Eventually([&] { return hub_.StatusOf("breast").value("phase", "") == "Ready"; }));
-  EXPECT_EQ(hub_.StatusOf("breast")["rejected"]["count"], 3);
+  ASSERT_TRUE(Eventually([&] { return hub_.StatusOf("refreshed").value("phase", "") == "Ready"; }));
+  EXPECT_EQ(hub_.StatusOf("refreshed")["rejected"]["count"], 3);
+  EXPECT_EQ(excluded->Value({"refreshed", "excluded"}), 3);
+  EXPECT_EQ(passes->Value({"refreshed", "ready"}), 1);
 
   // A file arrives; nothing reads it before the interval has passed.
   std::ofstream(dir_ / "late.dcm") << std::string(100, 'z');
@@ -260,24 +267,27 @@ TEST_F(DatasetControllerTest, ARefreshIntervalQueriesTheSourceAgainAndKeepsServi
     clock_.Advance(std::chrono::minutes(1));
   }
   ASSERT_TRUE(clock_.AwaitSettled(1, std::chrono::seconds(10)));
-  EXPECT_EQ(hub_.StatusOf("breast")["rejected"]["count"], 3) << "not before 10 minutes";
+  EXPECT_EQ(hub_.StatusOf("refreshed")["rejected"]["count"], 3) << "not before 10 minutes";
   clock_.Advance(std::chrono::minutes(1));
-  ASSERT_TRUE(Eventually([&] { return hub_.StatusOf("breast")["rejected"].value("count", 0) == 4; }))
-      << hub_.StatusOf("breast").dump();
-  EXPECT_EQ(hub_.StatusOf("breast")["progress"], json({{"done", 4}, {"total", 4}}));
-  EXPECT_EQ(ConditionReason(hub_.StatusOf("breast"), "Ingested"), "IngestionComplete");
+  ASSERT_TRUE(Eventually([&] { return hub_.StatusOf("refreshed")["rejected"].value("count", 0) == 4; }))
+      << hub_.StatusOf("refreshed").dump();
+  EXPECT_EQ(hub_.StatusOf("refreshed")["progress"], json({{"done", 4}, {"total", 4}}));
+  EXPECT_EQ(ConditionReason(hub_.StatusOf("refreshed"), "Ingested"), "IngestionComplete");
+  EXPECT_EQ(excluded->Value({"refreshed", "excluded"}), 4) << "the three recorded before are not read again";
+  EXPECT_EQ(passes->Value({"refreshed", "ready"}), 2);
 
   // The source goes away: the refresh fails, the collection stays Ready.
   fs::remove_all(dir_);
   ASSERT_TRUE(clock_.AwaitSettled(1, std::chrono::seconds(10)));
   clock_.Advance(std::chrono::minutes(10));
-  ASSERT_TRUE(Eventually([&] { return ConditionReason(hub_.StatusOf("breast"), "Ingested") == "RefreshFailed"; }))
-      << hub_.StatusOf("breast").dump();
-  const json s = hub_.StatusOf("breast");
+  ASSERT_TRUE(Eventually([&] { return ConditionReason(hub_.StatusOf("refreshed"), "Ingested") == "RefreshFailed"; }))
+      << hub_.StatusOf("refreshed").dump();
+  const json s = hub_.StatusOf("refreshed");
   EXPECT_EQ(s["phase"], "Ready");
   EXPECT_EQ(ReadyReason(s), "IngestionComplete");
   EXPECT_EQ(s["rejected"]["count"], 4) << "what was ingested is still reported";
   EXPECT_EQ(index_->ListDatasets()->size(), 1u) << "and still indexed";
+  EXPECT_GE(passes->Value({"refreshed", "refresh_failed"}), 1);
   controller.Stop();
 }
 
