@@ -49,6 +49,9 @@ std::string ToStd(const OFString& s) { return std::string(s.c_str(), s.length())
 // A DcmSCU that keeps C-GET's incoming objects in memory as Part 10 files.
 class RetrievingScu : public DcmSCU {
  public:
+  ~RetrievingScu() override {
+    if (isConnected()) releaseAssociation();
+  }
   std::vector<std::string> received;
   std::string receive_error;
 
@@ -124,6 +127,7 @@ class DimseSource : public agent::ImageSource {
  public:
   DimseSource(DimseEndpoint ep, DimseQuery q, std::unique_ptr<StoreReceiver> receiver)
       : ep_(std::move(ep)), query_(std::move(q)), receiver_(std::move(receiver)) {}
+  ~DimseSource() override = default;  // `session_` releases its association
 
   std::string Describe() const override {
     return "DIMSE " + ep_.called_aet + "@" + ep_.host + ":" + std::to_string(ep_.port);
@@ -155,6 +159,8 @@ class DimseSource : public agent::ImageSource {
 
     std::vector<std::string> keys;
     sop_classes_.clear();
+    session_.reset();
+    session_classes_.clear();
     for (const std::string& study : studies) {
       DcmDataset sq;
       sq.putAndInsertString(DCM_QueryRetrieveLevel, "SERIES");
@@ -183,7 +189,10 @@ class DimseSource : public agent::ImageSource {
           std::string sop = GetString(*img, DCM_SOPInstanceUID);
           if (sop.empty()) continue;
           std::string key = agent::PacsInstanceKey(study, series_uid, sop);
-          sop_classes_[key] = GetString(*img, DCM_SOPClassUID);
+          std::string sop_class = GetString(*img, DCM_SOPClassUID);
+          // An association carries at most 128 presentation contexts, one of them C-GET's.
+          if (!sop_class.empty() && session_classes_.size() < 127) session_classes_.insert(sop_class);
+          sop_classes_[key] = std::move(sop_class);
           keys.push_back(std::move(key));
         }
       }
@@ -197,6 +206,28 @@ class DimseSource : public agent::ImageSource {
     std::vector<std::string> m = agent::SplitPacsInstanceKey(key);
     if (m.empty()) return InvalidArgumentError("not a DIMSE source key: '" + key + "'");
     if (receiver_ != nullptr) return FetchByMove(key, m);
+    auto known_class = sop_classes_.find(key);
+    if (known_class != sop_classes_.end() && session_classes_.count(known_class->second) != 0) {
+      // One association for the whole List(): negotiated on first use with
+      // every SOP class the search found, opened again once if it broke.
+      for (int attempt = 0;; ++attempt) {
+        if (session_ == nullptr) {
+          auto scu = std::make_unique<RetrievingScu>();
+          scu->addPresentationContext(UID_GETStudyRootQueryRetrieveInformationModel, UncompressedSyntaxes());
+          for (const std::string& c : session_classes_) {
+            scu->addPresentationContext(c.c_str(), StorageSyntaxes(), ASC_SC_ROLE_SCP);
+          }
+          ONCOATLAS_RETURN_IF_ERROR(Negotiate(*scu, ep_));
+          session_ = std::move(scu);
+        }
+        auto got = Get(*session_, key, m);
+        if (got.ok() || got.status().code() != StatusCode::kUnavailable || attempt == 1) {
+          if (!got.ok()) session_.reset();
+          return got;
+        }
+        session_.reset();
+      }
+    }
     RetrievingScu scu;
     scu.addPresentationContext(UID_GETStudyRootQueryRetrieveInformationModel, UncompressedSyntaxes());
     auto known = sop_classes_.find(key);
@@ -210,8 +241,16 @@ class DimseSource : public agent::ImageSource {
       }
     }
     ONCOATLAS_RETURN_IF_ERROR(Negotiate(scu, ep_));
+    return Get(scu, key, m);
+  }
+
+ private:
+  // One C-GET of one instance on the open association `scu`.
+  Result<std::string> Get(RetrievingScu& scu, const std::string& key, const std::vector<std::string>& m) {
     T_ASC_PresentationContextID pc = scu.findPresentationContextID(UID_GETStudyRootQueryRetrieveInformationModel, "");
-    if (pc == 0) return UnavailableError(Describe() + " refused Study Root C-GET; configure C-MOVE instead");
+    if (pc == 0) return FailedPreconditionError(Describe() + " refused Study Root C-GET; configure C-MOVE instead");
+    scu.received.clear();
+    scu.receive_error.clear();
     DcmDataset q;
     q.putAndInsertString(DCM_QueryRetrieveLevel, "IMAGE");
     q.putAndInsertString(DCM_StudyInstanceUID, m[0].c_str());
@@ -220,16 +259,19 @@ class DimseSource : public agent::ImageSource {
     OFList<RetrieveResponse*> responses;
     OFCondition c = scu.sendCGETRequest(pc, &q, &responses);
     for (RetrieveResponse* r : responses) delete r;
-    scu.releaseAssociation();
-    if (c.bad()) return UnavailableError("C-GET of " + key + " from " + Describe() + " failed: " + c.text());
+    if (c.bad()) {
+      scu.releaseAssociation();
+      return UnavailableError("C-GET of " + key + " from " + Describe() + " failed: " + c.text());
+    }
     if (!scu.receive_error.empty()) return InternalError(scu.receive_error);
     if (scu.received.size() != 1) {
       return NotFoundError(Describe() + " returned " + std::to_string(scu.received.size()) + " instances for " + key);
     }
-    return std::move(scu.received.front());
+    std::string out = std::move(scu.received.front());
+    scu.received.clear();
+    return out;
   }
 
- private:
   // C-MOVE of one instance to our own AE title: the PACS opens an association
   // to the StoreReceiver and sends it there.
   Result<std::string> FetchByMove(const std::string& key, const std::vector<std::string>& m) {
@@ -274,6 +316,8 @@ class DimseSource : public agent::ImageSource {
   DimseQuery query_;
   std::unique_ptr<StoreReceiver> receiver_;         // with C-MOVE
   std::map<std::string, std::string> sop_classes_;  // key -> SOP Class UID, from the last List()
+  std::set<std::string> session_classes_;           // the SOP classes session_ negotiates
+  std::unique_ptr<RetrievingScu> session_;          // C-GET association reused across Fetch() calls
 };
 
 bool ValidAet(const std::string& aet) {

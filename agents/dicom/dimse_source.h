@@ -4,7 +4,10 @@
 // one. Keys are PacsInstanceKey()s (the PACS's original UIDs: keys stay at the
 // site, in the index's source table), the same as the DICOMweb source's.
 //
-// Each call opens its own association; a DimseSource is not thread-safe.
+// List() opens its own association. C-GET Fetch() calls share one association,
+// negotiated on first use with every SOP class List() found and opened again
+// once when it breaks; an instance of a class List() did not report gets an
+// association of its own, as does every C-MOVE. Not thread-safe.
 #pragma once
 
 #include <chrono>

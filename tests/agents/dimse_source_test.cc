@@ -84,6 +84,35 @@ TEST_F(DimseSourceTest, ListsEveryInstanceAndRetrievesItIntact) {
             "1.3.6.1.4.1.5962.1.1.1.1.1.20040119072730.12322 True True\n");
 }
 
+TEST_F(DimseSourceTest, FetchesShareOneAssociationThatIsOpenedAgainWhenItBreaks) {
+  auto source = MakeDimseSource(Endpoint(), {});
+  ASSERT_TRUE(source.ok()) << source.status().ToString();
+  auto keys = (*source)->List();
+  ASSERT_TRUE(keys.ok()) << keys.status().ToString();
+  ASSERT_EQ(keys->size(), 2u);
+  auto fetch_all = [&] {
+    std::vector<std::string> sops;
+    for (const std::string& key : *keys) {
+      auto bytes = (*source)->Fetch(key);
+      EXPECT_TRUE(bytes.ok()) << bytes.status().ToString();
+      if (bytes.ok()) sops.push_back(key.substr(key.rfind('/') + 1) + " " + std::to_string(bytes->size() > 1000));
+    }
+    return sops;
+  };
+  const auto first = fetch_all();
+  ASSERT_EQ(first.size(), 2u);
+  // The PACS restarts: the open association is gone; the next fetch opens a new one.
+  ASSERT_TRUE(pacs_->Pause().ok());
+  ASSERT_TRUE(pacs_->Resume().ok());
+  EXPECT_EQ(fetch_all(), first);
+  // The PACS is down: a clear Unavailable error, not a hang or a crash.
+  ASSERT_TRUE(pacs_->Pause().ok());
+  auto down = (*source)->Fetch(keys->front());
+  EXPECT_EQ(down.status().code(), StatusCode::kUnavailable) << down.status().ToString();
+  ASSERT_TRUE(pacs_->Resume().ok());
+  EXPECT_EQ(fetch_all(), first);
+}
+
 TEST_F(DimseSourceTest, FiltersByModalityAndStudyDate) {
   DimseQuery mr_only;
   mr_only.modalities = {"MR"};
