@@ -355,6 +355,21 @@ TEST_F(PixelCleanerTest, RleInputIsDecodedCleanedAndWrittenUncompressed) {
   }
 }
 
+// The structure pre-scan skips the fragments of encapsulated Pixel Data (it used
+// to read them as attributes and quarantine every compressed file as truncated).
+TEST_F(PixelCleanerTest, CompressedInputWithoutARuleKeepsItsCompression) {
+  Layout l;
+  l.modality = "CT";
+  l.burned_in = "NO";
+  Write(Image(l), "plain.dcm");
+  ASSERT_TRUE(Compress("/usr/bin/dcmcrle", {}, dir_ / "plain.dcm", dir_ / "rle.dcm"));
+  auto out = Deid(Read(dir_ / "rle.dcm"), ProfileOptions{});
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_NE(out->bytes.find("1.2.840.10008.1.2.5"), std::string::npos) << "still RLE";
+  EXPECT_EQ(out->bytes.find("113101"), std::string::npos);
+  EXPECT_EQ(out->bytes.find("Kowalczyk"), std::string::npos);
+}
+
 TEST_F(PixelCleanerTest, JpegLsInputIsDecodedAndCleaned) {
   Layout l;
   l.bits = 8;
@@ -364,6 +379,40 @@ TEST_F(PixelCleanerTest, JpegLsInputIsDecodedAndCleaned) {
   auto out = Deid(Read(dir_ / "jls.dcm"), Cleaning({Rule(l, regions)}));
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   ExpectCleaned(l, PixelDataOf(out->bytes), regions);
+}
+
+TEST_F(PixelCleanerTest, LosslessJpegInputIsDecodedAndCleaned) {
+  Layout l;
+  l.bits = 8;
+  l.frames = 2;
+  Write(Image(l), "plain.dcm");
+  ASSERT_TRUE(Compress("/usr/bin/dcmcjpeg", {"--encode-lossless-sv1"}, dir_ / "plain.dcm", dir_ / "jpeg.dcm"));
+  const std::vector<PixelRegion> regions = {{0, 0, 20, 3}, {10, 8, 4, 4}};
+  auto out = Deid(Read(dir_ / "jpeg.dcm"), Cleaning({Rule(l, regions)}));
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ExpectCleaned(l, PixelDataOf(out->bytes), regions);
+}
+
+// A transfer syntax DCMTK has no decoder for here (JPEG 2000: the JPEG-LS UID of
+// a compressed file swapped for JPEG 2000's, which has the same length).
+TEST_F(PixelCleanerTest, UndecodableCompressionIsQuarantinedNamingTheSyntax) {
+  Layout l;
+  l.bits = 8;
+  Write(Image(l), "plain.dcm");
+  ASSERT_TRUE(Compress("/usr/bin/dcmcjpls", {"--encode-lossless"}, dir_ / "plain.dcm", dir_ / "jls.dcm"));
+  std::string bytes = Read(dir_ / "jls.dcm");
+  const std::string jpeg_ls = "1.2.840.10008.1.2.4.80", jpeg_2000 = "1.2.840.10008.1.2.4.90";
+  std::size_t at = bytes.find(jpeg_ls);
+  ASSERT_NE(at, std::string::npos);
+  bytes.replace(at, jpeg_ls.size(), jpeg_2000);
+  auto out = Deid(bytes, Cleaning({Rule(l, {{0, 0, 4, 4}})}));
+  ASSERT_FALSE(out.ok());
+  EXPECT_NE(out.status().message().find("Pixel Data is compressed with transfer syntax JPEG 2000"), std::string::npos)
+      << out.status().message();
+  EXPECT_NE(out.status().message().find("(1.2.840.10008.1.2.4.90), which the agent cannot decode; such images cannot "
+                                        "be cleaned"),
+            std::string::npos)
+      << out.status().message();
 }
 
 TEST_F(PixelCleanerTest, UncleanableLayoutsAreQuarantinedNotPassed) {
