@@ -19,6 +19,7 @@
 #include "kube/logging.h"
 #include "node/agent_config.h"
 #include "node/agent_run.h"
+#include "node/burned_in_text_rules.h"
 #include "node/heartbeat.h"
 
 namespace {
@@ -46,7 +47,7 @@ Result<std::string> ReadKeyFile(const std::string& path) {
 }
 
 struct DeidentifyArgs {
-  std::string input, output, quarantine, key_file, report;
+  std::string input, output, quarantine, key_file, report, burned_in_text_regions;
   unsigned jobs = 0;
   oncoatlas::deid::ProfileOptions options;
   std::vector<std::string> safe_private;
@@ -57,10 +58,24 @@ int RunDeidentify(DeidentifyArgs& args) {
     std::cerr << "oncoatlas-agent deidentify: " << s.message() << "\n";
     return 2;
   };
-  if (args.options.clean_pixel_data || args.options.clean_recognizable_visual_features) {
+  if (args.options.clean_recognizable_visual_features) {
     return fail(oncoatlas::InvalidArgumentError(
-        "--clean-pixel-data and --clean-recognizable-visual-features need a pixel cleaner the agent does not have "
-        "yet; drop the flag (images that may show burned-in text or faces are quarantined instead)"));
+        "--clean-recognizable-visual-features needs a defacer the agent does not have; drop the flag (instances "
+        "flagged Recognizable Visual Features YES are quarantined instead)"));
+  }
+  if (!args.burned_in_text_regions.empty()) {
+    auto rules = oncoatlas::agent::LoadBurnedInTextRegionsFile(args.burned_in_text_regions);
+    if (!rules.ok()) return fail(rules.status());
+    args.options.burned_in_text = std::move(*rules);
+  }
+  if (args.options.clean_pixel_data && args.options.burned_in_text.empty()) {
+    return fail(oncoatlas::InvalidArgumentError(
+        "--clean-pixel-data needs --burned-in-text-regions FILE: a YAML or JSON list of the devices, image sizes and "
+        "rectangles where they burn text (the shape of a Dataset's burnedInTextRegions)"));
+  }
+  if (!args.options.clean_pixel_data && !args.options.burned_in_text.empty()) {
+    return fail(oncoatlas::InvalidArgumentError(
+        "--burned-in-text-regions is only used with --clean-pixel-data; add the flag or drop the file"));
   }
   for (const std::string& s : args.safe_private) {
     auto t = oncoatlas::deid::SafePrivateTag::Parse(s);
@@ -157,7 +172,10 @@ int main(int argc, char** argv) {
   deid->add_option("--report", d.report, "Write a JSON report here (and a summary beside it, .txt)");
   deid->add_option("--jobs", d.jobs, "Worker threads (default: one per core)");
   auto& o = d.options;
-  deid->add_flag("--clean-pixel-data", o.clean_pixel_data, "Clean Pixel Data option");
+  deid->add_flag("--clean-pixel-data", o.clean_pixel_data,
+                 "Clean Pixel Data option: blank the --burned-in-text-regions rectangles of matching images");
+  deid->add_option("--burned-in-text-regions", d.burned_in_text_regions,
+                   "YAML or JSON list of burned-in text rules (a Dataset's spec.deidentification.burnedInTextRegions)");
   deid->add_flag("--clean-recognizable-visual-features", o.clean_recognizable_visual_features,
                  "Clean Recognizable Visual Features option");
   deid->add_flag("--clean-graphics", o.clean_graphics, "Clean Graphics option");

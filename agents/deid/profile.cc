@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 #include <unordered_map>
 
 namespace oncoatlas::deid {
@@ -121,6 +122,41 @@ Status ProfileOptions::Validate() const {
   }
   if (!safe_private.empty() && !retain_safe_private) {
     return InvalidArgumentError("a safe private list was given without Retain Safe Private; turn the option on");
+  }
+  if (!burned_in_text.empty() && !clean_pixel_data) {
+    return InvalidArgumentError(
+        "burned-in text regions were given without Clean Pixel Data; turn the option on or drop the regions");
+  }
+  if (clean_pixel_data && burned_in_text.empty()) {
+    return InvalidArgumentError(
+        "Clean Pixel Data needs at least one burned-in text region rule (device, image size and the rectangles "
+        "where it burns text); add the rules for the site's devices");
+  }
+  for (std::size_t i = 0; i < burned_in_text.size(); ++i) {
+    const BurnedInTextRule& r = burned_in_text[i];
+    const std::string which = "burned-in text rule " + std::to_string(i + 1) + " (modality " +
+                              (r.modality.empty() ? std::string("any") : r.modality) + ", " +
+                              std::to_string(r.columns) + "x" + std::to_string(r.rows) + ")";
+    if (r.rows < 1 || r.rows > 65535 || r.columns < 1 || r.columns > 65535) {
+      return InvalidArgumentError(which + ": rows and columns must be 1 to 65535; give the image size in pixels");
+    }
+    if (r.regions.empty()) {
+      return InvalidArgumentError(which + " has no regions; give at least one rectangle to blank");
+    }
+    for (std::size_t j = 0; j < r.regions.size(); ++j) {
+      const PixelRegion& g = r.regions[j];
+      const std::string region = which + ", region " + std::to_string(j + 1) + " (x " + std::to_string(g.x) + ", y " +
+                                 std::to_string(g.y) + ", " + std::to_string(g.width) + "x" + std::to_string(g.height) +
+                                 ")";
+      if (g.x < 0 || g.y < 0 || g.width < 1 || g.height < 1) {
+        return InvalidArgumentError(region + ": x and y must be >= 0 and width and height >= 1");
+      }
+      if (std::int64_t{g.x} + g.width > r.columns || std::int64_t{g.y} + g.height > r.rows) {
+        return InvalidArgumentError(region + " reaches outside the " + std::to_string(r.columns) + "x" +
+                                    std::to_string(r.rows) +
+                                    " image; keep x + width <= columns and y + height <= rows");
+      }
+    }
   }
   return Status::Ok();
 }
@@ -295,13 +331,38 @@ bool Profile::KeepPrivateCreator(std::uint16_t group, const std::string& creator
                      [&](const SafePrivateTag& t) { return t.group == group && t.creator == creator; });
 }
 
-std::vector<MethodCode> Profile::MethodCodes() const {
+namespace {
+std::string TrimmedCode(std::string s) {
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\0')) s.pop_back();  // DICOM pads with spaces (or NUL)
+  std::size_t b = 0;
+  while (b < s.size() && s[b] == ' ') ++b;
+  return s.substr(b);
+}
+bool FieldMatches(const std::string& rule, const std::string& value) {
+  std::string r = TrimmedCode(rule);
+  return r.empty() || r == TrimmedCode(value);
+}
+}  // namespace
+
+std::vector<PixelRegion> Profile::BurnedInTextRegions(const ImageDevice& device) const {
+  std::vector<PixelRegion> out;
+  if (!options_.clean_pixel_data) return out;
+  for (const BurnedInTextRule& r : options_.burned_in_text) {
+    if (r.rows == device.rows && r.columns == device.columns && FieldMatches(r.modality, device.modality) &&
+        FieldMatches(r.manufacturer, device.manufacturer) && FieldMatches(r.model, device.model)) {
+      out.insert(out.end(), r.regions.begin(), r.regions.end());
+    }
+  }
+  return out;
+}
+
+std::vector<MethodCode> Profile::MethodCodes(bool pixels_cleaned) const {
   const ProfileOptions& o = options_;
   std::vector<MethodCode> codes{{"113100", "Basic Application Confidentiality Profile"}};
   auto add = [&](bool on, const char* value, const char* meaning) {
     if (on) codes.push_back({value, meaning});
   };
-  add(o.clean_pixel_data, "113101", "Clean Pixel Data Option");
+  add(o.clean_pixel_data && pixels_cleaned, "113101", "Clean Pixel Data Option");
   add(o.clean_recognizable_visual_features, "113102", "Clean Recognizable Visual Features Option");
   add(o.clean_graphics, "113103", "Clean Graphics Option");
   add(o.clean_structured_content, "113104", "Clean Structured Content Option");
@@ -316,9 +377,9 @@ std::vector<MethodCode> Profile::MethodCodes() const {
   return codes;
 }
 
-std::string Profile::MethodDescription() const {
+std::string Profile::MethodDescription(bool pixels_cleaned) const {
   std::string s = "OncoAtlas PS3.15 E.1-1 Basic";
-  for (const MethodCode& c : MethodCodes()) {
+  for (const MethodCode& c : MethodCodes(pixels_cleaned)) {
     if (c.value != "113100") s += " " + c.value;
   }
   if (s.size() > 64) s.resize(64);

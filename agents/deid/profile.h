@@ -36,7 +36,41 @@ struct SafePrivateTag {
   bool operator==(const SafePrivateTag&) const = default;
 };
 
+// A rectangle of an image's pixel matrix, in pixels from the top left corner.
+struct PixelRegion {
+  int x = 0;
+  int y = 0;
+  int width = 0;
+  int height = 0;
+  bool operator==(const PixelRegion&) const = default;
+};
+
+// Where one kind of device burns text into its images (Clean Pixel Data). A rule
+// matches an instance whose Modality, Manufacturer and Manufacturer's Model Name
+// equal the rule's (trimmed, case-sensitive; an empty field matches any value)
+// and whose Rows and Columns equal the rule's.
+struct BurnedInTextRule {
+  std::string modality;
+  std::string manufacturer;
+  std::string model;
+  int rows = 0;
+  int columns = 0;
+  std::vector<PixelRegion> regions;
+  bool operator==(const BurnedInTextRule&) const = default;
+};
+
+// The device values of one image that rules are matched against.
+struct ImageDevice {
+  std::string modality;
+  std::string manufacturer;
+  std::string model;
+  int rows = 0;
+  int columns = 0;
+};
+
 struct ProfileOptions {
+  // Clean Pixel Data: images matching a rule of burned_in_text get its regions
+  // blanked; images that may show burned-in text and match none are quarantined.
   bool clean_pixel_data = false;
   bool clean_recognizable_visual_features = false;
   bool clean_graphics = false;
@@ -49,7 +83,8 @@ struct ProfileOptions {
   bool retain_uids = false;
   bool retain_safe_private = false;
   bool retain_institution_identity = false;
-  std::vector<SafePrivateTag> safe_private;  // used only with retain_safe_private
+  std::vector<SafePrivateTag> safe_private;      // used only with retain_safe_private
+  std::vector<BurnedInTextRule> burned_in_text;  // used only with clean_pixel_data
   // With retain_longitudinal_modified_dates: a patient's dates move by a keyed
   // offset of 1..max_date_shift_days days, earlier or later (1..3650).
   int max_date_shift_days = kDefaultMaxDateShiftDays;
@@ -106,10 +141,17 @@ class Profile {
   // that holds at least one safe attribute.
   bool KeepPrivateCreator(std::uint16_t group, const std::string& creator) const;
 
-  // CID 7050 codes for the profile and the options applied, in code order.
-  std::vector<MethodCode> MethodCodes() const;
+  // The regions to blank in an image of `device`: those of every matching rule
+  // of burned_in_text, in rule order; empty when none matches (or without Clean
+  // Pixel Data).
+  std::vector<PixelRegion> BurnedInTextRegions(const ImageDevice& device) const;
+
+  // CID 7050 codes for the profile and the options applied to one instance, in
+  // code order. Clean Pixel Data (113101) is listed only when `pixels_cleaned`:
+  // the option is applied per instance, to those a rule matched.
+  std::vector<MethodCode> MethodCodes(bool pixels_cleaned = false) const;
   // Free-text De-identification Method (0012,0063), at most 64 characters.
-  std::string MethodDescription() const;
+  std::string MethodDescription(bool pixels_cleaned = false) const;
   // "REMOVED", "MODIFIED" or "UNMODIFIED" for (0028,0303).
   std::string LongitudinalTemporalInformationModified() const;
 

@@ -24,6 +24,7 @@
 #include "deid/text_cleaner.h"
 #include "dicom/memory_input_stream.h"
 #include "dicom/nesting_scan.h"
+#include "dicom/pixel_cleaner.h"
 
 namespace oncoatlas::dicom {
 namespace {
@@ -350,19 +351,36 @@ std::string FindString(DcmItem* item, const DcmTagKey& key) {
   return Trim(std::string(v.c_str(), v.length()));
 }
 
-Status CheckBurnedIn(DcmDataset* ds, const deid::ProfileOptions& options) {
+std::string DescribeDevice(const deid::ImageDevice& d) {
+  std::string s = "modality " + (d.modality.empty() ? std::string("(none)") : d.modality);
+  if (!d.manufacturer.empty()) s += ", manufacturer \"" + d.manufacturer + "\"";
+  if (!d.model.empty()) s += ", model \"" + d.model + "\"";
+  return s + ", " + std::to_string(d.columns) + "x" + std::to_string(d.rows);
+}
+
+// Refuses an instance that may show burned-in text and will not be cleaned:
+// `cleaned` says whether a burned-in text rule matched it (its pixels are then
+// blanked whatever Burned In Annotation says). Reasons name device values only.
+Status CheckBurnedIn(DcmDataset* ds, const deid::ProfileOptions& options, const deid::ImageDevice& device,
+                     bool cleaned) {
   std::string burned = FindString(ds, DCM_BurnedInAnnotation);
-  std::string modality = FindString(ds, DCM_Modality);
   std::string sop_class = FindString(ds, DCM_SOPClassUID);
-  if (!options.clean_pixel_data) {
-    if (burned == "YES") {
-      return FailedPreconditionError("Burned In Annotation is YES and Clean Pixel Data is not applied");
+  const bool flagged = burned == "YES";
+  const bool unflagged_risk =
+      burned.empty() && ds->tagExists(DCM_PixelData) && OftenBurnedIn(device.modality, sop_class);
+  if (!cleaned && (flagged || unflagged_risk)) {
+    const std::string why = flagged ? std::string("Burned In Annotation is YES")
+                                    : "Burned In Annotation is absent for modality " +
+                                          (device.modality.empty() ? std::string("(none)") : device.modality) +
+                                          ", which often carries burned-in text,";
+    if (!options.clean_pixel_data) {
+      return FailedPreconditionError(why +
+                                     " and Clean Pixel Data is not applied; turn it on with a burned-in text region "
+                                     "rule for this device (" +
+                                     DescribeDevice(device) + ")");
     }
-    if (burned.empty() && ds->tagExists(DCM_PixelData) && OftenBurnedIn(modality, sop_class)) {
-      return FailedPreconditionError("Burned In Annotation is absent for modality " +
-                                     (modality.empty() ? std::string("(none)") : modality) +
-                                     ", which often carries burned-in text, and Clean Pixel Data is not applied");
-    }
+    return FailedPreconditionError(why + " and no burnedInTextRegions rule matches this device (" +
+                                   DescribeDevice(device) + "); add a rule for it");
   }
   if (!options.clean_recognizable_visual_features && FindString(ds, DCM_RecognizableVisualFeatures) == "YES") {
     return FailedPreconditionError(
@@ -506,6 +524,7 @@ Status InitDicomLibrary() {
     // DCMTK's own log could print values it stumbles on; keep it silent.
     OFLog::configure(OFLogger::OFF_LOG_LEVEL);
   });
+  RegisterPixelDecoders();
   if (!dcmDataDict.isDictionaryLoaded()) {
     return FailedPreconditionError(
         "DCMTK's data dictionary is not loaded; install the dcmtk package or set DCMDICTPATH");
@@ -514,13 +533,15 @@ Status InitDicomLibrary() {
 }
 
 DcmtkDeidentifier::DcmtkDeidentifier(const deid::Profile& profile, const deid::Pseudonymizer& pseudonymizer)
-    : profile_(profile), pseudonymizer_(pseudonymizer) {}
+    : profile_(profile), pseudonymizer_(pseudonymizer) {
+  RegisterPixelDecoders();
+}
 
 Status EngineSupports(const deid::ProfileOptions& options) {
-  if (options.clean_pixel_data || options.clean_recognizable_visual_features) {
+  if (options.clean_recognizable_visual_features) {
     return FailedPreconditionError(
-        "Clean Pixel Data and Clean Recognizable Visual Features need a pixel cleaner the agent does not have; drop "
-        "the option (images that may show burned-in text or recognisable features are then quarantined)");
+        "Clean Recognizable Visual Features needs a defacer the agent does not have; drop the option (instances "
+        "flagged Recognizable Visual Features YES are then quarantined, not stored)");
   }
   return Status::Ok();
 }
@@ -528,7 +549,7 @@ Status EngineSupports(const deid::ProfileOptions& options) {
 Result<deid::DeidentifiedInstance> DcmtkDeidentifier::Deidentify(std::string_view bytes) const {
   // Never claim a cleaning in De-identification Method Code Sequence that was not done.
   ONCOATLAS_RETURN_IF_ERROR(EngineSupports(profile_.options()));
-  return DeidentifyBytes(bytes);
+  return DeidentifyBytes(bytes, /*head_only=*/false);
 }
 
 Result<deid::DeidentifiedHead> DcmtkDeidentifier::DeidentifyHead(std::string_view head, std::uint64_t file_size) const {
@@ -547,8 +568,11 @@ Result<deid::DeidentifiedHead> DcmtkDeidentifier::DeidentifyHead(std::string_vie
   // The file up to Pixel Data's value, with its length set to 0.
   std::string prefix(head.substr(0, pd.value_offset));
   std::memset(prefix.data() + prefix.size() - 4, 0, 4);
-  auto result = DeidentifyBytes(prefix);
-  if (!result.ok()) return not_here("the header alone is not de-identifiable");
+  auto result = DeidentifyBytes(prefix, /*head_only=*/true);
+  if (!result.ok()) {
+    if (result.status().message().rfind("no head path", 0) == 0) return result.status();
+    return not_here("the header alone is not de-identifiable");
+  }
   // The output must end with that same empty Pixel Data; give it its length back.
   std::string expected_end = prefix.substr(pd.offset);
   std::string& out = result->bytes;
@@ -563,7 +587,7 @@ Result<deid::DeidentifiedHead> DcmtkDeidentifier::DeidentifyHead(std::string_vie
   return h;
 }
 
-Result<deid::DeidentifiedInstance> DcmtkDeidentifier::DeidentifyBytes(std::string_view bytes) const {
+Result<deid::DeidentifiedInstance> DcmtkDeidentifier::DeidentifyBytes(std::string_view bytes, bool head_only) const {
   if (bytes.empty()) return InvalidArgumentError("empty file");
   StructureScan scan = ScanStructure(bytes, kMaxNestingDepth);
   if (scan.deflated) {
@@ -612,7 +636,26 @@ Result<deid::DeidentifiedInstance> DcmtkDeidentifier::DeidentifyBytes(std::strin
                                   "; not a composite instance the engine can de-identify");
     }
   }
-  ONCOATLAS_RETURN_IF_ERROR(CheckBurnedIn(ds, profile_.options()));
+  deid::ImageDevice device{FindString(ds, DCM_Modality), FindString(ds, DCM_Manufacturer),
+                           FindString(ds, DCM_ManufacturerModelName), 0, 0};
+  {
+    Uint16 rows = 0, columns = 0;
+    if (ds->findAndGetUint16(DCM_Rows, rows).good()) device.rows = rows;
+    if (ds->findAndGetUint16(DCM_Columns, columns).good()) device.columns = columns;
+  }
+  const std::vector<deid::PixelRegion> regions = profile_.BurnedInTextRegions(device);
+  const bool clean_pixels = !regions.empty();
+  if (head_only && clean_pixels) {
+    return FailedPreconditionError(
+        "no head path: a burned-in text rule matches, so the pixels must be read and cleaned");
+  }
+  ONCOATLAS_RETURN_IF_ERROR(CheckBurnedIn(ds, profile_.options(), device, clean_pixels));
+  if (clean_pixels) {
+    // PS3.15 table E.1-1 has no column for Clean Pixel Data: no attribute's
+    // action depends on it. What changes is the pixels and the flag below.
+    ONCOATLAS_RETURN_IF_ERROR(BlankRegions(ds, regions, &xfer));
+    ds->putAndInsertString(DCM_BurnedInAnnotation, "NO");
+  }
 
   Walk walk{profile_, pseudonymizer_, {}, {}, {}, FindString(ds, DCM_SOPClassUID)};
   std::string patient_id = FindString(ds, DCM_PatientID);
@@ -625,11 +668,11 @@ Result<deid::DeidentifiedInstance> DcmtkDeidentifier::DeidentifyBytes(std::strin
 
   // What a conforming de-identifier records (PS3.15 E.1.1).
   ds->putAndInsertString(DCM_PatientIdentityRemoved, "YES");
-  ds->putAndInsertString(DCM_DeidentificationMethod, profile_.MethodDescription().c_str());
+  ds->putAndInsertString(DCM_DeidentificationMethod, profile_.MethodDescription(clean_pixels).c_str());
   ds->putAndInsertString(DCM_LongitudinalTemporalInformationModified,
                          profile_.LongitudinalTemporalInformationModified().c_str());
   delete ds->remove(DCM_DeidentificationMethodCodeSequence);
-  for (const deid::MethodCode& code : profile_.MethodCodes()) {
+  for (const deid::MethodCode& code : profile_.MethodCodes(clean_pixels)) {
     DcmItem* entry = nullptr;
     if (ds->findOrCreateSequenceItem(DCM_DeidentificationMethodCodeSequence, entry, -2).bad() || entry == nullptr) {
       return InternalError("could not add De-identification Method Code Sequence");

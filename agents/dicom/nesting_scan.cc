@@ -79,6 +79,7 @@ StructureScan ScanStructure(std::string_view bytes, int stop_above, bool stop_at
   struct Open {
     std::uint64_t end;
     bool implicit_inside;
+    bool fragments = false;  // encapsulated Pixel Data: its items hold compressed bytes, not attributes
   };
   std::vector<Open> open;
   while (pos + 8 <= bytes.size()) {
@@ -110,6 +111,15 @@ StructureScan ScanStructure(std::string_view bytes, int stop_above, bool stop_at
           scan.truncated = true;
           scan.truncated_offset = pos - 8;
           break;
+        }
+        if (!open.empty() && open.back().fragments) {
+          if (len == 0xFFFFFFFFu) {  // a fragment has a defined length
+            scan.truncated = true;
+            scan.truncated_offset = pos - 8;
+            break;
+          }
+          pos += len;  // a fragment: skipped, never read as attributes
+          continue;
         }
         open.push_back({len == 0xFFFFFFFFu ? kUndefined : pos + len, implicit_here});
       } else if (!open.empty()) {
@@ -177,7 +187,8 @@ StructureScan ScanStructure(std::string_view bytes, int stop_above, bool stop_at
         sequence = g == 0xFFFE && e == 0xE000 && group != 0x7FE0;
       }
       if (sequence) {
-        open.push_back({len == 0xFFFFFFFFu ? kUndefined : value + len, implicit_here || un_undefined});
+        const bool fragments = group == 0x7FE0 && element == 0x0010 && len == 0xFFFFFFFFu;
+        open.push_back({len == 0xFFFFFFFFu ? kUndefined : value + len, implicit_here || un_undefined, fragments});
         pos = value;
       } else {
         pos = value + len;

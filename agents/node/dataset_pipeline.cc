@@ -12,6 +12,7 @@
 #include "dicom/dimse_source.h"
 #include "dicomweb/dicomweb_source.h"
 #include "ingest/deidentifying_processor.h"
+#include "node/burned_in_text_rules.h"
 
 namespace oncoatlas::agent {
 namespace {
@@ -136,14 +137,17 @@ std::variant<DatasetPlan, DatasetFailure> PlanDataset(const json& object, const 
       return Fail("InvalidDeidentification", "spec.deidentification.safePrivateAttributes: " + tag.status().message());
     o.safe_private.push_back(*tag);
   }
+  auto rules = BurnedInTextRulesFromApi(d.burned_in_text_regions.value_or(std::vector<api::BurnedInTextRegion>{}));
+  if (!rules.ok()) return Fail("InvalidDeidentification", "spec.deidentification." + rules.status().message());
+  o.burned_in_text = std::move(*rules);
   Status valid = o.Validate();
   if (!valid.ok()) return Fail("InvalidDeidentification", "spec.deidentification: " + valid.message());
   Status supported = dicom::EngineSupports(o);
   if (!supported.ok()) {
     return Fail("UnsupportedDeidentificationOption",
-                "spec.deidentification asks for cleanPixelData or cleanRecognizableVisualFeatures, which this agent "
-                "cannot apply yet (no pixel cleaner); set them to false: instances that may show burned-in text or "
-                "recognizable features are then quarantined, not stored.");
+                "spec.deidentification asks for cleanRecognizableVisualFeatures, which this agent cannot apply (it "
+                "has no defacer); set it to false: instances flagged Recognizable Visual Features YES are then "
+                "quarantined, not stored.");
   }
 
   plan.key_secret_name = spec.pseudonymisation.key_secret_ref.name;

@@ -6,6 +6,8 @@
 #include <fstream>
 #include <tuple>
 
+#include "synth/bitmap_font.h"
+
 namespace oncoatlas::synth {
 namespace {
 
@@ -247,6 +249,18 @@ Status StudyGenerator::WriteStudy(const Patient& p, Study& s, const std::string&
           pixels[off + 1] = static_cast<char>((v >> 8) & 0xFF);
         }
       }
+      if (modality == "MG" && options_.burned_in_text) {
+        // The view label, as a mammography unit burns it: scale 2, white, top left.
+        DrawText(sp.laterality + " " + sp.view, 4, 4, 2, [&](int x, int y) {
+          if (x >= n || y >= n) return;
+          std::size_t off = (static_cast<std::size_t>(y) * n + x) * 2;
+          pixels[off] = static_cast<char>(0xFF);
+          pixels[off + 1] = static_cast<char>(0x0F);
+        });
+        for (auto& x : a) {
+          if (x.group == 0x0028 && x.element == 0x0301) x.value = "YES";
+        }
+      }
       if (options_.frames > 1) {  // multi-frame: the slice repeated (benchmarks of large files)
         std::string frame = pixels;
         pixels.reserve(frame.size() * static_cast<std::size_t>(options_.frames));
@@ -342,6 +356,75 @@ Status StudyGenerator::WriteStudy(const Patient& p, Study& s, const std::string&
   return WriteKeyObjects(p, s, references);
 }
 
+Status StudyGenerator::WriteUltrasoundStudy(const Patient& p, Study& s) {
+  current_study_ = s.key;
+  Plant(p.name, "PatientName", "text");
+  Plant(p.id, "PatientID", "text");
+  Plant(s.study_uid, "StudyInstanceUID", "uid");
+  s.lesion = false;
+  std::vector<Reference> references;
+  // Series 1: one 8-bit grey image; series 2: one RGB cine loop of 3 frames.
+  for (int series_number = 1; series_number <= 2; ++series_number) {
+    const bool rgb = series_number == 2;
+    const int frames = rgb ? 3 : 1;
+    const int samples = rgb ? 3 : 1;
+    const std::string series_uid = Uid();
+    const std::string sop_uid = Uid();
+    const std::string description = (rgb ? "Doppler " : "Breast US ") + p.family;
+    Plant(series_uid, "SeriesInstanceUID", "uid");
+    Plant(sop_uid, "SOPInstanceUID", "uid");
+    Plant(description, "SeriesDescription", "text");
+    auto a = CommonAttributes(p, s, "US", series_uid, series_number, description);
+    for (auto& x : a) {
+      if (x.group == 0x0028 && x.element == 0x0301) x.value = "YES";
+    }
+    const std::string sop_class = rgb ? "1.2.840.10008.5.1.4.1.1.3.1" : "1.2.840.10008.5.1.4.1.1.6.1";
+    a.push_back(A(0x0008, 0x0016, "UI", sop_class));
+    a.push_back(A(0x0008, 0x0018, "UI", sop_uid));
+    a.push_back(A(0x0008, 0x0008, "CS", "ORIGINAL\\PRIMARY"));
+    a.push_back(A(0x0018, 0x0015, "CS", "BREAST"));
+    a.push_back(A(0x0020, 0x0013, "IS", "1"));
+    a.push_back(A(0x0020, 0x0020, "CS", ""));
+    a.push_back(A(0x0028, 0x0002, "US", std::to_string(samples)));
+    a.push_back(A(0x0028, 0x0004, "CS", rgb ? "RGB" : "MONOCHROME2"));
+    if (rgb) a.push_back(A(0x0028, 0x0006, "US", "0"));
+    if (frames > 1) a.push_back(A(0x0028, 0x0008, "IS", std::to_string(frames)));
+    a.push_back(A(0x0028, 0x0010, "US", std::to_string(kUsRows)));
+    a.push_back(A(0x0028, 0x0011, "US", std::to_string(kUsColumns)));
+    a.push_back(A(0x0028, 0x0100, "US", "8"));
+    a.push_back(A(0x0028, 0x0101, "US", "8"));
+    a.push_back(A(0x0028, 0x0102, "US", "7"));
+    a.push_back(A(0x0028, 0x0103, "US", "0"));
+    // Pixels: speckle in a fan below the text band, then the name and ID in the band.
+    const std::size_t frame_bytes = static_cast<std::size_t>(kUsRows) * kUsColumns * samples;
+    std::string pixels(frame_bytes * frames, '\0');
+    for (int f = 0; f < frames; ++f) {
+      for (int y = 24; y < kUsRows; ++y) {
+        for (int x = 0; x < kUsColumns; ++x) {
+          if (std::abs(x - kUsColumns / 2) > (y - 24) * 0.8 + 8) continue;
+          int v = 40 + static_cast<int>(rng_() % 120);
+          std::size_t off = frame_bytes * f + (static_cast<std::size_t>(y) * kUsColumns + x) * samples;
+          for (int c = 0; c < samples; ++c) pixels[off + c] = static_cast<char>(c == 0 || !rgb ? v : v / (c + 1));
+        }
+      }
+      auto set = [&](int x, int y) {
+        if (x >= kUsColumns || y >= kUsTextBand.height) return;
+        std::size_t off = frame_bytes * f + (static_cast<std::size_t>(y) * kUsColumns + x) * samples;
+        for (int c = 0; c < samples; ++c) pixels[off + c] = static_cast<char>(0xFF);
+      };
+      DrawText(p.name, 4, 2, 1, set);
+      DrawText(p.id, 4, 11, 1, set);
+    }
+    a.push_back(Attribute{0x7FE0, 0x0010, "OB", std::move(pixels), {}});
+    references.push_back({series_uid, sop_class, sop_uid});
+    fs::path file = options_.output / "dicom" / s.key / ("series" + Pad(series_number, 2)) / "img0001.dcm";
+    ONCOATLAS_RETURN_IF_ERROR(dicom::WriteInstance(a, file));
+    s.instances.push_back({{"file", fs::relative(file, options_.output).string()}, {"sopInstanceUid", sop_uid}});
+    ++summary_.instances;
+  }
+  return WriteKeyObjects(p, s, references);
+}
+
 Status StudyGenerator::WriteKeyObjects(const Patient& p, Study& s, const std::vector<Reference>& references) {
   // A Key Object Selection document flagging every image: references that must
   // stay resolvable after de-identification. Benchmark corpora hold CT only.
@@ -387,6 +470,7 @@ Result<GeneratorSummary> StudyGenerator::Run() {
     Patient p = MakePatient(pi);
     std::vector<std::string> modalities =
         options_.only_ct ? std::vector<std::string>{"CT"} : std::vector<std::string>{"CT", "MR", "MG"};
+    if (options_.burned_in_text) modalities.push_back("US");
     for (const std::string& modality : modalities) {
       Study s;
       s.key = "study" + Pad(++study_index, 4);
@@ -412,7 +496,7 @@ Result<GeneratorSummary> StudyGenerator::Run() {
       s.lesion_y = Uniform(options_.matrix / 3, options_.matrix * 2 / 3);
       s.lesion_first = 0;
       s.lesion_last = std::max(0, options_.slices - 1);
-      ONCOATLAS_RETURN_IF_ERROR(WriteStudy(p, s, modality));
+      ONCOATLAS_RETURN_IF_ERROR(modality == "US" ? WriteUltrasoundStudy(p, s) : WriteStudy(p, s, modality));
       nlohmann::json label = {
           {"study", s.key}, {"studyInstanceUid", s.study_uid}, {"modality", modality}, {"lesion", s.lesion}};
       if (s.lesion) {

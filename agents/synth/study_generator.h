@@ -27,7 +27,24 @@ struct GeneratorOptions {
   std::uint64_t seed = 1;
   bool only_ct = false;  // one single-series CT study per patient (benchmarks)
   int frames = 1;        // > 1: every CT/MR/MG image is multi-frame with this many frames
+  // Text burned into pixels, Burned In Annotation YES (for Clean Pixel Data):
+  // every MG image carries its view label (e.g. "L MLO") in the top left corner,
+  // inside x 0-63, y 0-19 (kMgLabelRegion); and every patient gets one more
+  // study, US: an 8-bit grey image and a 3-frame RGB image (Planar Configuration
+  // 0), 256 columns x 192 rows, whose top band (kUsTextBand, rows 0-19) shows
+  // the patient's name and ID. Off (the default), nothing of this is generated
+  // and the output for a seed is unchanged.
+  bool burned_in_text = false;
 };
+
+// Where the generator burns text with burned_in_text (x, y, width, height).
+struct TextRegion {
+  int x, y, width, height;
+};
+inline constexpr TextRegion kMgLabelRegion{0, 0, 64, 20};  // in the 2*matrix square MG image
+inline constexpr TextRegion kUsTextBand{0, 0, 256, 20};
+inline constexpr int kUsRows = 192;
+inline constexpr int kUsColumns = 256;
 
 struct GeneratorSummary {
   int studies = 0;
@@ -48,6 +65,7 @@ class StudyGenerator {
   };
   Patient MakePatient(int index);
   Status WriteStudy(const Patient& p, Study& s, const std::string& modality);
+  Status WriteUltrasoundStudy(const Patient& p, Study& s);
   std::vector<dicom::Attribute> CommonAttributes(const Patient& p, const Study& s, const std::string& modality,
                                                  const std::string& series_uid, int series_number,
                                                  const std::string& series_description);

@@ -59,6 +59,10 @@ int main(int argc, char** argv) {
   app.add_option("--matrix", o.matrix, "Rows and columns of CT/MR images")->check(CLI::Range(16, 1024));
   app.add_option("--seed", o.seed, "Random seed (same seed, same output)");
   app.add_flag("--only-ct", o.only_ct, "One single-series CT study per patient (benchmark corpus)");
+  app.add_flag("--burned-in-text", o.burned_in_text,
+               "Burn text into pixels (Burned In Annotation YES): the view label in the top left corner of MG images "
+               "(x 0-63, y 0-19) and one more US study per patient, 256x192, with the patient's name and ID in rows "
+               "0-19");
   app.add_option("--frames", o.frames, "Frames per image (> 1: multi-frame files, for benchmarks)")
       ->check(CLI::Range(1, 1000));
   app.add_option("--stow", stow_url, "Then load the studies into this DICOMweb root with STOW-RS");

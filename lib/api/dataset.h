@@ -72,10 +72,47 @@ struct SafePrivateAttribute {
   }
 };
 
+// A rectangle of the pixel matrix, in pixels from the top left corner.
+struct PixelRegion {
+  std::int64_t x = 0;
+  std::int64_t y = 0;
+  std::int64_t width = 0;
+  std::int64_t height = 0;
+  nlohmann::json unknown_fields;
+
+  static void Map(auto& self, auto& m) {
+    m("x", self.x);
+    m("y", self.y);
+    m("width", self.width);
+    m("height", self.height);
+  }
+};
+
+// Where one kind of device burns text into its images (Clean Pixel Data).
+struct BurnedInTextRegion {
+  std::optional<std::string> modality;
+  std::optional<std::string> manufacturer;
+  std::optional<std::string> manufacturer_model_name;
+  std::int64_t rows = 0;
+  std::int64_t columns = 0;
+  std::vector<PixelRegion> regions;
+  nlohmann::json unknown_fields;
+
+  static void Map(auto& self, auto& m) {
+    m("modality", self.modality);
+    m("manufacturer", self.manufacturer);
+    m("manufacturerModelName", self.manufacturer_model_name);
+    m("rows", self.rows);
+    m("columns", self.columns);
+    m("regions", self.regions);
+  }
+};
+
 // PS3.15 Annex E profile and the options of table E.1-1.
 struct Deidentification {
   std::optional<std::string> profile;
   std::optional<bool> clean_pixel_data;
+  std::optional<std::vector<BurnedInTextRegion>> burned_in_text_regions;
   std::optional<bool> clean_recognizable_visual_features;
   std::optional<bool> clean_graphics;
   std::optional<bool> clean_structured_content;
@@ -93,6 +130,7 @@ struct Deidentification {
   static void Map(auto& self, auto& m) {
     m("profile", self.profile);
     m("cleanPixelData", self.clean_pixel_data);
+    m("burnedInTextRegions", self.burned_in_text_regions);
     m("cleanRecognizableVisualFeatures", self.clean_recognizable_visual_features);
     m("cleanGraphics", self.clean_graphics);
     m("cleanStructuredContent", self.clean_structured_content);

@@ -259,6 +259,136 @@ class DeidCliTest(unittest.TestCase):
                 self.assertEqual(r.returncode, 2, r.stderr)
                 self.assertIn(expected, r.stderr)
 
+    # The regions oncoatlas-synth --burned-in-text burns text into (agents/synth/study_generator.h).
+    BURNED_IN_RULES = """\
+# US: patient name and ID in the top band; MG: the view label in the top left corner.
+- modality: US
+  manufacturer: OncoSynth Imaging
+  manufacturerModelName: Synth US 1
+  rows: 192
+  columns: 256
+  regions: [{x: 0, y: 0, width: 256, height: 20}]
+- modality: MG
+  manufacturer: "OncoSynth Imaging"
+  rows: 128
+  columns: 128
+  regions:
+  - {x: 0, y: 0, width: 64, height: 20}
+"""
+
+    def burned_in_corpus(self):
+        corpus = self.out("burned-in")
+        if not os.path.isdir(corpus):
+            r = subprocess.run([os.path.join(BIN, "oncoatlas-synth"), "--output", corpus, "--patients", "2",
+                                "--slices", "2", "--seed", "23", "--burned-in-text"],
+                               capture_output=True, text=True, timeout=300)
+            self.assertEqual(r.returncode, 0, r.stderr)
+        rules = self.out("burned-in-rules.yaml")
+        with open(rules, "w") as f:
+            f.write(self.BURNED_IN_RULES)
+        return corpus, rules
+
+    def test_burned_in_text_is_cleaned(self):
+        corpus, rules = self.burned_in_corpus()
+        inputs = os.path.join(corpus, "dicom")
+        regions = {("US", 192, 256): [(0, 0, 256, 20)], ("MG", 128, 128): [(0, 0, 64, 20)]}
+        r, report = self.agent(inputs, self.out("bi-clean"), "--clean-pixel-data", "--burned-in-text-regions", rules)
+        n_inputs = sum(1 for _ in dicom_oracle.dicom_files(inputs))
+        self.assertEqual(report["deidentified"], n_inputs, report["quarantinedFiles"])
+        cleaned = {"US": 0, "MG": 0}
+        for path in dicom_oracle.dicom_files(inputs):
+            src = pydicom.dcmread(path)
+            out_path = os.path.join(self.out("bi-clean"), mapped_uid(str(src.StudyInstanceUID)),
+                                    mapped_uid(str(src.SeriesInstanceUID)), mapped_uid(str(src.SOPInstanceUID)) + ".dcm")
+            out = pydicom.dcmread(out_path)
+            codes = sorted(str(i.CodeValue) for i in out.DeidentificationMethodCodeSequence)
+            if "PixelData" not in src:
+                self.assertEqual(codes, ["113100"], path)
+                continue
+            key = (str(src.Modality), int(src.Rows), int(src.Columns))
+            if key in regions:
+                self.assertEqual(src.BurnedInAnnotation, "YES")
+                expected = dicom_oracle.blanked(src, regions[key])
+                self.assertNotEqual(expected, bytes(src.PixelData), path + ": no text in the region to clean")
+                self.assertEqual(bytes(out.PixelData), expected, path)
+                self.assertEqual(out.BurnedInAnnotation, "NO", path)
+                self.assertEqual(codes, ["113100", "113101"], path)
+                cleaned[key[0]] += 1
+            else:
+                self.assertEqual(bytes(out.PixelData), bytes(src.PixelData), path)
+                self.assertEqual(out.get("BurnedInAnnotation"), "NO", path)
+                self.assertEqual(codes, ["113100"], path)
+            for attr in ("Rows", "Columns", "SamplesPerPixel", "BitsAllocated", "NumberOfFrames",
+                         "PlanarConfiguration", "PhotometricInterpretation"):
+                self.assertEqual(out.get(attr), src.get(attr), attr)
+        self.assertEqual(cleaned, {"US": 4, "MG": 8})
+        self.assertEqual(dicom_oracle.planted_leaks(self.out("bi-clean"), os.path.join(corpus, "manifest.json")), [])
+        with open(os.path.join(corpus, "manifest.json")) as f:
+            planted = {p["value"].lower() for p in json.load(f)["planted"] if p["kind"] == "text"}
+        logs = (r.stdout + r.stderr).lower()
+        for value in planted:
+            self.assertNotIn(value, logs)
+
+    def test_burned_in_text_without_a_rule_is_quarantined(self):
+        corpus, rules = self.burned_in_corpus()
+        inputs = os.path.join(corpus, "dicom")
+        _, report = self.agent(inputs, self.out("bi-off"))
+        reasons = [q["reason"] for q in report["quarantinedFiles"]]
+        self.assertEqual(len(reasons), 12)  # 2 patients x (4 MG + 2 US)
+        for reason in reasons:
+            self.assertIn("Burned In Annotation is YES and Clean Pixel Data is not applied", reason)
+        # A rule for US only: the MG images match none and say which device needs one.
+        us_only = self.out("us-only.json")
+        with open(us_only, "w") as f:
+            json.dump([{"modality": "US", "rows": 192, "columns": 256,
+                        "regions": [{"x": 0, "y": 0, "width": 256, "height": 20}]}], f)
+        _, report = self.agent(inputs, self.out("bi-us-only"), "--clean-pixel-data", "--burned-in-text-regions",
+                               us_only)
+        reasons = [q["reason"] for q in report["quarantinedFiles"]]
+        self.assertEqual(len(reasons), 8)
+        with open(os.path.join(corpus, "manifest.json")) as f:
+            planted = [p["value"] for p in json.load(f)["planted"] if p["kind"] == "text"]
+        for reason in reasons:
+            self.assertIn('Burned In Annotation is YES and no burnedInTextRegions rule matches this device (modality '
+                          'MG, manufacturer "OncoSynth Imaging", model "Synth MG 1", 128x128); add a rule for it',
+                          reason)
+            for value in planted:
+                self.assertNotIn(value, reason)
+
+    def test_burned_in_text_regions_file_errors_are_clear(self):
+        corpus, rules = self.burned_in_corpus()
+        inputs = os.path.join(corpus, "dicom")
+        agent = os.path.join(BIN, "oncoatlas-agent")
+        files = {
+            "outside.yaml": "- {rows: 10, columns: 10, regions: [{x: 5, y: 0, width: 6, height: 1}]}\n",
+            "no-rows.yaml": "- {columns: 10, regions: [{x: 0, y: 0, width: 6, height: 1}]}\n",
+            "typo.json": '[{"rows": 10, "columns": 10, "region": []}]',
+            "not-a-list.yaml": "rows: 10\n",
+            "broken.yaml": "- {rows: [\n",
+        }
+        for name, text in files.items():
+            with open(self.out(name), "w") as f:
+                f.write(text)
+        base = ["deidentify", "--input", inputs, "--key-file", self.key_file]
+        for extra, expected in [
+            (["--clean-pixel-data"], "--clean-pixel-data needs --burned-in-text-regions FILE"),
+            (["--burned-in-text-regions", rules], "only used with --clean-pixel-data"),
+            (["--clean-pixel-data", "--burned-in-text-regions", self.out("missing.yaml")], "cannot read"),
+            (["--clean-pixel-data", "--burned-in-text-regions", self.out("outside.yaml")],
+             "reaches outside the 10x10 image; keep x + width <= columns"),
+            (["--clean-pixel-data", "--burned-in-text-regions", self.out("no-rows.yaml")],
+             "burnedInTextRegions[0] has no rows"),
+            (["--clean-pixel-data", "--burned-in-text-regions", self.out("typo.json")], "burnedInTextRegions[0] has no regions"),
+            (["--clean-pixel-data", "--burned-in-text-regions", self.out("not-a-list.yaml")],
+             "does not hold a non-empty list"),
+            (["--clean-pixel-data", "--burned-in-text-regions", self.out("broken.yaml")], "not valid YAML or JSON"),
+        ]:
+            with self.subTest(expected):
+                r = subprocess.run([agent, *base, "--output", self.out("e-bi"), *extra], capture_output=True,
+                                   text=True, timeout=120)
+                self.assertEqual(r.returncode, 2, r.stderr)
+                self.assertIn(expected, r.stderr)
+
     def dciodvfy_errors(self, path):
         r = subprocess.run(["dciodvfy", path], capture_output=True, text=True, errors="replace", timeout=120)
         errors = set()

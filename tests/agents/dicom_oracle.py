@@ -221,3 +221,27 @@ def conformance_marks(output_folder, expected_codes, expected_longitudinal):
             if elem.tag in (0xFFFAFFFA, 0xFFFCFFFC):
                 problems.append((path, "signature or padding " + str(elem.tag)))
     return problems
+
+
+def blanked(ds, regions):
+    """The native Pixel Data of `ds` as it should be after Clean Pixel Data
+    blanks `regions` ((x, y, width, height) in pixels) in every frame: computed
+    here from the image's own attributes, without numpy or the engine's code."""
+    rows, columns = int(ds.Rows), int(ds.Columns)
+    samples = int(ds.get("SamplesPerPixel", 1))
+    planar = int(ds.get("PlanarConfiguration", 0)) if samples > 1 else 0
+    frames = int(ds.get("NumberOfFrames", 1) or 1)
+    size = int(ds.BitsAllocated) // 8
+    data = bytearray(ds.PixelData)
+    frame_bytes = rows * columns * samples * size
+    assert len(data) >= frame_bytes * frames, "Pixel Data shorter than the image"
+    planes, pixel = (samples, size) if planar == 1 else (1, samples * size)
+    for f in range(frames):
+        for p in range(planes):
+            base = f * frame_bytes + p * rows * columns * pixel
+            for (x, y, w, h) in regions:
+                assert x + w <= columns and y + h <= rows, "region outside the image"
+                for row in range(y, y + h):
+                    start = base + (row * columns + x) * pixel
+                    data[start:start + w * pixel] = bytes(w * pixel)
+    return bytes(data)

@@ -145,7 +145,9 @@ TEST_F(EngineTest, BurnedInRuleMatchesTheIssueForUsScAndXa) {
     ASSERT_FALSE(absent.ok()) << modality;
     EXPECT_EQ(absent.status().message(),
               "Burned In Annotation is absent for modality " + modality +
-                  ", which often carries burned-in text, and Clean Pixel Data is not applied");
+                  ", which often carries burned-in text, and Clean Pixel Data is not applied; turn it on with a "
+                  "burned-in text region rule for this device (modality " +
+                  modality + ", 16x16)");
   }
   // CT without the attribute is not a burned-in risk; CT with YES is.
   auto ct = CtInstance("Nowak");
@@ -153,15 +155,23 @@ TEST_F(EngineTest, BurnedInRuleMatchesTheIssueForUsScAndXa) {
   ct.push_back({0x0028, 0x0301, "CS", "YES", {}});
   auto ct_yes = Deid(Write(ct, "ct-yes.dcm"), "site-key-0123456789abcdef");
   ASSERT_FALSE(ct_yes.ok());
-  EXPECT_EQ(ct_yes.status().message(), "Burned In Annotation is YES and Clean Pixel Data is not applied");
+  EXPECT_EQ(ct_yes.status().message(),
+            "Burned In Annotation is YES and Clean Pixel Data is not applied; turn it on with a burned-in text region "
+            "rule for this device (modality CT, 16x16)");
 
+  // Clean Pixel Data is applied (pixel_cleaner_test.cc); Clean Recognizable Visual Features is refused.
   deid::ProfileOptions clean;
   clean.clean_pixel_data = true;
-  EXPECT_FALSE(EngineSupports(clean).ok());
+  clean.burned_in_text = {{"CT", "", "", 16, 16, {{0, 0, 4, 4}}}};
+  EXPECT_TRUE(EngineSupports(clean).ok());
   EXPECT_TRUE(EngineSupports({}).ok());
-  auto refused = Deid(Write(CtInstance("Nowak"), "ct-clean.dcm"), "site-key-0123456789abcdef", clean);
+  deid::ProfileOptions deface;
+  deface.clean_recognizable_visual_features = true;
+  EXPECT_NE(EngineSupports(deface).message().find("Clean Recognizable Visual Features needs a defacer"),
+            std::string::npos);
+  auto refused = Deid(Write(CtInstance("Nowak"), "ct-deface.dcm"), "site-key-0123456789abcdef", deface);
   ASSERT_FALSE(refused.ok());
-  EXPECT_NE(refused.status().message().find("Clean Pixel Data"), std::string::npos);
+  EXPECT_NE(refused.status().message().find("Clean Recognizable Visual Features"), std::string::npos);
 }
 
 // The facets the index needs come from the de-identified data set: only what

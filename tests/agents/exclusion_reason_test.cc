@@ -18,6 +18,14 @@ TEST(ExclusionReason, EngineMessagesBecomeCamelCaseReasonsOfTheRightKind) {
        "PossibleBurnedInAnnotation"},
       {"Recognizable Visual Features is YES and Clean Recognizable Visual Features is not applied",
        ExclusionKind::kQuarantined, "RecognizableVisualFeatures"},
+      {"Burned In Annotation is YES and no burnedInTextRegions rule matches this device (modality US, 640x480); add "
+       "a rule for it",
+       ExclusionKind::kQuarantined, "BurnedInAnnotation"},
+      {"Pixel Data is compressed with transfer syntax JPEG 2000 (1.2.840.10008.1.2.4.91), which the agent cannot "
+       "decode; such images cannot be cleaned (Clean Pixel Data) and are quarantined",
+       ExclusionKind::kQuarantined, "UncleanablePixelData"},
+      {"Clean Recognizable Visual Features needs a defacer the agent does not have", ExclusionKind::kRejected,
+       "UnsupportedDeidentificationOption"},
       {"empty file", ExclusionKind::kRejected, "EmptyFile"},
       {"sequences nested deeper than 32 levels", ExclusionKind::kRejected, "NestingTooDeep"},
       {"the attribute at byte 1234 claims 4000000000 bytes", ExclusionKind::kRejected, "TruncatedFile"},

@@ -84,8 +84,45 @@ TEST(DatasetPipeline, RefusalsNameTheReasonAndTheFix) {
                                                   {"retainLongitudinalTemporalInformationModifiedDates", true}}),
                 Dimse())),
             "InvalidDeidentification");
-  EXPECT_EQ(FailureReason(PlanDataset(Dataset({{"protocol", "dimse"}}, {{"cleanPixelData", true}}), Dimse())),
+  EXPECT_EQ(FailureReason(
+                PlanDataset(Dataset({{"protocol", "dimse"}}, {{"cleanRecognizableVisualFeatures", true}}), Dimse())),
             "UnsupportedDeidentificationOption");
+}
+
+TEST(DatasetPipeline, CleanPixelDataNeedsBurnedInTextRegions) {
+  auto without = PlanDataset(Dataset({{"protocol", "dimse"}}, {{"cleanPixelData", true}}), Dimse());
+  ASSERT_EQ(FailureReason(without), "InvalidDeidentification");
+  EXPECT_NE(std::get<DatasetFailure>(without).message.find("needs at least one burned-in text region rule"),
+            std::string::npos);
+
+  const json rules = json::array({{{"modality", "US"},
+                                   {"manufacturer", "Acme Sonics"},
+                                   {"rows", 480},
+                                   {"columns", 640},
+                                   {"regions", json::array({{{"x", 0}, {"y", 0}, {"width", 640}, {"height", 40}}})}}});
+  auto with = PlanDataset(Dataset({{"protocol", "dimse"}}, {{"cleanPixelData", true}, {"burnedInTextRegions", rules}}),
+                          Dimse());
+  ASSERT_TRUE(std::holds_alternative<DatasetPlan>(with)) << std::get<DatasetFailure>(with).message;
+  const deid::ProfileOptions& o = std::get<DatasetPlan>(with).options;
+  EXPECT_TRUE(o.clean_pixel_data);
+  ASSERT_EQ(o.burned_in_text.size(), 1u);
+  EXPECT_EQ(o.burned_in_text[0].modality, "US");
+  EXPECT_EQ(o.burned_in_text[0].manufacturer, "Acme Sonics");
+  EXPECT_EQ(o.burned_in_text[0].model, "");
+  EXPECT_EQ(o.burned_in_text[0].rows, 480);
+  EXPECT_EQ(o.burned_in_text[0].columns, 640);
+  EXPECT_EQ(o.burned_in_text[0].regions, (std::vector<deid::PixelRegion>{{0, 0, 640, 40}}));
+
+  json outside = rules;
+  outside[0]["regions"][0]["x"] = 1;
+  auto bad = PlanDataset(Dataset({{"protocol", "dimse"}}, {{"cleanPixelData", true}, {"burnedInTextRegions", outside}}),
+                         Dimse());
+  ASSERT_EQ(FailureReason(bad), "InvalidDeidentification");
+  EXPECT_NE(std::get<DatasetFailure>(bad).message.find("reaches outside the 640x480 image"), std::string::npos);
+
+  auto forbidden = PlanDataset(Dataset({{"protocol", "dimse"}}, {{"burnedInTextRegions", rules}}), Dimse());
+  ASSERT_EQ(FailureReason(forbidden), "InvalidDeidentification");
+  EXPECT_NE(std::get<DatasetFailure>(forbidden).message.find("without Clean Pixel Data"), std::string::npos);
   json broken = Dataset({{"protocol", "dimse"}});
   broken["spec"]["source"] = "dimse";
   EXPECT_EQ(FailureReason(PlanDataset(broken, Dimse())), "InvalidSpec");

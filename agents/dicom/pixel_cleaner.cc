@@ -1,0 +1,135 @@
+#include "dicom/pixel_cleaner.h"
+
+#include <dcmtk/dcmdata/dcdatset.h>
+#include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcpixel.h>
+#include <dcmtk/dcmdata/dcrledrg.h>
+#include <dcmtk/dcmjpeg/djdecode.h>
+#include <dcmtk/dcmjpls/djdecode.h>
+
+#include <cstdint>
+#include <cstring>
+#include <mutex>
+#include <string>
+
+namespace oncoatlas::dicom {
+namespace {
+
+std::string XferName(E_TransferSyntax xfer) {
+  DcmXfer x(xfer);
+  return std::string(x.getXferName()) + " (" + x.getXferID() + ")";
+}
+
+std::string Text(DcmItem* ds, const DcmTagKey& key) {
+  OFString v;
+  if (ds->findAndGetOFString(key, v).bad()) return {};
+  std::string s(v.c_str(), v.length());
+  while (!s.empty() && s.back() == ' ') s.pop_back();
+  return s;
+}
+
+Status Refuse(const std::string& why) {
+  return FailedPreconditionError(why + "; such images cannot be cleaned (Clean Pixel Data) and are quarantined");
+}
+
+}  // namespace
+
+void RegisterPixelDecoders() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    DcmRLEDecoderRegistration::registerCodecs();
+    DJDecoderRegistration::registerCodecs();
+    DJLSDecoderRegistration::registerCodecs();
+  });
+}
+
+Status BlankRegions(DcmDataset* ds, const std::vector<deid::PixelRegion>& regions, E_TransferSyntax* xfer) {
+  DcmElement* element = nullptr;
+  if (ds->findAndGetElement(DCM_PixelData, element).bad() || element == nullptr) {
+    if (ds->tagExists(DCM_FloatPixelData) || ds->tagExists(DCM_DoubleFloatPixelData)) {
+      return Refuse("the image holds Float or Double Float Pixel Data");
+    }
+    return Refuse("the image has no Pixel Data (7FE0,0010)");
+  }
+  auto* pixels = OFstatic_cast(DcmPixelData*, element);
+  DcmXfer original(*xfer);
+  if (original.isEncapsulated()) {
+    RegisterPixelDecoders();
+    if (ds->chooseRepresentation(EXS_LittleEndianExplicit, nullptr).bad() ||
+        !ds->canWriteXfer(EXS_LittleEndianExplicit)) {
+      return Refuse("Pixel Data is compressed with transfer syntax " + XferName(*xfer) +
+                    ", which the agent cannot decode");
+    }
+    pixels->removeAllButCurrentRepresentations();
+    *xfer = EXS_LittleEndianExplicit;
+  }
+
+  Uint16 rows = 0, columns = 0, bits_allocated = 0, samples = 0, planar = 0;
+  if (ds->findAndGetUint16(DCM_Rows, rows).bad() || ds->findAndGetUint16(DCM_Columns, columns).bad() || rows == 0 ||
+      columns == 0) {
+    return Refuse("Rows or Columns is missing or 0");
+  }
+  if (ds->findAndGetUint16(DCM_BitsAllocated, bits_allocated).bad() ||
+      (bits_allocated != 8 && bits_allocated != 16 && bits_allocated != 32)) {
+    return Refuse("Bits Allocated is " +
+                  (bits_allocated == 0 ? std::string("missing") : std::to_string(bits_allocated)) +
+                  ", not 8, 16 or 32");
+  }
+  if (ds->findAndGetUint16(DCM_SamplesPerPixel, samples).bad()) samples = 1;
+  if (samples != 1 && samples != 3) return Refuse("Samples per Pixel is " + std::to_string(samples) + ", not 1 or 3");
+  if (samples == 3) {
+    if (ds->findAndGetUint16(DCM_PlanarConfiguration, planar).bad()) planar = 0;
+    if (planar > 1) return Refuse("Planar Configuration is " + std::to_string(planar) + ", not 0 or 1");
+  }
+  const std::string photometric = Text(ds, DCM_PhotometricInterpretation);
+  if (photometric.find("422") != std::string::npos || photometric.find("420") != std::string::npos) {
+    return Refuse("Photometric Interpretation " + photometric + " shares chroma samples between pixels");
+  }
+  if (bits_allocated == 8 && (*xfer == EXS_BigEndianExplicit || *xfer == EXS_BigEndianImplicit)) {
+    return Refuse("8-bit Pixel Data in a big endian transfer syntax");
+  }
+  long frames = 1;
+  std::string frames_text = Text(ds, DCM_NumberOfFrames);
+  if (!frames_text.empty()) {
+    try {
+      frames = std::stol(frames_text);
+    } catch (const std::exception&) {
+      frames = 0;
+    }
+    if (frames < 1) return Refuse("Number of Frames is \"" + frames_text + "\"");
+  }
+
+  const std::uint64_t bytes_per_sample = bits_allocated / 8u;
+  const std::uint64_t frame_bytes = std::uint64_t{rows} * columns * samples * bytes_per_sample;
+  const std::uint64_t needed = frame_bytes * static_cast<std::uint64_t>(frames);
+  Uint8* data = nullptr;
+  if (pixels->getUint8Array(data).bad() || data == nullptr) return Refuse("Pixel Data cannot be read");
+  const std::uint64_t length = pixels->getLength();
+  if (length < needed) {
+    return Refuse("Pixel Data holds " + std::to_string(length) + " bytes where Rows x Columns x Samples per Pixel x " +
+                  "Number of Frames needs " + std::to_string(needed));
+  }
+  for (const deid::PixelRegion& r : regions) {
+    if (r.x < 0 || r.y < 0 || r.width < 1 || r.height < 1 || r.x + r.width > columns || r.y + r.height > rows) {
+      return InternalError("a burned-in text region lies outside the image matrix");  // validation prevents it
+    }
+  }
+  // Each row of a region is one run of bytes (per plane when planar).
+  const std::uint64_t planes = planar == 1 ? samples : 1;
+  const std::uint64_t pixel_bytes = (planar == 1 ? 1 : samples) * bytes_per_sample;
+  const std::uint64_t plane_bytes = std::uint64_t{rows} * columns * pixel_bytes;
+  for (long f = 0; f < frames; ++f) {
+    for (std::uint64_t p = 0; p < planes; ++p) {
+      Uint8* plane = data + static_cast<std::uint64_t>(f) * frame_bytes + p * plane_bytes;
+      for (const deid::PixelRegion& r : regions) {
+        for (int y = r.y; y < r.y + r.height; ++y) {
+          std::uint64_t offset = (std::uint64_t(y) * columns + static_cast<std::uint64_t>(r.x)) * pixel_bytes;
+          std::memset(plane + offset, 0, static_cast<std::size_t>(r.width) * pixel_bytes);
+        }
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace oncoatlas::dicom

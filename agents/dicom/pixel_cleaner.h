@@ -1,0 +1,34 @@
+// Clean Pixel Data (PS3.15 E.3.1) for one DCMTK data set: blanks the given
+// rectangles in every frame of the image. Part of agents/dicom/, the only layer
+// that includes DCMTK. Stateless; calls on distinct data sets may run in
+// parallel once RegisterPixelDecoders() has returned.
+#pragma once
+
+#include <dcmtk/config/osconfig.h>
+#include <dcmtk/dcmdata/dcxfer.h>
+
+#include <vector>
+
+#include "core/status.h"
+#include "deid/profile.h"
+
+class DcmDataset;
+
+namespace oncoatlas::dicom {
+
+// Registers DCMTK's RLE, JPEG (baseline, extended, lossless) and JPEG-LS
+// decoders, once per process; later calls do nothing. Thread-safe.
+void RegisterPixelDecoders();
+
+// Sets every sample inside `regions` to 0 in every frame (Number of Frames) of
+// `ds`'s Pixel Data (7FE0,0010). Native data of 8, 16 or 32 bits allocated, 1
+// or 3 samples per pixel, planar configuration 0 or 1 is cleaned in place.
+// Encapsulated data is decoded first (RLE, JPEG, JPEG-LS) and `*xfer` becomes
+// Explicit VR Little Endian, in which the caller must write the data set.
+// REQUIRES: every region lies inside Rows x Columns (the caller matched a
+// validated rule); none is clipped.
+// A layout it cannot clean is an error naming it: the caller quarantines the
+// instance rather than pass it on uncleaned. On error `ds` may be half decoded.
+Status BlankRegions(DcmDataset* ds, const std::vector<deid::PixelRegion>& regions, E_TransferSyntax* xfer);
+
+}  // namespace oncoatlas::dicom
