@@ -142,7 +142,8 @@ class DicomWebSource : public agent::ImageSource {
   Status CheckStatus(const HttpReply& reply, const std::string& what) const {
     if (reply.status >= 200 && reply.status < 300) return Status::Ok();
     std::string hint;
-    if (reply.status == 401 || reply.status == 403) hint = " (check the source's credentials: user name and password, or token)";
+    if (reply.status == 401 || reply.status == 403)
+      hint = " (check the source's credentials: user name and password, or token)";
     return UnavailableError(what + " on " + Describe() + " answered HTTP " + std::to_string(reply.status) + hint);
   }
 

@@ -24,7 +24,7 @@ struct DicomWebEndpoint {
   std::string username;
   std::string password;
   std::string bearer_token_file;  // instead of username/password: read for every request
-  std::string ca_file;  // PEM bundle for https; empty: the system's
+  std::string ca_file;            // PEM bundle for https; empty: the system's
   std::chrono::seconds timeout{120};
   int page_size = 100;  // QIDO-RS limit per request
 };

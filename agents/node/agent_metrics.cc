@@ -29,7 +29,8 @@ const AgentMetricFamilies& AgentMetricsFamilies() {
              {"result"},
              {}}),
         reg({"oncoatlas_agent_dataset_instances_total",
-             "Source items finished ingestion passes of a Dataset recorded, by outcome: stored (de-identified and indexed) or "
+             "Source items finished ingestion passes of a Dataset recorded, by outcome: stored (de-identified and "
+             "indexed) or "
              "excluded (rejected or quarantined, see the Dataset's status for the reasons).",
              kube::MetricType::kCounter,
              {"dataset", "outcome"},

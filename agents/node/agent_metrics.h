@@ -15,8 +15,8 @@ struct AgentMetricFamilies {
   kube::MetricFamily* hub_connected;       // gauge 0/1: the last renewal succeeded
   kube::MetricFamily* heartbeat_renewals;  // counter {result="success"|"error"}
   // Dataset ingestion, by Dataset name (a resource name, never a patient value).
-  kube::MetricFamily* dataset_instances;   // counter {dataset, outcome="stored"|"excluded"}
-  kube::MetricFamily* dataset_passes;      // counter {dataset, result="ready"|"failed"|"refresh_failed"}
+  kube::MetricFamily* dataset_instances;     // counter {dataset, outcome="stored"|"excluded"}
+  kube::MetricFamily* dataset_passes;        // counter {dataset, result="ready"|"failed"|"refresh_failed"}
   kube::MetricFamily* dataset_pass_seconds;  // gauge {dataset}: duration of the last finished pass
 };
 

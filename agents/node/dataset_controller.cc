@@ -11,10 +11,10 @@
 #include <thread>
 
 #include "crypto/sha256.h"
-#include "kube/rfc3339.h"
 #include "index/dataset_summary.h"
 #include "ingest/exclusion_reason.h"
 #include "ingest/ingestion.h"
+#include "kube/rfc3339.h"
 #include "node/agent_metrics.h"
 #include "node/dataset_pipeline.h"
 #include "node/dataset_status.h"
@@ -402,7 +402,8 @@ class DatasetController::Impl {
       const Status& s = result.status();
       o.source_reachable = s.code() != StatusCode::kUnavailable && s.code() != StatusCode::kDeadlineExceeded;
       o.source_message = *o.source_reachable ? "The source answered." : RedactIdentifiers(s.message());
-      if (metrics.dataset_passes != nullptr) metrics.dataset_passes->Inc({name, o.refreshing ? "refresh_failed" : "failed"});
+      if (metrics.dataset_passes != nullptr)
+        metrics.dataset_passes->Inc({name, o.refreshing ? "refresh_failed" : "failed"});
       if (o.refreshing) {
         // The collection ingested before stays Ready; only the refresh failed.
         o.refreshing = false;

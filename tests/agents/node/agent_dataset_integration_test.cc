@@ -428,11 +428,10 @@ TEST_F(AgentDatasetTest, KilledMidIngestionResumesToTheSameContentAndAnUnreachab
   auto started = AgentProcess::Start(options);
   ASSERT_TRUE(started.ok()) << started.status().ToString();
   std::unique_ptr<AgentProcess> agent = std::move(started).value();
-  const json key_secret = {
-      {"apiVersion", "v1"},
-      {"kind", "Secret"},
-      {"metadata", {{"name", "ds-key"}, {"namespace", kHubNs}}},
-      {"data", {{"key", Base64("0123456789abcdef0123456789abcdef-test-key")}}}};
+  const json key_secret = {{"apiVersion", "v1"},
+                           {"kind", "Secret"},
+                           {"metadata", {{"name", "ds-key"}, {"namespace", kHubNs}}},
+                           {"data", {{"key", Base64("0123456789abcdef0123456789abcdef-test-key")}}}};
   Kubectl({"apply", "-f", "-"}, key_secret.dump());
   LoadPatients("bulk", 2, 31);  // more instances, so that the kill lands mid-ingestion
 

@@ -62,7 +62,8 @@ TEST(DatasetPipeline, TheLargestDateShiftComesFromTheSpec) {
   auto r = PlanDataset(d, Dimse());
   ASSERT_TRUE(std::holds_alternative<DatasetPlan>(r)) << std::get<DatasetFailure>(r).message;
   EXPECT_EQ(std::get<DatasetPlan>(r).options.max_date_shift_days, 30);
-  d["spec"]["pseudonymisation"]["maxDateShiftDays"] = 0;  // past the CRD's minimum (an older CRD, a client bypassing it)
+  d["spec"]["pseudonymisation"]["maxDateShiftDays"] =
+      0;  // past the CRD's minimum (an older CRD, a client bypassing it)
   EXPECT_EQ(FailureReason(PlanDataset(d, Dimse())), "InvalidDeidentification");
   d["spec"]["pseudonymisation"]["maxDateShiftDays"] = 100000;
   EXPECT_EQ(FailureReason(PlanDataset(d, Dimse())), "InvalidDeidentification");
