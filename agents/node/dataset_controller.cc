@@ -372,6 +372,7 @@ class DatasetController::Impl {
 
     cancel_ = Stopping();
     IngestionOptions io;
+    io.batch_size = options_.batch_size;
     io.on_progress = [&](const IngestionProgress& p) {
       // The Dataset changed or went away: stop; the next pass starts again.
       const kube::ObjectPtr now = datasets_->Get(key);

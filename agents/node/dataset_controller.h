@@ -33,6 +33,10 @@ struct DatasetControllerOptions {
   kube::Clock::Duration initial_backoff = std::chrono::seconds(5);
   kube::Clock::Duration max_backoff = std::chrono::minutes(5);
   kube::Clock::Duration progress_interval = std::chrono::seconds(2);
+  // Instances recorded in the index per transaction; progress is reported
+  // (at most every progress_interval) after each batch, and a restart
+  // resumes after the last recorded one.
+  size_t batch_size = 16;
 };
 
 class DatasetController final : public kube::ReflectorHandler {
