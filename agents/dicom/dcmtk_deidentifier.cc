@@ -16,7 +16,6 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -337,51 +336,18 @@ Status ApplyToItem(DcmItem* item, int depth, Walk& w, bool clean_text) {
   return Status::Ok();
 }
 
-// Modalities whose images often carry burned-in text (PS3.15 E.3.1 and practice).
-bool OftenBurnedIn(const std::string& modality, const std::string& sop_class) {
-  static const std::set<std::string> kModalities = {"US", "IVUS", "SC",  "OT",  "XA", "RF", "ES", "XC", "GM",
-                                                    "SM", "OP",   "DOC", "ECG", "HD", "IO", "PX", "DG", "TG"};
-  if (kModalities.count(modality) > 0) return true;
-  return sop_class.rfind("1.2.840.10008.5.1.4.1.1.7", 0) == 0;  // the Secondary Capture family
-}
-
 std::string FindString(DcmItem* item, const DcmTagKey& key) {
   OFString v;
   if (item->findAndGetOFStringArray(key, v).bad()) return {};
   return Trim(std::string(v.c_str(), v.length()));
 }
 
-std::string DescribeDevice(const deid::ImageDevice& d) {
-  std::string s = "modality " + (d.modality.empty() ? std::string("(none)") : d.modality);
-  if (!d.manufacturer.empty()) s += ", manufacturer \"" + d.manufacturer + "\"";
-  if (!d.model.empty()) s += ", model \"" + d.model + "\"";
-  return s + ", " + std::to_string(d.columns) + "x" + std::to_string(d.rows);
-}
-
-// Refuses an instance that may show burned-in text and will not be cleaned:
-// `cleaned` says whether a burned-in text rule matched it (its pixels are then
-// blanked whatever Burned In Annotation says). Reasons name device values only.
+// Refuses an instance that may show burned-in text and will not be cleaned
+// (pixel_cleaner.h), or that shows recognisable features left uncleaned.
 Status CheckBurnedIn(DcmDataset* ds, const deid::ProfileOptions& options, const deid::ImageDevice& device,
                      bool cleaned) {
-  std::string burned = FindString(ds, DCM_BurnedInAnnotation);
-  std::string sop_class = FindString(ds, DCM_SOPClassUID);
-  const bool flagged = burned == "YES";
-  const bool unflagged_risk =
-      burned.empty() && ds->tagExists(DCM_PixelData) && OftenBurnedIn(device.modality, sop_class);
-  if (!cleaned && (flagged || unflagged_risk)) {
-    const std::string why = flagged ? std::string("Burned In Annotation is YES")
-                                    : "Burned In Annotation is absent for modality " +
-                                          (device.modality.empty() ? std::string("(none)") : device.modality) +
-                                          ", which often carries burned-in text,";
-    if (!options.clean_pixel_data) {
-      return FailedPreconditionError(why +
-                                     " and Clean Pixel Data is not applied; turn it on with a burned-in text region "
-                                     "rule for this device (" +
-                                     DescribeDevice(device) + ")");
-    }
-    return FailedPreconditionError(why + " and no burnedInTextRegions rule matches this device (" +
-                                   DescribeDevice(device) + "); add a rule for it");
-  }
+  ONCOATLAS_RETURN_IF_ERROR(CheckBurnedInText(FindString(ds, DCM_BurnedInAnnotation), FindString(ds, DCM_SOPClassUID),
+                                              ds->tagExists(DCM_PixelData), options, device, cleaned));
   if (!options.clean_recognizable_visual_features && FindString(ds, DCM_RecognizableVisualFeatures) == "YES") {
     return FailedPreconditionError(
         "Recognizable Visual Features is YES and Clean Recognizable Visual Features is not applied");

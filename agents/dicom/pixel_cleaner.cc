@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <cstring>
 #include <mutex>
+#include <set>
 #include <string>
 
 namespace oncoatlas::dicom {
@@ -28,11 +29,46 @@ std::string Text(DcmItem* ds, const DcmTagKey& key) {
   return s;
 }
 
+// Modalities whose images often carry burned-in text (PS3.15 E.3.1 and practice).
+bool OftenBurnedIn(const std::string& modality, const std::string& sop_class) {
+  static const std::set<std::string> kModalities = {"US", "IVUS", "SC",  "OT",  "XA", "RF", "ES", "XC", "GM",
+                                                    "SM", "OP",   "DOC", "ECG", "HD", "IO", "PX", "DG", "TG"};
+  if (kModalities.count(modality) > 0) return true;
+  return sop_class.rfind("1.2.840.10008.5.1.4.1.1.7", 0) == 0;  // the Secondary Capture family
+}
+
+std::string DescribeDevice(const deid::ImageDevice& d) {
+  std::string s = "modality " + (d.modality.empty() ? std::string("(none)") : d.modality);
+  if (!d.manufacturer.empty()) s += ", manufacturer \"" + d.manufacturer + "\"";
+  if (!d.model.empty()) s += ", model \"" + d.model + "\"";
+  return s + ", " + std::to_string(d.columns) + "x" + std::to_string(d.rows);
+}
+
 Status Refuse(const std::string& why) {
   return FailedPreconditionError(why + "; such images cannot be cleaned (Clean Pixel Data) and are quarantined");
 }
 
 }  // namespace
+
+Status CheckBurnedInText(const std::string& burned_in_annotation, const std::string& sop_class, bool has_pixel_data,
+                         const deid::ProfileOptions& options, const deid::ImageDevice& device, bool cleaned) {
+  const bool flagged = burned_in_annotation == "YES";
+  const bool unflagged_risk =
+      burned_in_annotation.empty() && has_pixel_data && OftenBurnedIn(device.modality, sop_class);
+  if (cleaned || !(flagged || unflagged_risk)) return Status::Ok();
+  const std::string why = flagged ? std::string("Burned In Annotation is YES")
+                                  : "Burned In Annotation is absent for modality " +
+                                        (device.modality.empty() ? std::string("(none)") : device.modality) +
+                                        ", which often carries burned-in text,";
+  if (!options.clean_pixel_data) {
+    return FailedPreconditionError(why +
+                                   " and Clean Pixel Data is not applied; turn it on with a burned-in text region "
+                                   "rule for this device (" +
+                                   DescribeDevice(device) + ")");
+  }
+  return FailedPreconditionError(why + " and no burnedInTextRegions rule matches this device (" +
+                                 DescribeDevice(device) + "); add a rule for it");
+}
 
 void RegisterPixelDecoders() {
   static std::once_flag once;

@@ -7,6 +7,7 @@
 #include <dcmtk/config/osconfig.h>
 #include <dcmtk/dcmdata/dcxfer.h>
 
+#include <string>
 #include <vector>
 
 #include "core/status.h"
@@ -15,6 +16,15 @@
 class DcmDataset;
 
 namespace oncoatlas::dicom {
+
+// Whether an instance may be stored as far as burned-in text goes: a
+// FailedPrecondition when it may show burned-in text (Burned In Annotation
+// YES, or absent on an image of a modality or SOP class that often carries
+// it) and is not `cleaned` (no burned-in text rule matched it). The reason
+// names the device (modality, manufacturer, model, matrix), never patient
+// values, and says which option or rule to add. Pure; thread-safe.
+Status CheckBurnedInText(const std::string& burned_in_annotation, const std::string& sop_class, bool has_pixel_data,
+                         const deid::ProfileOptions& options, const deid::ImageDevice& device, bool cleaned);
 
 // Registers DCMTK's RLE, JPEG (baseline, extended, lossless) and JPEG-LS
 // decoders, once per process; later calls do nothing. Thread-safe.
