@@ -4,7 +4,9 @@
 // Implementations must be safe to call from several threads at once.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -51,6 +53,36 @@ class InstanceDeidentifier {
     (void)head;
     (void)file_size;
     return FailedPreconditionError("no head path");
+  }
+
+  // Clean Recognizable Visual Features (defacing) works on a series at a time:
+  // the face is found from the whole head. A non-empty key says the input must
+  // go through DeidentifySeries() together with every other input of the same
+  // key; Deidentify() and DeidentifyHead() refuse it. The key names the series
+  // without identifying anyone (a keyed hash). `file_bytes` is a whole file.
+  // Empty (the default, and always when the profile does not deface): the
+  // input is de-identified on its own.
+  virtual std::string SeriesKey(std::string_view file_bytes) const {
+    (void)file_bytes;
+    return {};
+  }
+  // True when SeriesKey() can return a non-empty key (the profile defaces):
+  // callers then read whole files and group them before de-identifying.
+  virtual bool GroupsSeries() const { return false; }
+
+  // Reads input i of a series with read(i), possibly more than once.
+  using SeriesReader = std::function<Result<std::string>(std::size_t)>;
+  // Receives input i's result: the de-identified instance, or the quarantine reason.
+  using SeriesResult = std::function<void(std::size_t, Result<DeidentifiedInstance>)>;
+  // De-identifies the `count` inputs that share one SeriesKey(), calling
+  // done(i, ...) exactly once for every i in [0, count), from the calling
+  // thread, in any order. A read error quarantines that input. Memory stays
+  // bounded by a coarse copy of the volume, not by the inputs' size.
+  virtual void DeidentifySeries(std::size_t count, const SeriesReader& read, const SeriesResult& done) const {
+    for (std::size_t i = 0; i < count; ++i) {
+      Result<std::string> bytes = read(i);
+      done(i, bytes.ok() ? Deidentify(*bytes) : Result<DeidentifiedInstance>(bytes.status()));
+    }
   }
 };
 

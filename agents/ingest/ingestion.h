@@ -10,6 +10,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -40,6 +41,30 @@ class InstanceProcessor {
  public:
   virtual ~InstanceProcessor() = default;
   virtual ProcessOutcome Process(const std::string& input) = 0;
+
+  // As deid::InstanceDeidentifier::SeriesKey(): a non-empty key means the
+  // input is held (spooled to IngestionOptions::spool_dir) until the listing
+  // is done, then processed with the other inputs of its key by
+  // ProcessSeries(). Default: every input on its own.
+  virtual std::string SeriesKey(const std::string& input) {
+    (void)input;
+    return {};
+  }
+  // Processes the `count` held inputs of one key, reading input i with
+  // read(i) and handing its outcome to done(i, ...) exactly once per input.
+  virtual void ProcessSeries(std::size_t count, const std::function<Result<std::string>(std::size_t)>& read,
+                             const std::function<void(std::size_t, ProcessOutcome)>& done) {
+    for (std::size_t i = 0; i < count; ++i) {
+      Result<std::string> bytes = read(i);
+      if (bytes.ok()) {
+        done(i, Process(*bytes));
+      } else {
+        ProcessOutcome failed;
+        failed.quarantine_reason = bytes.status().message();
+        done(i, std::move(failed));
+      }
+    }
+  }
 };
 
 struct IngestionProgress {
@@ -54,6 +79,10 @@ struct IngestionOptions {
   size_t batch_size = 64;
   // Where quarantined originals are kept (at the site only); may be null.
   BlobStore* quarantine_store = nullptr;
+  // Where inputs wait for the rest of their series (InstanceProcessor::
+  // SeriesKey()); at the site only, like the quarantine. Required when the
+  // processor groups inputs; emptied at the start and end of every Run().
+  std::string spool_dir;
   // Called after every recorded batch.
   std::function<void(const IngestionProgress&)> on_progress;
 };
