@@ -356,14 +356,14 @@ std::vector<PixelRegion> Profile::BurnedInTextRegions(const ImageDevice& device)
   return out;
 }
 
-std::vector<MethodCode> Profile::MethodCodes(bool pixels_cleaned) const {
+std::vector<MethodCode> Profile::MethodCodes(bool pixels_cleaned, bool features_cleaned) const {
   const ProfileOptions& o = options_;
   std::vector<MethodCode> codes{{"113100", "Basic Application Confidentiality Profile"}};
   auto add = [&](bool on, const char* value, const char* meaning) {
     if (on) codes.push_back({value, meaning});
   };
   add(o.clean_pixel_data && pixels_cleaned, "113101", "Clean Pixel Data Option");
-  add(o.clean_recognizable_visual_features, "113102", "Clean Recognizable Visual Features Option");
+  add(o.clean_recognizable_visual_features && features_cleaned, "113102", "Clean Recognizable Visual Features Option");
   add(o.clean_graphics, "113103", "Clean Graphics Option");
   add(o.clean_structured_content, "113104", "Clean Structured Content Option");
   add(o.clean_descriptors, "113105", "Clean Descriptors Option");
@@ -377,9 +377,9 @@ std::vector<MethodCode> Profile::MethodCodes(bool pixels_cleaned) const {
   return codes;
 }
 
-std::string Profile::MethodDescription(bool pixels_cleaned) const {
+std::string Profile::MethodDescription(bool pixels_cleaned, bool features_cleaned) const {
   std::string s = "OncoAtlas PS3.15 E.1-1 Basic";
-  for (const MethodCode& c : MethodCodes(pixels_cleaned)) {
+  for (const MethodCode& c : MethodCodes(pixels_cleaned, features_cleaned)) {
     if (c.value != "113100") s += " " + c.value;
   }
   if (s.size() > 64) s.resize(64);

@@ -148,10 +148,12 @@ class Profile {
 
   // CID 7050 codes for the profile and the options applied to one instance, in
   // code order. Clean Pixel Data (113101) is listed only when `pixels_cleaned`:
-  // the option is applied per instance, to those a rule matched.
-  std::vector<MethodCode> MethodCodes(bool pixels_cleaned = false) const;
+  // the option is applied per instance, to those a rule matched; Clean
+  // Recognizable Visual Features (113102) only when `features_cleaned` (the
+  // instance was defaced).
+  std::vector<MethodCode> MethodCodes(bool pixels_cleaned = false, bool features_cleaned = false) const;
   // Free-text De-identification Method (0012,0063), at most 64 characters.
-  std::string MethodDescription(bool pixels_cleaned = false) const;
+  std::string MethodDescription(bool pixels_cleaned = false, bool features_cleaned = false) const;
   // "REMOVED", "MODIFIED" or "UNMODIFIED" for (0028,0303).
   std::string LongitudinalTemporalInformationModified() const;
 

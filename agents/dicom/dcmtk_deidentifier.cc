@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -21,6 +22,7 @@
 
 #include "deid/date_shift.h"
 #include "deid/text_cleaner.h"
+#include "dicom/defacer.h"
 #include "dicom/memory_input_stream.h"
 #include "dicom/nesting_scan.h"
 #include "dicom/pixel_cleaner.h"
@@ -350,7 +352,8 @@ Status CheckBurnedIn(DcmDataset* ds, const deid::ProfileOptions& options, const 
                                               ds->tagExists(DCM_PixelData), options, device, cleaned));
   if (!options.clean_recognizable_visual_features && FindString(ds, DCM_RecognizableVisualFeatures) == "YES") {
     return FailedPreconditionError(
-        "Recognizable Visual Features is YES and Clean Recognizable Visual Features is not applied");
+        "Recognizable Visual Features is YES and Clean Recognizable Visual Features is not applied; turn the "
+        "option on to deface head CT and MR series");
   }
   return Status::Ok();
 }
@@ -503,23 +506,73 @@ DcmtkDeidentifier::DcmtkDeidentifier(const deid::Profile& profile, const deid::P
   RegisterPixelDecoders();
 }
 
-Status EngineSupports(const deid::ProfileOptions& options) {
-  if (options.clean_recognizable_visual_features) {
-    return FailedPreconditionError(
-        "Clean Recognizable Visual Features needs a defacer the agent does not have; drop the option (instances "
-        "flagged Recognizable Visual Features YES are then quarantined, not stored)");
-  }
-  return Status::Ok();
+Result<deid::DeidentifiedInstance> DcmtkDeidentifier::Deidentify(std::string_view bytes) const {
+  return DeidentifyBytes(bytes, /*head_only=*/false, nullptr);
 }
 
-Result<deid::DeidentifiedInstance> DcmtkDeidentifier::Deidentify(std::string_view bytes) const {
-  // Never claim a cleaning in De-identification Method Code Sequence that was not done.
-  ONCOATLAS_RETURN_IF_ERROR(EngineSupports(profile_.options()));
-  return DeidentifyBytes(bytes, /*head_only=*/false);
+bool DcmtkDeidentifier::GroupsSeries() const { return profile_.options().clean_recognizable_visual_features; }
+
+std::string DcmtkDeidentifier::SeriesKey(std::string_view bytes) const {
+  if (!GroupsSeries()) return {};
+  auto file = ParseFile(bytes);
+  if (!file.ok()) return {};  // Deidentify() quarantines it with the reason
+  DcmDataset* ds = (*file)->getDataset();
+  const std::string series = FindString(ds, DCM_SeriesInstanceUID);
+  if (!ValidUid(series) || !NeedsDefacing(ds)) return {};
+  return pseudonymizer_.MapUid(series);
+}
+
+void DcmtkDeidentifier::DeidentifySeries(std::size_t count, const SeriesReader& read, const SeriesResult& done) const {
+  // Pass 1: a coarse copy of every image, to find the face.
+  std::vector<deid::SampledImage> images;
+  std::vector<bool> pending(count, true);
+  bool all_ct = true;
+  for (std::size_t i = 0; i < count; ++i) {
+    auto bytes = read(i);
+    Status failed = bytes.status();
+    if (bytes.ok()) {
+      auto file = ParseFile(*bytes);
+      failed = file.status();
+      if (file.ok()) {
+        DcmDataset* ds = (*file)->getDataset();
+        E_TransferSyntax xfer = ds->getOriginalXfer();
+        all_ct = all_ct && IsCt(ds);
+        auto image = SampleImage(ds, &xfer);
+        failed = image.status();
+        if (image.ok()) images.push_back(std::move(*image));
+      }
+    }
+    if (!failed.ok()) {
+      pending[i] = false;
+      done(i, failed);
+    }
+  }
+  double threshold = deid::kCtTissueThresholdHu;
+  double air = deid::kCtAirHu;
+  if (!all_ct) {
+    threshold = deid::OtsuThreshold(images);
+    air = std::numeric_limits<double>::infinity();
+    for (const auto& image : images) {
+      for (float v : image.values) air = std::min(air, static_cast<double>(v));
+    }
+  }
+  Result<deid::FaceRegion> region = deid::LocateFace(images, threshold, air);
+  images.clear();
+  images.shrink_to_fit();
+  // Pass 2: blank the face in each image and de-identify it.
+  for (std::size_t i = 0; i < count; ++i) {
+    if (!pending[i]) continue;
+    if (!region.ok()) {
+      done(i, region.status());
+      continue;
+    }
+    auto bytes = read(i);
+    done(i, bytes.ok() ? DeidentifyBytes(*bytes, /*head_only=*/false, &*region)
+                       : Result<deid::DeidentifiedInstance>(bytes.status()));
+  }
 }
 
 Result<deid::DeidentifiedHead> DcmtkDeidentifier::DeidentifyHead(std::string_view head, std::uint64_t file_size) const {
-  ONCOATLAS_RETURN_IF_ERROR(EngineSupports(profile_.options()));
   auto not_here = [](const char* why) { return FailedPreconditionError(std::string("no head path: ") + why); };
   StructureScan scan = ScanStructure(head, kMaxNestingDepth, /*stop_at_pixel_data=*/true);
   const StructureScan::PixelData& pd = scan.pixel_data;
@@ -534,7 +587,7 @@ Result<deid::DeidentifiedHead> DcmtkDeidentifier::DeidentifyHead(std::string_vie
   // The file up to Pixel Data's value, with its length set to 0.
   std::string prefix(head.substr(0, pd.value_offset));
   std::memset(prefix.data() + prefix.size() - 4, 0, 4);
-  auto result = DeidentifyBytes(prefix, /*head_only=*/true);
+  auto result = DeidentifyBytes(prefix, /*head_only=*/true, nullptr);
   if (!result.ok()) {
     if (result.status().message().rfind("no head path", 0) == 0) return result.status();
     return not_here("the header alone is not de-identifiable");
@@ -553,7 +606,7 @@ Result<deid::DeidentifiedHead> DcmtkDeidentifier::DeidentifyHead(std::string_vie
   return h;
 }
 
-Result<deid::DeidentifiedInstance> DcmtkDeidentifier::DeidentifyBytes(std::string_view bytes, bool head_only) const {
+Result<std::unique_ptr<DcmFileFormat>> DcmtkDeidentifier::ParseFile(std::string_view bytes) const {
   if (bytes.empty()) return InvalidArgumentError("empty file");
   StructureScan scan = ScanStructure(bytes, kMaxNestingDepth);
   if (scan.deflated) {
@@ -574,19 +627,28 @@ Result<deid::DeidentifiedInstance> DcmtkDeidentifier::DeidentifyBytes(std::strin
     return InvalidArgumentError("attributes out of tag order at byte " + std::to_string(scan.out_of_order_offset) +
                                 " (trailing zero padding, concatenated data or a damaged file)");
   }
-  DcmFileFormat file;
+  auto file = std::make_unique<DcmFileFormat>();
   {
     // Values above the read limit are skipped, not loaded: DCMTK then finds a
     // declared length longer than the remaining bytes before it allocates one.
     MemoryInputStream stream(bytes);
-    file.transferInit();
-    OFCondition cond = file.read(stream, EXS_Unknown, EGL_noChange, DCM_MaxReadLength);
-    file.transferEnd();
+    file->transferInit();
+    OFCondition cond = file->read(stream, EXS_Unknown, EGL_noChange, DCM_MaxReadLength);
+    file->transferEnd();
     if (cond.bad()) return InvalidArgumentError(std::string("not a readable DICOM file: ") + cond.text());
     if (!stream.eos()) return InvalidArgumentError("not a readable DICOM file: data after the end of the data set");
   }
-  DcmDataset* ds = file.getDataset();
+  DcmDataset* ds = file->getDataset();
   if (ds == nullptr || ds->card() == 0) return InvalidArgumentError("not a DICOM file: no data set");
+  return file;
+}
+
+Result<deid::DeidentifiedInstance> DcmtkDeidentifier::DeidentifyBytes(std::string_view bytes, bool head_only,
+                                                                      const deid::FaceRegion* face) const {
+  auto parsed = ParseFile(bytes);
+  if (!parsed.ok()) return parsed.status();
+  DcmFileFormat& file = **parsed;
+  DcmDataset* ds = file.getDataset();
   E_TransferSyntax xfer = ds->getOriginalXfer();
   if (xfer == EXS_Unknown) xfer = EXS_LittleEndianExplicit;
 
@@ -615,12 +677,23 @@ Result<deid::DeidentifiedInstance> DcmtkDeidentifier::DeidentifyBytes(std::strin
     return FailedPreconditionError(
         "no head path: a burned-in text rule matches, so the pixels must be read and cleaned");
   }
+  const bool deface = profile_.options().clean_recognizable_visual_features && NeedsDefacing(ds);
+  if (deface && head_only) return FailedPreconditionError("no head path: the image must be defaced");
+  if (deface && face == nullptr) {
+    return FailedPreconditionError(
+        "Recognizable Visual Features: the image must be defaced together with the rest of its series");
+  }
   ONCOATLAS_RETURN_IF_ERROR(CheckBurnedIn(ds, profile_.options(), device, clean_pixels));
   if (clean_pixels) {
     // PS3.15 table E.1-1 has no column for Clean Pixel Data: no attribute's
     // action depends on it. What changes is the pixels and the flag below.
     ONCOATLAS_RETURN_IF_ERROR(BlankRegions(ds, regions, &xfer));
     ds->putAndInsertString(DCM_BurnedInAnnotation, "NO");
+  }
+  if (deface) {
+    // Neither has Clean Recognizable Visual Features a column in E.1-1.
+    ONCOATLAS_RETURN_IF_ERROR(BlankFace(ds, *face, &xfer));
+    ds->putAndInsertString(DCM_RecognizableVisualFeatures, "NO");
   }
 
   Walk walk{profile_, pseudonymizer_, {}, {}, {}, FindString(ds, DCM_SOPClassUID)};
@@ -634,11 +707,11 @@ Result<deid::DeidentifiedInstance> DcmtkDeidentifier::DeidentifyBytes(std::strin
 
   // What a conforming de-identifier records (PS3.15 E.1.1).
   ds->putAndInsertString(DCM_PatientIdentityRemoved, "YES");
-  ds->putAndInsertString(DCM_DeidentificationMethod, profile_.MethodDescription(clean_pixels).c_str());
+  ds->putAndInsertString(DCM_DeidentificationMethod, profile_.MethodDescription(clean_pixels, deface).c_str());
   ds->putAndInsertString(DCM_LongitudinalTemporalInformationModified,
                          profile_.LongitudinalTemporalInformationModified().c_str());
   delete ds->remove(DCM_DeidentificationMethodCodeSequence);
-  for (const deid::MethodCode& code : profile_.MethodCodes(clean_pixels)) {
+  for (const deid::MethodCode& code : profile_.MethodCodes(clean_pixels, deface)) {
     DcmItem* entry = nullptr;
     if (ds->findOrCreateSequenceItem(DCM_DeidentificationMethodCodeSequence, entry, -2).bad() || entry == nullptr) {
       return InternalError("could not add De-identification Method Code Sequence");

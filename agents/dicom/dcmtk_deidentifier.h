@@ -5,11 +5,15 @@
 // may be called from several threads at once.
 #pragma once
 
+#include <memory>
 #include <string_view>
 
+#include "deid/face_region.h"
 #include "deid/instance_deidentifier.h"
 #include "deid/profile.h"
 #include "deid/pseudonymizer.h"
+
+class DcmFileFormat;
 
 namespace oncoatlas::dicom {
 
@@ -29,23 +33,28 @@ class DcmtkDeidentifier final : public deid::InstanceDeidentifier {
   // error: the caller reads the whole file) when a burned-in text rule matches.
   Result<deid::DeidentifiedHead> DeidentifyHead(std::string_view head, std::uint64_t file_size) const override;
 
+  // With Clean Recognizable Visual Features: images dicom::NeedsDefacing()
+  // picks are grouped by series (the key is the series' new UID); the series
+  // is read twice, once for a coarse copy that locates the face
+  // (deid::LocateFace), once to blank it and de-identify each image, which then
+  // says Recognizable Visual Features NO and lists 113102. A series the face
+  // cannot be located in is quarantined whole, with the reason.
+  bool GroupsSeries() const override;
+  std::string SeriesKey(std::string_view file_bytes) const override;
+  void DeidentifySeries(std::size_t count, const SeriesReader& read, const SeriesResult& done) const override;
+
  private:
+  // The structure checks (nesting, truncation, order) and the DCMTK parse.
+  Result<std::unique_ptr<DcmFileFormat>> ParseFile(std::string_view file_bytes) const;
   // `head_only`: `file_bytes` ends with an empty Pixel Data standing for the
   // real one; an instance whose pixels need cleaning is refused ("no head path").
-  Result<deid::DeidentifiedInstance> DeidentifyBytes(std::string_view file_bytes, bool head_only) const;
+  // `face`: the series' face region, for images to deface (else refused).
+  Result<deid::DeidentifiedInstance> DeidentifyBytes(std::string_view file_bytes, bool head_only,
+                                                     const deid::FaceRegion* face) const;
 
   const deid::Profile& profile_;
   const deid::Pseudonymizer& pseudonymizer_;
 };
-
-// Whether the engine can apply `options`: not Clean Recognizable Visual
-// Features (no defacer). Deidentify() refuses every instance under a profile
-// that asks for it, so no output ever claims a cleaning that was not done;
-// callers check first to fail early and clearly. Clean Pixel Data is applied
-// per instance: images a burned-in text rule matches are cleaned (and only
-// they list 113101), images that may show burned-in text and match no rule are
-// quarantined.
-Status EngineSupports(const deid::ProfileOptions& options);
 
 // Loads DCMTK's data dictionary and registers its pixel decoders once; call
 // before starting worker threads.

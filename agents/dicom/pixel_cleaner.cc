@@ -79,6 +79,23 @@ void RegisterPixelDecoders() {
   });
 }
 
+Status DecodePixelData(DcmDataset* ds, E_TransferSyntax* xfer) {
+  if (!DcmXfer(*xfer).isEncapsulated()) return Status::Ok();
+  DcmElement* element = nullptr;
+  if (ds->findAndGetElement(DCM_PixelData, element).bad() || element == nullptr) {
+    return FailedPreconditionError("the image has no Pixel Data (7FE0,0010)");
+  }
+  RegisterPixelDecoders();
+  if (ds->chooseRepresentation(EXS_LittleEndianExplicit, nullptr).bad() ||
+      !ds->canWriteXfer(EXS_LittleEndianExplicit)) {
+    return FailedPreconditionError("Pixel Data is compressed with transfer syntax " + XferName(*xfer) +
+                                   ", which the agent cannot decode");
+  }
+  OFstatic_cast(DcmPixelData*, element)->removeAllButCurrentRepresentations();
+  *xfer = EXS_LittleEndianExplicit;
+  return Status::Ok();
+}
+
 Status BlankRegions(DcmDataset* ds, const std::vector<deid::PixelRegion>& regions, E_TransferSyntax* xfer) {
   DcmElement* element = nullptr;
   if (ds->findAndGetElement(DCM_PixelData, element).bad() || element == nullptr) {
@@ -88,17 +105,7 @@ Status BlankRegions(DcmDataset* ds, const std::vector<deid::PixelRegion>& region
     return Refuse("the image has no Pixel Data (7FE0,0010)");
   }
   auto* pixels = OFstatic_cast(DcmPixelData*, element);
-  DcmXfer original(*xfer);
-  if (original.isEncapsulated()) {
-    RegisterPixelDecoders();
-    if (ds->chooseRepresentation(EXS_LittleEndianExplicit, nullptr).bad() ||
-        !ds->canWriteXfer(EXS_LittleEndianExplicit)) {
-      return Refuse("Pixel Data is compressed with transfer syntax " + XferName(*xfer) +
-                    ", which the agent cannot decode");
-    }
-    pixels->removeAllButCurrentRepresentations();
-    *xfer = EXS_LittleEndianExplicit;
-  }
+  if (Status decoded = DecodePixelData(ds, xfer); !decoded.ok()) return Refuse(decoded.message());
 
   Uint16 rows = 0, columns = 0, bits_allocated = 0, samples = 0, planar = 0;
   if (ds->findAndGetUint16(DCM_Rows, rows).bad() || ds->findAndGetUint16(DCM_Columns, columns).bad() || rows == 0 ||

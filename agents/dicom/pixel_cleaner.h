@@ -30,6 +30,12 @@ Status CheckBurnedInText(const std::string& burned_in_annotation, const std::str
 // decoders, once per process; later calls do nothing. Thread-safe.
 void RegisterPixelDecoders();
 
+// Decodes encapsulated Pixel Data (RLE, JPEG, JPEG-LS) in place; `*xfer`
+// becomes Explicit VR Little Endian, in which the caller must write the data
+// set. Native data is left alone. An error names the transfer syntax it cannot
+// decode.
+Status DecodePixelData(DcmDataset* ds, E_TransferSyntax* xfer);
+
 // Sets every sample inside `regions` to 0 in every frame (Number of Frames) of
 // `ds`'s Pixel Data (7FE0,0010). Native data of 8, 16 or 32 bits allocated, 1
 // or 3 samples per pixel, planar configuration 0 or 1 is cleaned in place.

@@ -142,14 +142,6 @@ std::variant<DatasetPlan, DatasetFailure> PlanDataset(const json& object, const 
   o.burned_in_text = std::move(*rules);
   Status valid = o.Validate();
   if (!valid.ok()) return Fail("InvalidDeidentification", "spec.deidentification: " + valid.message());
-  Status supported = dicom::EngineSupports(o);
-  if (!supported.ok()) {
-    return Fail("UnsupportedDeidentificationOption",
-                "spec.deidentification asks for cleanRecognizableVisualFeatures, which this agent cannot apply (it "
-                "has no defacer); set it to false: instances flagged Recognizable Visual Features YES are then "
-                "quarantined, not stored.");
-  }
-
   plan.key_secret_name = spec.pseudonymisation.key_secret_ref.name;
   plan.key_secret_key = spec.pseudonymisation.key_secret_ref.key.value_or("key");
   if (plan.key_secret_name.empty()) return Fail("InvalidSpec", "spec.pseudonymisation.keySecretRef.name is empty.");

@@ -159,19 +159,19 @@ TEST_F(EngineTest, BurnedInRuleMatchesTheIssueForUsScAndXa) {
             "Burned In Annotation is YES and Clean Pixel Data is not applied; turn it on with a burned-in text region "
             "rule for this device (modality CT, 16x16)");
 
-  // Clean Pixel Data is applied (pixel_cleaner_test.cc); Clean Recognizable Visual Features is refused.
-  deid::ProfileOptions clean;
-  clean.clean_pixel_data = true;
-  clean.burned_in_text = {{"CT", "", "", 16, 16, {{0, 0, 4, 4}}}};
-  EXPECT_TRUE(EngineSupports(clean).ok());
-  EXPECT_TRUE(EngineSupports({}).ok());
+  // Clean Recognizable Visual Features: an image to deface needs its series
+  // (defacer_test.cc); any other is de-identified alone, without 113102.
   deid::ProfileOptions deface;
   deface.clean_recognizable_visual_features = true;
-  EXPECT_NE(EngineSupports(deface).message().find("Clean Recognizable Visual Features needs a defacer"),
-            std::string::npos);
-  auto refused = Deid(Write(CtInstance("Nowak"), "ct-deface.dcm"), "site-key-0123456789abcdef", deface);
+  auto alone = Deid(Write(CtInstance("Nowak"), "ct-deface.dcm"), "site-key-0123456789abcdef", deface);
+  ASSERT_TRUE(alone.ok()) << alone.status().message();
+  EXPECT_EQ(alone->bytes.find("113102"), std::string::npos);
+  auto flagged = CtInstance("Nowak");
+  flagged.push_back({0x0028, 0x0302, "CS", "YES", {}});
+  auto refused = Deid(Write(flagged, "ct-flagged.dcm"), "site-key-0123456789abcdef", deface);
   ASSERT_FALSE(refused.ok());
-  EXPECT_NE(refused.status().message().find("Clean Recognizable Visual Features"), std::string::npos);
+  EXPECT_EQ(refused.status().message(),
+            "Recognizable Visual Features: the image must be defaced together with the rest of its series");
 }
 
 // The facets the index needs come from the de-identified data set: only what

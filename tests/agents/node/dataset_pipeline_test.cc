@@ -85,9 +85,12 @@ TEST(DatasetPipeline, RefusalsNameTheReasonAndTheFix) {
                                                   {"retainLongitudinalTemporalInformationModifiedDates", true}}),
                 Dimse())),
             "InvalidDeidentification");
-  EXPECT_EQ(FailureReason(
-                PlanDataset(Dataset({{"protocol", "dimse"}}, {{"cleanRecognizableVisualFeatures", true}}), Dimse())),
-            "UnsupportedDeidentificationOption");
+}
+
+TEST(DatasetPipeline, CleanRecognizableVisualFeaturesIsPlanned) {
+  auto plan = PlanDataset(Dataset({{"protocol", "dimse"}}, {{"cleanRecognizableVisualFeatures", true}}), Dimse());
+  ASSERT_TRUE(std::holds_alternative<DatasetPlan>(plan)) << FailureReason(plan);
+  EXPECT_TRUE(std::get<DatasetPlan>(plan).options.clean_recognizable_visual_features);
 }
 
 TEST(DatasetPipeline, CleanPixelDataNeedsBurnedInTextRegions) {
