@@ -2,6 +2,10 @@
 // a de-identified file or a quarantine reason out, never a crash. Where the head
 // path (large files: header only, pixel data copied) accepts an input, its
 // output must be byte-identical to the whole-file path's, or the target aborts.
+// A second engine applies Clean Pixel Data (rules for common small matrices, so
+// DCMTK's RLE/JPEG/JPEG-LS decoders and the pixel cleaner see the inputs) and
+// Clean Recognizable Visual Features (the series path: parse, decode, sample,
+// locate the face), which must not crash either.
 // Built only in the clang fuzz build (cmake -DONCOATLAS_FUZZ=ON, see scripts/fuzz-deid).
 #include <cstddef>
 #include <cstdint>
@@ -42,7 +46,23 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static const oncoatlas::dicom::DcmtkDeidentifier engine(profile, pseudonymizer);
   if (!init) return 0;
   std::string_view bytes(reinterpret_cast<const char*>(data), size);
+  static const oncoatlas::deid::Profile cleaning_profile{[] {
+    oncoatlas::deid::ProfileOptions o;
+    o.clean_pixel_data = true;
+    o.clean_recognizable_visual_features = true;
+    for (const char* modality : {"CT", "MR", "OT", "US", "SC", "MG", "XA", "NM", "RF", "PT"}) {
+      for (int side : {8, 16, 32, 64, 100, 128, 256}) {
+        o.burned_in_text.push_back({modality, "", "", side, side, {{0, 0, 4, 4}}});
+      }
+    }
+    return o;
+  }()};
+  static const oncoatlas::dicom::DcmtkDeidentifier cleaning_engine(cleaning_profile, pseudonymizer);
   auto result = engine.Deidentify(bytes);
+  (void)cleaning_engine.Deidentify(bytes);
+  cleaning_engine.DeidentifySeries(
+      1, [&](std::size_t) { return oncoatlas::Result<std::string>(std::string(bytes)); },
+      [](std::size_t, const oncoatlas::Result<oncoatlas::deid::DeidentifiedInstance>&) {});
   // The whole input as the head, and only its first KB (the engine must stay
   // within the head it is given, and refuse when the header is not all in it).
   CheckHeadPath(engine, bytes, size, result);
