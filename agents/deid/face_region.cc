@@ -30,6 +30,11 @@ StackKey KeyOf(const SampledImage& image) {
 
 }  // namespace
 
+std::string TooManySamples(std::size_t samples) {
+  return "the series is too large to deface (" + std::to_string(samples) + " samples at about 2 mm, more than " +
+         std::to_string(kMaxSamples) + ")";
+}
+
 Vec3 ImagePlane::PixelCentre(double row, double column) const {
   return Add(position, Add(Scale(row_direction, column * column_spacing), Scale(column_direction, row * row_spacing)));
 }
@@ -103,6 +108,9 @@ Result<FaceRegion> LocateFace(const std::vector<SampledImage>& images, double ti
                   " parallel images of one size; the defacer needs a volume of at least " + std::to_string(kMinImages) +
                   " (single images, localizers and multi-frame images are not defaced)");
   }
+  std::size_t samples = 0;
+  for (const auto& image : images) samples += image.values.size();
+  if (samples > kMaxSamples) return Refuse(TooManySamples(samples));
   std::vector<const SampledImage*> slices = *stack;
   const Vec3 normal = slices.front()->plane.Normal();
   std::sort(slices.begin(), slices.end(), [&](const SampledImage* a, const SampledImage* b) {

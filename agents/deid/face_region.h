@@ -40,6 +40,9 @@ inline constexpr double kShearSlope = 0.8;
 inline constexpr double kCtTissueThresholdHu = -400.0;
 inline constexpr double kCtAirHu = -1000.0;
 inline constexpr std::size_t kMinImages = 10;
+// The most samples a series may give (memory: about 9 bytes each while the
+// face is located); a larger series is refused.
+inline constexpr std::size_t kMaxSamples = std::size_t{32} << 20;
 
 struct Vec3 {
   double x = 0, y = 0, z = 0;
@@ -85,6 +88,9 @@ int SamplingStep(int rows, int columns, double row_spacing, double column_spacin
 
 // Otsu's threshold over every sampled value.
 double OtsuThreshold(const std::vector<SampledImage>& images);
+
+// Why a series of `samples` samples (more than kMaxSamples) is refused.
+std::string TooManySamples(std::size_t samples);
 
 // Locates the face in the images of one series (any order). `tissue_threshold`
 // in the images' units; `air_value` is copied into the region. An error (a

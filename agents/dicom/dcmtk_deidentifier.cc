@@ -527,6 +527,7 @@ void DcmtkDeidentifier::DeidentifySeries(std::size_t count, const SeriesReader& 
   std::vector<deid::SampledImage> images;
   std::vector<bool> pending(count, true);
   bool all_ct = true;
+  std::size_t samples = 0;
   for (std::size_t i = 0; i < count; ++i) {
     auto bytes = read(i);
     Status failed = bytes.status();
@@ -539,7 +540,10 @@ void DcmtkDeidentifier::DeidentifySeries(std::size_t count, const SeriesReader& 
         all_ct = all_ct && IsCt(ds);
         auto image = SampleImage(ds, &xfer);
         failed = image.status();
-        if (image.ok()) images.push_back(std::move(*image));
+        if (image.ok()) {
+          samples += image->values.size();
+          if (samples <= deid::kMaxSamples) images.push_back(std::move(*image));
+        }
       }
     }
     if (!failed.ok()) {
@@ -556,7 +560,11 @@ void DcmtkDeidentifier::DeidentifySeries(std::size_t count, const SeriesReader& 
       for (float v : image.values) air = std::min(air, static_cast<double>(v));
     }
   }
-  Result<deid::FaceRegion> region = deid::LocateFace(images, threshold, air);
+  Result<deid::FaceRegion> region =
+      samples > deid::kMaxSamples
+          ? Result<deid::FaceRegion>(FailedPreconditionError("Recognizable Visual Features cannot be cleaned: " +
+                                                             deid::TooManySamples(samples)))
+          : deid::LocateFace(images, threshold, air);
   images.clear();
   images.shrink_to_fit();
   // Pass 2: blank the face in each image and de-identify it.
