@@ -159,8 +159,7 @@ std::vector<Attribute> StudyGenerator::CommonAttributes(const Patient& p, const 
   return a;
 }
 
-Status StudyGenerator::WriteStudy(const Patient& p, Study& s, const std::string& modality) {
-  current_study_ = s.key;
+void StudyGenerator::PlantStudy(const Patient& p, const Study& s) {
   for (const auto& [v, attr, kind] : std::vector<std::tuple<std::string, std::string, std::string>>{
            {p.name, "PatientName", "text"},
            {p.family, "PatientName family", "text"},
@@ -188,6 +187,11 @@ Status StudyGenerator::WriteStudy(const Patient& p, Study& s, const std::string&
        }) {
     Plant(v, attr, kind);
   }
+}
+
+Status StudyGenerator::WriteStudy(const Patient& p, Study& s, const std::string& modality) {
+  current_study_ = s.key;
+  PlantStudy(p, s);
   struct SeriesPlan {
     std::string description;
     int images;
@@ -461,6 +465,61 @@ Status StudyGenerator::WriteKeyObjects(const Patient& p, Study& s, const std::ve
   return Status::Ok();
 }
 
+StudyGenerator::Study StudyGenerator::MakeStudy(const Patient& p, const std::string& modality, int index) {
+  Study s;
+  s.key = "study" + Pad(index, 4);
+  s.study_uid = Uid();
+  s.frame_of_reference_uid = Uid();
+  s.date = std::to_string(Uniform(2015, 2023)) + Pad(Uniform(1, 12), 2) + Pad(Uniform(1, 28), 2);
+  s.time = Pad(Uniform(7, 18), 2) + Pad(Uniform(0, 59), 2) + Pad(Uniform(0, 59), 2);
+  s.accession = "ACC" + Pad(Uniform(10000000, 99999999), 8);
+  s.study_id = "SID" + Pad(Uniform(100000, 999999), 6);
+  int inst = Uniform(0, std::size(kInstitutions) - 1);
+  s.institution = kInstitutions[inst];
+  s.institution_address = std::string(kStreets[inst]) + " 1, " + kCities[inst];
+  s.referring = "Dr^" + std::string(kFamilyNames[Uniform(0, std::size(kFamilyNames) - 1)]) + "^Konstantin";
+  s.performing = "Dr^" + std::string(kFamilyNames[Uniform(0, std::size(kFamilyNames) - 1)]) + "^Perpetua";
+  s.reader = "Dr^" + std::string(kFamilyNames[Uniform(0, std::size(kFamilyNames) - 1)]) + "^Aurelio";
+  s.operator_name = std::string(kFamilyNames[Uniform(0, std::size(kFamilyNames) - 1)]) + "^Radiographer";
+  s.station = "STN" + Pad(Uniform(1000, 9999), 4) + modality;
+  s.serial = "SN" + Pad(Uniform(100000, 999999), 6) + "X";
+  s.description = modality + " staging " + p.family;
+  s.lesion = Uniform(0, 3) != 0;
+  s.lesion_r = std::max(2, options_.matrix / 12);
+  s.lesion_x = Uniform(options_.matrix / 3, options_.matrix * 2 / 3);
+  s.lesion_y = Uniform(options_.matrix / 3, options_.matrix * 2 / 3);
+  s.lesion_first = 0;
+  s.lesion_last = std::max(0, options_.slices - 1);
+  return s;
+}
+
+Status StudyGenerator::RecordStudy(const Patient& p, const Study& s, const std::string& modality,
+                                   nlohmann::json label) {
+  label["study"] = s.key;
+  label["studyInstanceUid"] = s.study_uid;
+  label["modality"] = modality;
+  const fs::path file = options_.output / "labels" / (s.key + ".json");
+  std::ofstream out(file);
+  out << label.dump(2) << "\n";
+  if (!out) return UnavailableError("cannot write " + file.string());
+  studies_.push_back({{"study", s.key},
+                      {"modality", modality},
+                      {"patientId", p.id},
+                      {"studyInstanceUid", s.study_uid},
+                      {"studyDate", s.date},
+                      {"instances", s.instances}});
+  ++summary_.studies;
+  return Status::Ok();
+}
+
+Status StudyGenerator::WriteManifest() {
+  nlohmann::json manifest = {{"planted", planted_}, {"studies", studies_}};
+  std::ofstream out(options_.output / "manifest.json");
+  out << manifest.dump(2) << "\n";
+  if (!out) return UnavailableError("cannot write " + (options_.output / "manifest.json").string());
+  return Status::Ok();
+}
+
 Result<GeneratorSummary> StudyGenerator::Run() {
   std::error_code ec;
   fs::create_directories(options_.output / "labels", ec);
@@ -472,53 +531,56 @@ Result<GeneratorSummary> StudyGenerator::Run() {
         options_.only_ct ? std::vector<std::string>{"CT"} : std::vector<std::string>{"CT", "MR", "MG"};
     if (options_.burned_in_text) modalities.push_back("US");
     for (const std::string& modality : modalities) {
-      Study s;
-      s.key = "study" + Pad(++study_index, 4);
-      s.study_uid = Uid();
-      s.frame_of_reference_uid = Uid();
-      s.date = std::to_string(Uniform(2015, 2023)) + Pad(Uniform(1, 12), 2) + Pad(Uniform(1, 28), 2);
-      s.time = Pad(Uniform(7, 18), 2) + Pad(Uniform(0, 59), 2) + Pad(Uniform(0, 59), 2);
-      s.accession = "ACC" + Pad(Uniform(10000000, 99999999), 8);
-      s.study_id = "SID" + Pad(Uniform(100000, 999999), 6);
-      int inst = Uniform(0, std::size(kInstitutions) - 1);
-      s.institution = kInstitutions[inst];
-      s.institution_address = std::string(kStreets[inst]) + " 1, " + kCities[inst];
-      s.referring = "Dr^" + std::string(kFamilyNames[Uniform(0, std::size(kFamilyNames) - 1)]) + "^Konstantin";
-      s.performing = "Dr^" + std::string(kFamilyNames[Uniform(0, std::size(kFamilyNames) - 1)]) + "^Perpetua";
-      s.reader = "Dr^" + std::string(kFamilyNames[Uniform(0, std::size(kFamilyNames) - 1)]) + "^Aurelio";
-      s.operator_name = std::string(kFamilyNames[Uniform(0, std::size(kFamilyNames) - 1)]) + "^Radiographer";
-      s.station = "STN" + Pad(Uniform(1000, 9999), 4) + modality;
-      s.serial = "SN" + Pad(Uniform(100000, 999999), 6) + "X";
-      s.description = modality + " staging " + p.family;
-      s.lesion = Uniform(0, 3) != 0;
-      s.lesion_r = std::max(2, options_.matrix / 12);
-      s.lesion_x = Uniform(options_.matrix / 3, options_.matrix * 2 / 3);
-      s.lesion_y = Uniform(options_.matrix / 3, options_.matrix * 2 / 3);
-      s.lesion_first = 0;
-      s.lesion_last = std::max(0, options_.slices - 1);
+      Study s = MakeStudy(p, modality, ++study_index);
       ONCOATLAS_RETURN_IF_ERROR(modality == "US" ? WriteUltrasoundStudy(p, s) : WriteStudy(p, s, modality));
-      nlohmann::json label = {
-          {"study", s.key}, {"studyInstanceUid", s.study_uid}, {"modality", modality}, {"lesion", s.lesion}};
+      nlohmann::json label = {{"lesion", s.lesion}};
       if (s.lesion) {
         label["lesionCenter"] = {s.lesion_x, s.lesion_y};
         label["lesionRadius"] = s.lesion_r;
         label["lesionSlices"] = {s.lesion_first, s.lesion_last};
       }
-      std::ofstream(options_.output / "labels" / (s.key + ".json")) << label.dump(2) << "\n";
-      studies_.push_back({{"study", s.key},
-                          {"modality", modality},
-                          {"patientId", p.id},
-                          {"studyInstanceUid", s.study_uid},
-                          {"studyDate", s.date},
-                          {"instances", s.instances}});
-      ++summary_.studies;
+      ONCOATLAS_RETURN_IF_ERROR(RecordStudy(p, s, modality, std::move(label)));
     }
   }
-  nlohmann::json manifest = {{"planted", planted_}, {"studies", studies_}};
-  std::ofstream out(options_.output / "manifest.json");
-  out << manifest.dump(2) << "\n";
-  if (!out) return UnavailableError("cannot write " + (options_.output / "manifest.json").string());
+  ONCOATLAS_RETURN_IF_ERROR(WriteManifest());
   return summary_;
+}
+
+Result<SeriesOutput> StudyGenerator::RunSingleSeries(const std::string& modality,
+                                                     const std::string& series_description_prefix, int images,
+                                                     const ImageFiller& fill, nlohmann::json label) {
+  std::error_code ec;
+  fs::create_directories(options_.output / "labels", ec);
+  if (ec) return InvalidArgumentError("cannot create " + options_.output.string() + ": " + ec.message());
+  Patient p = MakePatient(0);
+  Study s = MakeStudy(p, modality, 1);
+  current_study_ = s.key;
+  PlantStudy(p, s);
+  const std::string series_uid = Uid();
+  const std::string description = series_description_prefix + " " + p.family;
+  Plant(series_uid, "SeriesInstanceUID", "uid");
+  Plant(description, "SeriesDescription", "text");
+  SeriesOutput result;
+  result.study = s.key;
+  result.series_dir = options_.output / "dicom" / s.key / "series01";
+  result.label_file = options_.output / "labels" / (s.key + ".json");
+  for (int i = 0; i < images; ++i) {
+    const std::string sop_uid = Uid();
+    Plant(sop_uid, "SOPInstanceUID", "uid");
+    auto a = CommonAttributes(p, s, modality, series_uid, 1, description);
+    a.push_back(A(0x0008, 0x0018, "UI", sop_uid));
+    a.push_back(A(0x0020, 0x0013, "IS", std::to_string(i + 1)));
+    a.push_back(A(0x0020, 0x4000, "LT", "Reviewed with " + p.given + " " + p.family + " on " + s.date));
+    ONCOATLAS_RETURN_IF_ERROR(fill(i, a));
+    const fs::path file = result.series_dir / ("img" + Pad(i + 1, 4) + ".dcm");
+    ONCOATLAS_RETURN_IF_ERROR(dicom::WriteInstance(a, file));
+    s.instances.push_back({{"file", fs::relative(file, options_.output).string()}, {"sopInstanceUid", sop_uid}});
+    ++summary_.instances;
+  }
+  ONCOATLAS_RETURN_IF_ERROR(RecordStudy(p, s, modality, std::move(label)));
+  ONCOATLAS_RETURN_IF_ERROR(WriteManifest());
+  result.summary = summary_;
+  return result;
 }
 
 }  // namespace oncoatlas::synth

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <random>
 #include <string>
 #include <vector>
@@ -52,10 +53,32 @@ struct GeneratorSummary {
   int planted_values = 0;
 };
 
+// What RunSingleSeries wrote.
+struct SeriesOutput {
+  std::string study;                 // "study0001"
+  std::filesystem::path series_dir;  // dicom/<study>/series01
+  std::filesystem::path label_file;  // labels/<study>.json
+  GeneratorSummary summary;
+};
+
 class StudyGenerator {
  public:
   explicit StudyGenerator(GeneratorOptions options);
   Result<GeneratorSummary> Run();
+
+  // Fills one image of RunSingleSeries: adds the image's own attributes (SOP
+  // Class, image type, pixel module, geometry, Pixel Data) to `attributes`, and
+  // may change or remove the common ones.
+  using ImageFiller = std::function<Status(int index, std::vector<dicom::Attribute>& attributes)>;
+
+  // Instead of Run: one study of one series of `images` images (files
+  // img0001.dcm...) for the seed's first patient. Every image carries the
+  // attributes the other studies carry (identifying values planted and listed
+  // in manifest.json), its SOP Instance UID, Instance Number and Image Comments;
+  // `fill` adds the rest. labels/<study>.json holds `label` with the study's
+  // key, Study Instance UID and modality added.
+  Result<SeriesOutput> RunSingleSeries(const std::string& modality, const std::string& series_description_prefix,
+                                       int images, const ImageFiller& fill, nlohmann::json label);
 
  private:
   struct Patient;
@@ -64,6 +87,10 @@ class StudyGenerator {
     std::string series_uid, sop_class, sop_uid;
   };
   Patient MakePatient(int index);
+  Study MakeStudy(const Patient& p, const std::string& modality, int index);
+  void PlantStudy(const Patient& p, const Study& s);
+  Status RecordStudy(const Patient& p, const Study& s, const std::string& modality, nlohmann::json label);
+  Status WriteManifest();
   Status WriteStudy(const Patient& p, Study& s, const std::string& modality);
   Status WriteUltrasoundStudy(const Patient& p, Study& s);
   std::vector<dicom::Attribute> CommonAttributes(const Patient& p, const Study& s, const std::string& modality,

@@ -11,6 +11,7 @@
 
 #include "dicomweb/http_client.h"
 #include "dicomweb/stow.h"
+#include "synth/head_phantom.h"
 #include "synth/study_generator.h"
 
 namespace {
@@ -65,6 +66,32 @@ int main(int argc, char** argv) {
                "0-19");
   app.add_option("--frames", o.frames, "Frames per image (> 1: multi-frame files, for benchmarks)")
       ->check(CLI::Range(1, 1000));
+  oncoatlas::synth::HeadPhantomOptions head;
+  std::string head_modality, head_orientation = "axial";
+  bool no_table = false, no_rvf = false;
+  double head_top = 0, head_first = 0, head_last = 0;
+  app.add_option("--head-phantom", head_modality,
+                 "Instead of the corpus: one head phantom study (CT or MR) for Clean Recognizable Visual Features, "
+                 "its feature ellipsoids in labels/<study>.json (see agents/synth/head_phantom.h)")
+      ->check(CLI::IsMember({"CT", "MR"}));
+  auto* orientation = app.add_option("--head-orientation", head_orientation,
+                                     "Head phantom slices: axial (default) or sagittal (MR only)")
+                          ->check(CLI::IsMember({"axial", "sagittal"}));
+  auto* top = app.add_option("--head-top-mm", head_top,
+                             "Head phantom: highest z imaged in mm (axial: no slice above it; default 120, the "
+                             "vertex is at 100; sagittal: z of the first row, default 117)");
+  auto* first = app.add_option("--head-first-slice-mm", head_first,
+                               "Head phantom: first slice position along the slice normal (default -200 axial, -96 "
+                               "sagittal)");
+  auto* last = app.add_option("--head-last-slice-mm", head_last,
+                              "Head phantom: last slice position (default 120 axial, 96 sagittal)");
+  auto* spacing =
+      app.add_option("--head-slice-spacing-mm", head.slice_spacing_mm, "Head phantom: slice spacing in mm (default 3)")
+          ->check(CLI::PositiveNumber);
+  auto* table = app.add_flag("--no-table", no_table, "Head phantom (CT): no patient table or foam head holder");
+  auto* rvf = app.add_flag("--no-recognizable-visual-features", no_rvf,
+                           "Head phantom: leave Recognizable Visual Features (0028,0302) out");
+  for (CLI::Option* opt : {orientation, top, first, last, spacing, table, rvf}) opt->needs("--head-phantom");
   app.add_option("--stow", stow_url, "Then load the studies into this DICOMweb root with STOW-RS");
   app.add_option("--user", user, "User name for --stow (HTTP Basic)");
   app.add_option("--password-file", password_file, "File holding the password for --stow");
@@ -94,6 +121,28 @@ int main(int argc, char** argv) {
     auto client = oncoatlas::dicomweb::HttpClient::Create(stow_url, ho);
     if (!client.ok()) return fail(client.status().message());
     http = std::move(*client);
+  }
+  if (!head_modality.empty()) {
+    head.output = output;
+    head.modality = head_modality;
+    head.sagittal = head_orientation == "sagittal";
+    if (*top) head.top_mm = head_top;
+    if (*first) head.first_slice_mm = head_first;
+    if (*last) head.last_slice_mm = head_last;
+    head.table = !no_table;
+    head.recognizable_visual_features = !no_rvf;
+    head.seed = o.seed;
+    auto r = oncoatlas::synth::GenerateHeadPhantom(head);
+    if (!r.ok()) return fail(r.status().message());
+    std::cout << "head phantom: " << r->images << " images in " << r->series_dir.string() << ", labels "
+              << r->label_file.string() << "\n";
+    if (http) {
+      int sent = 0;
+      auto s = StowFolder(*http, o.output / "dicom", &sent);
+      if (!s.ok()) return fail(s.message());
+      std::cout << "stored " << sent << " instances at " << http->base().ToString() << "\n";
+    }
+    return 0;
   }
   oncoatlas::synth::StudyGenerator generator(o);
   auto summary = generator.Run();

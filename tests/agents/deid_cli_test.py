@@ -22,6 +22,7 @@ import pydicom.data
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dicom_oracle  # noqa: E402
+import head_phantom_oracle  # noqa: E402
 
 BIN = os.environ.get("ONCOATLAS_BIN_DIR", "build/bin")
 SOURCE = os.environ.get("ONCOATLAS_SOURCE_DIR", ".")
@@ -388,6 +389,92 @@ class DeidCliTest(unittest.TestCase):
                                    text=True, timeout=120)
                 self.assertEqual(r.returncode, 2, r.stderr)
                 self.assertIn(expected, r.stderr)
+
+    def head_phantom(self, name, *options):
+        """oncoatlas-synth --head-phantom: (input folder, phantom folder, headPhantom labels)."""
+        folder = self.out(name)
+        r = subprocess.run([os.path.join(BIN, "oncoatlas-synth"), "--output", folder, "--seed", "7",
+                            "--head-phantom", *options], capture_output=True, text=True, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        _, head = head_phantom_oracle.labels(folder)
+        return os.path.join(folder, "dicom"), folder, head
+
+    def assert_defaced(self, name, air_max, *synth_options):
+        """Clean Recognizable Visual Features on a head phantom: every voxel of
+        every face feature is air, every voxel of the brain is unchanged, the
+        headers say so, and no planted value is left."""
+        inputs, folder, head = self.head_phantom(name, *synth_options)
+        outputs = self.out(name + "-out")
+        r, report = self.agent(inputs, outputs, "--clean-recognizable-visual-features")
+        n_inputs = sum(1 for _ in dicom_oracle.dicom_files(inputs))
+        self.assertEqual(report["deidentified"], n_inputs, report["quarantinedFiles"])
+        before = head_phantom_oracle.volume(inputs)
+        after = head_phantom_oracle.volume(outputs)
+        # Output images match input images by position and orientation (UIDs change).
+        self.assertEqual(sorted(after), sorted(before))
+        faces = head_phantom_oracle.features(head, "face")
+        self.assertEqual(sorted(f["name"] for f in faces), ["chin", "leftEye", "lips", "nose", "rightEye"])
+        for f in faces:
+            voxels, not_air = 0, []
+            for s, i, p in head_phantom_oracle.voxels(after, f):
+                voxels += 1
+                if s.value(i) > air_max:
+                    not_air.append((p, s.value(i)))
+                # the input had the feature there: the test would prove nothing otherwise
+                self.assertGreater(before[s.key()].value(i), head["air"][1], (f["name"], p))
+            self.assertGreater(voxels, 10, f["name"])
+            self.assertEqual(not_air[:5], [], "%s: %d of %d voxels are not air" % (f["name"], len(not_air), voxels))
+        brains = head_phantom_oracle.features(head, "brain")
+        self.assertEqual(len(brains), 1)
+        changed, voxels = [], 0
+        for s, i, p in head_phantom_oracle.voxels(after, brains[0]):
+            voxels += 1
+            src = before[s.key()]
+            if s.raw[i] != src.raw[i] or s.value(i) != src.value(i):
+                changed.append((p, src.value(i), s.value(i)))
+        self.assertGreater(voxels, 10000)
+        self.assertEqual(changed[:5], [], "%d of %d brain voxels changed" % (len(changed), voxels))
+        for s in after.values():
+            src = before[s.key()].ds
+            self.assertEqual(s.ds.get("RecognizableVisualFeatures"), "NO", s.path)
+            codes = [str(i.CodeValue) for i in s.ds.DeidentificationMethodCodeSequence]
+            self.assertIn("113102", codes, s.path)
+            self.assertIn("113100", codes, s.path)
+            for attr in ("Rows", "Columns", "BitsAllocated", "BitsStored", "PixelRepresentation", "PixelSpacing",
+                         "ImageOrientationPatient", "ImagePositionPatient", "Modality"):
+                self.assertEqual(s.ds.get(attr), src.get(attr), attr)
+        self.assertEqual(dicom_oracle.planted_leaks(outputs, os.path.join(folder, "manifest.json")), [])
+        with open(os.path.join(folder, "manifest.json")) as f:
+            planted = {p["value"].lower() for p in json.load(f)["planted"] if p["kind"] == "text"}
+        logs = (r.stdout + r.stderr).lower()
+        for value in planted:
+            self.assertNotIn(value, logs)
+
+    def test_head_phantom_ct_is_defaced(self):
+        # Axial CT with the patient table and foam head holder: face air (<= -900 HU), brain untouched.
+        self.assert_defaced("head-ct", -900, "CT")
+
+    def test_head_phantom_mr_sagittal_is_defaced(self):
+        # Sagittal MR (slices along x): the defacer works in patient coordinates; face at most MR air.
+        self.assert_defaced("head-mr", 20, "MR", "--head-orientation", "sagittal")
+
+    def test_head_phantom_without_vertex_is_quarantined(self):
+        # The volume stops at z = +60 mm, below the vertex (z = +100): the face cannot be located
+        # reliably, so every image is quarantined rather than released with a face.
+        inputs, folder, _ = self.head_phantom("head-cut", "CT", "--head-top-mm", "60")
+        outputs = self.out("head-cut-out")
+        _, report = self.agent(inputs, outputs, "--clean-recognizable-visual-features")
+        n_inputs = sum(1 for _ in dicom_oracle.dicom_files(inputs))
+        self.assertGreater(n_inputs, 50)
+        self.assertEqual(report["deidentified"], 0)
+        self.assertEqual(report["quarantined"], n_inputs)
+        with open(os.path.join(folder, "manifest.json")) as f:
+            planted = [p["value"] for p in json.load(f)["planted"] if p["kind"] == "text"]
+        for q in report["quarantinedFiles"]:
+            self.assertIn("top of the head", q["reason"])
+            for value in planted:
+                self.assertNotIn(value, q["reason"])
+        self.assertEqual(list(dicom_oracle.dicom_files(outputs)) if os.path.isdir(outputs) else [], [])
 
     def dciodvfy_errors(self, path):
         r = subprocess.run(["dciodvfy", path], capture_output=True, text=True, errors="replace", timeout=120)
