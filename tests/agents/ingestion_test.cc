@@ -404,7 +404,13 @@ TEST_F(IngestionTest, RunStoppedDuringTheListingRecordsNoSeriesMemberAndResumes)
 TEST_F(IngestionTest, RunStoppedBetweenSeriesRecordsWholeSeriesOnlyAndResumes) {
   WriteInputs(6);
   WriteSeries(3, 4);
-  ASSERT_TRUE(RunGrouped(base_ / "reference", {}).ok());
+  // Batches of 3 for the singles; each series is one batch of its own.
+  std::vector<std::uint64_t> recorded;
+  GroupedRun reference;
+  reference.batch = 3;
+  reference.on_progress = [&](const IngestionProgress& p) { recorded.push_back(p.done); };
+  ASSERT_TRUE(RunGrouped(base_ / "reference", reference).ok());
+  EXPECT_EQ(recorded, (std::vector<std::uint64_t>{3, 6, 8, 12, 16, 20}));
 
   std::atomic<bool> stop{false};
   GroupedRun run;
