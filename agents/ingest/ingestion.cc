@@ -86,6 +86,13 @@ Result<IngestionProgress> Ingestion::Run(const std::string& dataset, ImageSource
                                          const std::atomic<bool>* stop) {
   const fs::path spool(options_.spool_dir);
   if (!spool.empty()) ONCOATLAS_RETURN_IF_ERROR(ClearSpool(spool));
+  // However the run ends, the originals it spooled do not stay behind.
+  struct SpoolGuard {
+    const fs::path& dir;
+    ~SpoolGuard() {
+      if (!dir.empty()) (void)ClearSpool(dir);
+    }
+  } spool_guard{spool};
   auto keys = source.List();
   if (!keys.ok()) return keys.status().WithContext("listing " + source.Describe());
   auto recorded = index_.IngestedSourceKeys(dataset);
@@ -206,7 +213,6 @@ Result<IngestionProgress> Ingestion::Run(const std::string& dataset, ImageSource
       fs::remove(input.path, ec);
     }
   }
-  if (!spool.empty()) ONCOATLAS_RETURN_IF_ERROR(ClearSpool(spool));
   return progress;
 }
 

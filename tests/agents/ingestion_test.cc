@@ -185,6 +185,7 @@ class IngestionTest : public ::testing::Test {
     std::function<void(const IngestionProgress&)> on_progress;
     std::function<void()> on_series;
     std::vector<std::string>* calls = nullptr;  // receives the processor's calls
+    ImageSource* source = nullptr;              // default: the input folder
   };
 
   // Runs a whole ingestion into `work` with the grouping processor and
@@ -202,8 +203,8 @@ class IngestionTest : public ::testing::Test {
     if (run.spool) opts.spool_dir = (work / "spool").string();
     opts.on_progress = run.on_progress;
     Ingestion ingestion(**store, **idx, processor, opts);
-    FolderSource source((base_ / "input").string());
-    auto result = ingestion.Run("ds", source, run.stop);
+    FolderSource folder((base_ / "input").string());
+    auto result = ingestion.Run("ds", run.source != nullptr ? *run.source : folder, run.stop);
     if (run.calls != nullptr) *run.calls = processor.calls;
     return result;
   }
@@ -443,6 +444,35 @@ TEST_F(IngestionTest, GroupingWithoutASpoolFolderIsAClearError) {
   EXPECT_EQ(p.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_NE(p.status().message().find("spool"), std::string::npos) << p.status().ToString();
   EXPECT_NE(p.status().message().find("series"), std::string::npos) << p.status().ToString();
+}
+
+// The input folder, except that one item cannot be fetched.
+class FailingSource : public ImageSource {
+ public:
+  FailingSource(const fs::path& folder, std::string failing) : folder_(folder.string()), failing_(std::move(failing)) {}
+  Result<std::vector<std::string>> List() override { return folder_.List(); }
+  Result<std::string> Fetch(const std::string& key) override {
+    if (key == failing_) return UnavailableError("the source went away");
+    return folder_.Fetch(key);
+  }
+  std::string Describe() const override { return "a failing folder"; }
+
+ private:
+  FolderSource folder_;
+  std::string failing_;
+};
+
+TEST_F(IngestionTest, AFailedRunLeavesNoOriginalInTheSpool) {
+  WriteInputs(6);
+  WriteSeries(2, 3);
+  FailingSource source(base_ / "input", "sub/f5");  // listed after the series members
+  GroupedRun run;
+  run.source = &source;
+  auto p = RunGrouped(base_ / "work", run);
+  ASSERT_FALSE(p.ok());
+  EXPECT_NE(p.status().message().find("the source went away"), std::string::npos) << p.status().ToString();
+  EXPECT_EQ(FilesIn(base_ / "work" / "spool"), 0u);
+  EXPECT_EQ(Snapshot(base_ / "work").find("-head"), std::string::npos);
 }
 
 TEST_F(IngestionTest, AnUnreadableSpooledInputQuarantinesOnlyThatInput) {
