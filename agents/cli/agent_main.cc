@@ -58,11 +58,6 @@ int RunDeidentify(DeidentifyArgs& args) {
     std::cerr << "oncoatlas-agent deidentify: " << s.message() << "\n";
     return 2;
   };
-  if (args.options.clean_recognizable_visual_features) {
-    return fail(oncoatlas::InvalidArgumentError(
-        "--clean-recognizable-visual-features needs a defacer the agent does not have; drop the flag (instances "
-        "flagged Recognizable Visual Features YES are quarantined instead)"));
-  }
   if (!args.burned_in_text_regions.empty()) {
     auto rules = oncoatlas::agent::LoadBurnedInTextRegionsFile(args.burned_in_text_regions);
     if (!rules.ok()) return fail(rules.status());
@@ -177,7 +172,9 @@ int main(int argc, char** argv) {
   deid->add_option("--burned-in-text-regions", d.burned_in_text_regions,
                    "YAML or JSON list of burned-in text rules (a Dataset's spec.deidentification.burnedInTextRegions)");
   deid->add_flag("--clean-recognizable-visual-features", o.clean_recognizable_visual_features,
-                 "Clean Recognizable Visual Features option");
+                 "Clean Recognizable Visual Features option: deface head CT and MR series (instances flagged "
+                 "Recognizable Visual Features YES, or head CT/MR/PT without the flag); the engine decides per "
+                 "instance, and reads each such series whole");
   deid->add_flag("--clean-graphics", o.clean_graphics, "Clean Graphics option");
   deid->add_flag("--clean-structured-content", o.clean_structured_content, "Clean Structured Content option");
   deid->add_flag("--clean-descriptors", o.clean_descriptors, "Clean Descriptors option");

@@ -302,12 +302,9 @@ Result<FolderReport> DeidentifyFolder(const InstanceDeidentifier& engine, const 
     ::close(fd);
     return done;
   };
-  auto process = [&](std::size_t i) {
-    if (try_head_path(i)) return;
-    thread_local std::string input;
-    Status read = ReadWholeFileInto(files[i], input);
-    Result<DeidentifiedInstance> result = read.ok() ? engine.Deidentify(input) : Result<DeidentifiedInstance>(read);
-    if (read.ok()) bytes_in += input.size();
+  // Writes the output of input `i`, or quarantines it (with `input`, its bytes,
+  // when they could be read) for the engine's reason.
+  auto finish = [&](std::size_t i, Result<DeidentifiedInstance> result, const std::string* input) {
     if (result.ok() && !(SafeComponent(result->study_instance_uid) && SafeComponent(result->series_instance_uid) &&
                          SafeComponent(result->sop_instance_uid))) {
       result = InvalidArgumentError("UIDs unusable as file names after de-identification");
@@ -329,9 +326,52 @@ Result<FolderReport> DeidentifyFolder(const InstanceDeidentifier& engine, const 
       last_writer[out.string()] = i;
       return;
     }
-    Status s = quarantine_file(i, read.ok() ? &input : nullptr, result.status().message());
+    Status s = quarantine_file(i, input, result.status().message());
     std::lock_guard<std::mutex> lock(mu);
     if (!s.ok() && fatal.ok()) fatal = s;
+  };
+  // Inputs the engine de-identifies with the rest of their series
+  // (InstanceDeidentifier::SeriesKey()): series key -> indices into `files`,
+  // in path order. Only indices are held; the files are read again per series.
+  const bool grouping = engine.GroupsSeries();
+  std::map<std::string, std::vector<std::size_t>> series;  // GUARDED_BY(mu) while the workers run
+  auto process = [&](std::size_t i) {
+    if (!grouping && try_head_path(i)) return;
+    thread_local std::string input;
+    Status read = ReadWholeFileInto(files[i], input);
+    if (read.ok()) bytes_in += input.size();
+    if (read.ok() && grouping) {
+      std::string key = engine.SeriesKey(input);
+      if (!key.empty()) {
+        std::lock_guard<std::mutex> lock(mu);
+        series[key].push_back(i);
+        return;
+      }
+    }
+    finish(i, read.ok() ? engine.Deidentify(input) : Result<DeidentifiedInstance>(read), read.ok() ? &input : nullptr);
+  };
+  // De-identifies one series; done(k, ...) receives the result of members[k].
+  auto deidentify_series = [&](const std::vector<std::size_t>& members,
+                               const InstanceDeidentifier::SeriesResult& done) {
+    engine.DeidentifySeries(
+        members.size(), [&](std::size_t k) -> Result<std::string> { return ReadWholeFile(files.at(members.at(k))); },
+        done);
+  };
+  auto process_series = [&](const std::vector<std::size_t>& members) {
+    std::vector<bool> answered(members.size(), false);
+    deidentify_series(members, [&](std::size_t k, Result<DeidentifiedInstance> result) {
+      if (k >= members.size() || answered[k]) return;
+      answered[k] = true;
+      std::optional<Result<std::string>> input;
+      if (!result.ok()) input = ReadWholeFile(files[members[k]]);
+      finish(members[k], std::move(result), input && input->ok() ? &**input : nullptr);
+    });
+    for (std::size_t k = 0; k < members.size(); ++k) {
+      if (answered[k]) continue;
+      auto input = ReadWholeFile(files[members[k]]);
+      finish(members[k], Result<DeidentifiedInstance>(InternalError("no outcome from the series de-identification")),
+             input.ok() ? &*input : nullptr);
+    }
   };
   auto worker = [&] {
     for (std::size_t start = next.fetch_add(kRun); start < files.size(); start = next.fetch_add(kRun)) {
@@ -346,6 +386,35 @@ Result<FolderReport> DeidentifyFolder(const InstanceDeidentifier& engine, const 
   for (auto& t : threads) t.join();
   if (!fatal.ok()) return fatal;
 
+  // Then every series, one per worker at a time (each holds one series' working copy).
+  std::vector<const std::vector<std::size_t>*> pending;
+  std::map<std::size_t, const std::vector<std::size_t>*> series_of;  // input -> its series
+  for (auto& [key, members] : series) {
+    std::sort(members.begin(), members.end());  // path order, whatever the workers' order
+    pending.push_back(&members);
+    for (std::size_t i : members) series_of[i] = &members;
+  }
+  std::atomic<std::size_t> next_series{0};
+  auto series_worker = [&] {
+    for (std::size_t g = next_series++; g < pending.size(); g = next_series++) process_series(*pending[g]);
+  };
+  unsigned series_jobs = static_cast<unsigned>(std::min<std::size_t>(jobs, std::max<std::size_t>(1, pending.size())));
+  threads.clear();
+  for (unsigned t = 1; t < series_jobs; ++t) threads.emplace_back(series_worker);
+  series_worker();
+  for (auto& t : threads) t.join();
+  if (!fatal.ok()) return fatal;
+
+  // De-identifies input `i`, a member of `members`, again with its series.
+  auto deidentify_again = [&](std::size_t i, const std::vector<std::size_t>& members) -> Result<DeidentifiedInstance> {
+    std::optional<Result<DeidentifiedInstance>> again;
+    deidentify_series(members, [&](std::size_t k, Result<DeidentifiedInstance> result) {
+      if (k < members.size() && members[k] == i) again = std::move(result);
+    });
+    if (!again) return InternalError("no outcome from the series de-identification");
+    return std::move(*again);
+  };
+
   // Inputs that share a SOP Instance UID share an output: the first input in path
   // order is kept (rewritten if another one wrote last), the others are quarantined.
   std::map<std::string, std::vector<std::size_t>> writers;
@@ -356,9 +425,14 @@ Result<FolderReport> DeidentifyFolder(const InstanceDeidentifier& engine, const 
     if (inputs.size() < 2) continue;
     std::size_t keep = inputs.front();
     if (last_writer[path] != keep) {
-      auto bytes = ReadWholeFile(files[keep]);
-      if (!bytes.ok()) return bytes.status().WithContext("re-reading an input");
-      auto result = engine.Deidentify(*bytes);
+      Result<DeidentifiedInstance> result = InternalError("unset");
+      if (auto in_series = series_of.find(keep); in_series != series_of.end()) {
+        result = deidentify_again(keep, *in_series->second);
+      } else {
+        auto bytes = ReadWholeFile(files[keep]);
+        if (!bytes.ok()) return bytes.status().WithContext("re-reading an input");
+        result = engine.Deidentify(*bytes);
+      }
       if (!result.ok()) return InternalError("an input de-identified differently on a second pass");
       ONCOATLAS_RETURN_IF_ERROR(WriteAtomically(path, result->bytes));
     }

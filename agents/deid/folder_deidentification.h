@@ -4,7 +4,11 @@
 // each, and a report. Files are read one at a time per worker, so memory stays
 // bounded whatever the number of files; files above 64 KB go the engine's head
 // path when it offers one (only the first 64 KB read and parsed, the rest copied
-// by the kernel), else are read whole. One call at a time per output folder.
+// by the kernel), else are read whole. When the engine groups series
+// (Clean Recognizable Visual Features), every file is read whole; the members
+// of a series are noted (their paths only) and de-identified together once all
+// files were seen, one series per worker at a time. One call at a time per
+// output folder.
 #pragma once
 
 #include <cstdint>

@@ -1,10 +1,11 @@
 #include "ingest/deidentifying_processor.h"
 
 namespace oncoatlas::agent {
+namespace {
 
-ProcessOutcome DeidentifyingProcessor::Process(const std::string& input) {
+// The engine's answer for one input as the pipeline takes it.
+ProcessOutcome ToOutcome(Result<deid::DeidentifiedInstance> result) {
   ProcessOutcome out;
-  auto result = engine_.Deidentify(input);
   if (!result.ok()) {
     out.quarantine_reason = result.status().message();
     if (out.quarantine_reason.empty()) out.quarantine_reason = "rejected by the de-identification engine";
@@ -24,6 +25,22 @@ ProcessOutcome DeidentifyingProcessor::Process(const std::string& input) {
   r.manufacturer = std::move(d.manufacturer);
   out.instance = std::make_pair(std::move(d.bytes), std::move(r));
   return out;
+}
+
+}  // namespace
+
+ProcessOutcome DeidentifyingProcessor::Process(const std::string& input) {
+  return ToOutcome(engine_.Deidentify(input));
+}
+
+std::string DeidentifyingProcessor::SeriesKey(const std::string& input) { return engine_.SeriesKey(input); }
+
+void DeidentifyingProcessor::ProcessSeries(std::size_t count,
+                                           const std::function<Result<std::string>(std::size_t)>& read,
+                                           const std::function<void(std::size_t, ProcessOutcome)>& done) {
+  engine_.DeidentifySeries(count, read, [&](std::size_t i, Result<deid::DeidentifiedInstance> result) {
+    done(i, ToOutcome(std::move(result)));
+  });
 }
 
 }  // namespace oncoatlas::agent

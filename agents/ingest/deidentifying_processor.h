@@ -16,6 +16,9 @@ class DeidentifyingProcessor : public InstanceProcessor {
   // `engine` must outlive this object.
   explicit DeidentifyingProcessor(const deid::InstanceDeidentifier& engine) : engine_(engine) {}
   ProcessOutcome Process(const std::string& input) override;
+  std::string SeriesKey(const std::string& input) override;
+  void ProcessSeries(std::size_t count, const std::function<Result<std::string>(std::size_t)>& read,
+                     const std::function<void(std::size_t, ProcessOutcome)>& done) override;
 
  private:
   const deid::InstanceDeidentifier& engine_;

@@ -3,7 +3,10 @@
 // idempotent: items are recorded in the index in batches, each batch in one
 // transaction after its bytes are durable in the store, so a run killed at any
 // instant and started again skips what was recorded, redoes the rest, and ends
-// with the same store and index as an uninterrupted run.
+// with the same store and index as an uninterrupted run. Inputs the processor
+// groups (InstanceProcessor::SeriesKey()) wait in the spool folder until the
+// listing is done; each series is then processed together and recorded in one
+// transaction, so no restart ever sees a series recorded in part.
 //
 // One Ingestion runs one dataset from one thread; the store and index may be
 // shared with other threads.

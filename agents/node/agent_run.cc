@@ -172,6 +172,7 @@ class AgentRun::Impl : private kube::ReflectorHandler {
     dataset_hub_ = MakeRestDatasetHub(*client_, config_.hub.namespace_name);
     DatasetControllerOptions dco;
     dco.pacs = config_.pacs;
+    dco.spool_dir = config_.store_path + "/spool";
     controller_ = std::make_unique<DatasetController>(dco, *dataset_hub_, *index_, *store_, clock_);
     datasets_->AddHandler(controller_.get());
     controller_->Start(datasets_->store());

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <filesystem>
 #include <map>
 #include <mutex>
 #include <set>
@@ -189,11 +190,30 @@ class DatasetController::Impl {
     }
   }
 
+  // The spool folder of one dataset index (IngestionOptions::spool_dir), its
+  // parent created private; empty when the agent has no spool.
+  std::string SpoolDirOf(const std::string& index_name) const {
+    if (options_.spool_dir.empty()) return {};
+    std::error_code ec;
+    std::filesystem::create_directories(options_.spool_dir, ec);
+    if (!ec) {
+      std::filesystem::permissions(options_.spool_dir, std::filesystem::perms::owner_all,
+                                   std::filesystem::perm_options::replace, ec);
+    }
+    if (ec) spdlog::warn("preparing the spool folder {} failed: {}", options_.spool_dir, ec.message());
+    return (std::filesystem::path(options_.spool_dir) / crypto::Sha256Hex(index_name).substr(0, 32)).string();
+  }
+
   void RemoveIndexName(const std::string& name) {
     auto dropped = index_.RemoveDataset(name);
     if (!dropped.ok()) {
       spdlog::warn("removing {} from the index failed: {}", name, dropped.status().message());
       return;
+    }
+    if (const std::string spool = SpoolDirOf(name); !spool.empty()) {
+      std::error_code ec;
+      std::filesystem::remove_all(spool, ec);
+      if (ec) spdlog::warn("removing the spool folder {} failed: {}", spool, ec.message());
     }
     for (const std::string& sha : *dropped) {
       Status s = store_.Remove(sha);
@@ -373,6 +393,7 @@ class DatasetController::Impl {
     cancel_ = Stopping();
     IngestionOptions io;
     io.batch_size = options_.batch_size;
+    io.spool_dir = SpoolDirOf(t.index_name);
     io.on_progress = [&](const IngestionProgress& p) {
       // The Dataset changed or went away: stop; the next pass starts again.
       const kube::ObjectPtr now = datasets_->Get(key);

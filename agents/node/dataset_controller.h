@@ -37,6 +37,11 @@ struct DatasetControllerOptions {
   // (at most every progress_interval) after each batch, and a restart
   // resumes after the last recorded one.
   size_t batch_size = 16;
+  // Where inputs wait for the rest of their series before defacing (Clean
+  // Recognizable Visual Features): one folder per dataset index below it,
+  // holding identifying originals at the site only (mode 0700). Empty: a
+  // dataset that defaces fails to ingest.
+  std::string spool_dir;
 };
 
 class DatasetController final : public kube::ReflectorHandler {

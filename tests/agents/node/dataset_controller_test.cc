@@ -197,6 +197,38 @@ TEST_F(DatasetControllerTest, RemovesRecordsOfGoneDatasetsAndOldGenerationsAndTh
   controller.Stop();
 }
 
+TEST_F(DatasetControllerTest, EachDatasetGetsAPrivateSpoolFolderRemovedWithItsRecords) {
+  const fs::path spool = fs::path(::testing::TempDir()) / ("dataset-controller-spool-" + std::to_string(::getpid()));
+  fs::remove_all(spool);
+  options_.spool_dir = spool.string();
+  const json ds = Dataset("breast", "u1", 1);
+  hub_.PutDataset(ds);
+  datasets_.Put(ds);
+  hub_.PutSecret("k", "key", std::string(32, 's'));
+  DatasetController controller(options_, hub_, *index_, store_, clock_);
+  controller.Start(datasets_);
+  controller.OnSynced();
+  ASSERT_TRUE(Eventually([&] { return hub_.StatusOf("breast").value("phase", "") == "Ready"; }));
+  auto folders = [&] {
+    std::vector<fs::path> found;
+    for (const auto& e : fs::directory_iterator(spool)) found.push_back(e.path());
+    return found;
+  };
+  EXPECT_EQ(fs::status(spool).permissions(), fs::perms::owner_all);
+  const auto per_dataset = folders();
+  ASSERT_EQ(per_dataset.size(), 1u);
+  EXPECT_EQ(fs::status(per_dataset[0]).permissions(), fs::perms::owner_all);
+  EXPECT_TRUE(fs::is_empty(per_dataset[0])) << "the spool is emptied at the end of a run";
+  EXPECT_EQ(per_dataset[0].filename().string().find("breast"), std::string::npos) << "named by a hash";
+
+  datasets_.Remove("oncoatlas-node-x/breast");
+  controller.OnDelete(ds);
+  ASSERT_TRUE(Eventually([&] { return index_->ListDatasets()->empty(); }));
+  EXPECT_TRUE(Eventually([&] { return folders().empty(); }));
+  controller.Stop();
+  fs::remove_all(spool);
+}
+
 TEST_F(DatasetControllerTest, ANewKeyIsNoticedWithinAMinuteAndReplacesTheRecords) {
   const json ds = Dataset("breast", "u1", 1);
   hub_.PutDataset(ds);
