@@ -47,7 +47,7 @@ struct DatasetPlan {
 
 // Reads and checks the Dataset against the node's PACS. Failure reasons:
 // InvalidSpec (unreadable), SourceProtocolMismatch, InvalidSource,
-// InvalidDeidentification, UnsupportedDeidentificationOption.
+// InvalidDeidentification.
 std::variant<DatasetPlan, DatasetFailure> PlanDataset(const nlohmann::json& dataset, const PacsConfig& pacs);
 
 // "<name>/<uid>/<generation>/<first 16 hex digits of SHA-256(key)>": a new

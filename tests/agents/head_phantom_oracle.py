@@ -131,3 +131,32 @@ def value_at(slices, point):
     p = s.position(r, c)
     assert max(abs(p[k] - point[k]) for k in range(3)) <= 1.51, (p, point)
     return s.value(r * s.cols + c)
+
+
+def defacing_summary(phantom_dir, inputs, outputs, air_max):
+    """What de-identification made of the phantom, as counts a test asserts on:
+    face voxels not air, brain voxels changed, images flagged and coded."""
+    _, head = labels(phantom_dir)
+    before, after = volume(inputs), volume(outputs)
+    summary = {"images": len(after), "matched": len(set(after) & set(before)), "faceVoxels": 0,
+               "faceNotAir": 0, "faceWasAir": 0, "brainVoxels": 0, "brainChanged": 0}
+    for f in features(head, "face"):
+        for s, i, _ in voxels(after, f):
+            summary["faceVoxels"] += 1
+            summary["faceNotAir"] += s.value(i) > air_max
+            src = before.get(s.key())
+            summary["faceWasAir"] += src is None or src.value(i) <= head["air"][1]
+    for s, i, _ in voxels(after, features(head, "brain")[0]):
+        summary["brainVoxels"] += 1
+        src = before.get(s.key())
+        summary["brainChanged"] += src is None or s.raw[i] != src.raw[i]
+    summary["flaggedNo"] = sum(1 for s in after.values() if s.ds.get("RecognizableVisualFeatures") == "NO")
+    summary["coded113102"] = sum(
+        1 for s in after.values()
+        if "113102" in [str(c.CodeValue) for c in s.ds.get("DeidentificationMethodCodeSequence", [])])
+    return summary
+
+
+if __name__ == "__main__":
+    # head_phantom_oracle.py PHANTOM_DIR INPUT_DIR OUTPUT_DIR AIR_MAX: the summary as JSON.
+    print(json.dumps(defacing_summary(sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4]))))
