@@ -175,7 +175,7 @@ TEST(Crds, SamplesAreAcceptedAndListedByCategory) {
   auto apply = ApplySamples();
   ASSERT_TRUE(apply.success()) << apply.Describe();
   auto declared = SampleObjects();
-  ASSERT_GE(declared.size(), 12u) << "3 DataNodes, 3 Datasets, policies, 2 grants, a run";
+  ASSERT_GE(declared.size(), 12u) << "3 DataNodes, 4 Datasets, policies, 2 grants, a run";
   auto listed = ListOncoatlas();
   std::set<ObjectKey> listed_keys;
   for (const auto& [key, rv] : listed) listed_keys.insert(key);

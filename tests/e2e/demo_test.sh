@@ -75,7 +75,9 @@ for node in "${NODES[@]}"; do
   source <(bash "$ROOT/e2e/orthanc" env --name "$NAME-$node")
   studies="$(curl --silent --fail --user "$ORTHANC_USERNAME:$(cat "$ORTHANC_PASSWORD_FILE")" "$ORTHANC_URL/statistics" |
     /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["CountStudies"])')"
-  check "$node: its Orthanc holds 9 synthetic studies (got ${studies:-none})" test "${studies:-0}" = 9
+  expected=9
+  [ "$node" != de-heidelberg ] || expected=10  # and the head MRI its brain-tumour-mri Dataset defaces
+  check "$node: its Orthanc holds $expected synthetic studies (got ${studies:-none})" test "${studies:-0}" = "$expected"
   pacs="$(kubectl --kubeconfig "$HUB" get datanode "$node" -o 'jsonpath={.spec.pacs}')"
   names_orthanc() {
     /usr/bin/python3 -c '
@@ -87,6 +89,17 @@ sys.exit(0 if ok else 1)' "$pacs" "$ORTHANC_DICOMWEB_URL" "$ORTHANC_DICOM_PORT"
   }
   check "$node: spec.pacs names that Orthanc" names_orthanc
 done
+# The defacing Dataset: the head MRI's 65 images stored (none quarantined) beside the 24 other MR images.
+dataset_field() {
+  kubectl --kubeconfig "$HUB" -n oncoatlas-node-de-heidelberg get dataset brain-tumour-mri -o "jsonpath=$1"
+}
+for _ in $(seq 1 90); do
+  [ "$(dataset_field '{.status.phase}' 2>/dev/null)" = Ready ] && break
+  sleep 1
+done
+check "brain-tumour-mri is Ready" test "$(dataset_field '{.status.phase}')" = Ready
+check "brain-tumour-mri stored 89 instances, quarantined none (got $(dataset_field '{.status.counts.instances}')/$(dataset_field '{.status.quarantined.count}'))" \
+  test "$(dataset_field '{.status.counts.instances}')/$(dataset_field '{.status.quarantined.count}')" = 89/0
 check "the remote agents' objects are on the site cluster, not the hub" \
   test "$(kubectl --kubeconfig "$HUB" get configmap -A -l oncoatlas.io/node=se-stockholm -o name | wc -l)" = 0
 check "the operator's log file is named in the output" grep -q "$DEMO/operator.log" "$OUT"
