@@ -137,11 +137,8 @@ Result<Pixels> OpenPixels(DcmDataset* ds, E_TransferSyntax* xfer) {
     return Refuse("8-bit Pixel Data in a big endian transfer syntax");
   }
   if (Status decoded = DecodePixelData(ds, xfer); !decoded.ok()) return Refuse(decoded.message());
-  DcmElement* element = nullptr;
-  if (ds->findAndGetElement(DCM_PixelData, element).bad() || element == nullptr) {
-    return Refuse("the image has no Pixel Data (7FE0,0010)");
-  }
-  auto* pixel_data = OFstatic_cast(DcmPixelData*, element);
+  DcmPixelData* pixel_data = FindPixelData(ds);
+  if (pixel_data == nullptr) return Refuse("the image has no readable Pixel Data (7FE0,0010)");
   const std::uint64_t count = std::uint64_t{rows} * columns;
   const std::uint64_t length = pixel_data->getLength();
   if (length < count * (allocated / 8u)) {

@@ -79,32 +79,36 @@ void RegisterPixelDecoders() {
   });
 }
 
+DcmPixelData* FindPixelData(DcmDataset* ds) {
+  DcmElement* element = nullptr;
+  if (ds->findAndGetElement(DCM_PixelData, element).bad() || element == nullptr) return nullptr;
+  if (element->ident() != EVR_PixelData) return nullptr;
+  return OFstatic_cast(DcmPixelData*, element);
+}
+
 Status DecodePixelData(DcmDataset* ds, E_TransferSyntax* xfer) {
   if (!DcmXfer(*xfer).isEncapsulated()) return Status::Ok();
-  DcmElement* element = nullptr;
-  if (ds->findAndGetElement(DCM_PixelData, element).bad() || element == nullptr) {
-    return FailedPreconditionError("the image has no Pixel Data (7FE0,0010)");
-  }
+  DcmPixelData* pixels = FindPixelData(ds);
+  if (pixels == nullptr) return FailedPreconditionError("the image has no readable Pixel Data (7FE0,0010)");
   RegisterPixelDecoders();
   if (ds->chooseRepresentation(EXS_LittleEndianExplicit, nullptr).bad() ||
       !ds->canWriteXfer(EXS_LittleEndianExplicit)) {
     return FailedPreconditionError("Pixel Data is compressed with transfer syntax " + XferName(*xfer) +
                                    ", which the agent cannot decode");
   }
-  OFstatic_cast(DcmPixelData*, element)->removeAllButCurrentRepresentations();
+  pixels->removeAllButCurrentRepresentations();
   *xfer = EXS_LittleEndianExplicit;
   return Status::Ok();
 }
 
 Status BlankRegions(DcmDataset* ds, const std::vector<deid::PixelRegion>& regions, E_TransferSyntax* xfer) {
-  DcmElement* element = nullptr;
-  if (ds->findAndGetElement(DCM_PixelData, element).bad() || element == nullptr) {
+  DcmPixelData* pixels = FindPixelData(ds);
+  if (pixels == nullptr) {
     if (ds->tagExists(DCM_FloatPixelData) || ds->tagExists(DCM_DoubleFloatPixelData)) {
       return Refuse("the image holds Float or Double Float Pixel Data");
     }
-    return Refuse("the image has no Pixel Data (7FE0,0010)");
+    return Refuse("the image has no readable Pixel Data (7FE0,0010)");
   }
-  auto* pixels = OFstatic_cast(DcmPixelData*, element);
   if (Status decoded = DecodePixelData(ds, xfer); !decoded.ok()) return Refuse(decoded.message());
 
   Uint16 rows = 0, columns = 0, bits_allocated = 0, samples = 0, planar = 0;

@@ -14,6 +14,7 @@
 #include "deid/profile.h"
 
 class DcmDataset;
+class DcmPixelData;
 
 namespace oncoatlas::dicom {
 
@@ -29,6 +30,11 @@ Status CheckBurnedInText(const std::string& burned_in_annotation, const std::str
 // Registers DCMTK's RLE, JPEG (baseline, extended, lossless) and JPEG-LS
 // decoders, once per process; later calls do nothing. Thread-safe.
 void RegisterPixelDecoders();
+
+// The top-level Pixel Data (7FE0,0010) when DCMTK holds it as pixel data;
+// null when absent or when a damaged file gave it another class (then it must
+// not be treated as pixels).
+DcmPixelData* FindPixelData(DcmDataset* ds);
 
 // Decodes encapsulated Pixel Data (RLE, JPEG, JPEG-LS) in place; `*xfer`
 // becomes Explicit VR Little Endian, in which the caller must write the data

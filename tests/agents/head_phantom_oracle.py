@@ -82,10 +82,13 @@ class Slice:
                 yield r * self.cols + c, self.position(r, c)
 
 
-def volume(folder):
-    """Every image under `folder`, by position and orientation."""
+def volume(folder, body_part=None):
+    """Every image under `folder` (only those of `body_part`, if given: a
+    store may hold other images too), by position and orientation."""
     slices = {}
     for path in dicom_oracle.dicom_files(folder):
+        if body_part is not None and pydicom.dcmread(path, stop_before_pixels=True).get("BodyPartExamined") != body_part:
+            continue
         s = Slice(path)
         assert s.key() not in slices, "two images at " + repr(s.key())
         slices[s.key()] = s
@@ -137,7 +140,7 @@ def defacing_summary(phantom_dir, inputs, outputs, air_max):
     """What de-identification made of the phantom, as counts a test asserts on:
     face voxels not air, brain voxels changed, images flagged and coded."""
     _, head = labels(phantom_dir)
-    before, after = volume(inputs), volume(outputs)
+    before, after = volume(inputs), volume(outputs, body_part="HEAD")
     summary = {"images": len(after), "matched": len(set(after) & set(before)), "faceVoxels": 0,
                "faceNotAir": 0, "faceWasAir": 0, "brainVoxels": 0, "brainChanged": 0}
     for f in features(head, "face"):

@@ -209,6 +209,22 @@ void CleanAndCheck(PixelCleanerTest* t, const Layout& l, const std::string& name
   EXPECT_EQ(out->bytes.find("Kowalczyk"), std::string::npos);
 }
 
+// Found by the fuzz target: Pixel Data (7FE0,0010) with VR OV in a big endian
+// MR 64x64 file, which DCMTK holds as 64-bit values, not as pixel data. It is
+// quarantined, never treated as pixels.
+TEST(PixelCleanerRegression, PixelDataOfAnotherVrIsQuarantined) {
+  std::ifstream in(std::string(ONCOATLAS_TESTDATA_DIR) + "/fuzz/pixel-data-as-ov.dcm", std::ios::binary);
+  ASSERT_TRUE(in.good());
+  std::stringstream bytes;
+  bytes << in.rdbuf();
+  ProfileOptions o;
+  o.clean_pixel_data = true;
+  o.burned_in_text = {{"MR", "", "", 64, 64, {{0, 0, 4, 4}}}};
+  auto out = Deid(bytes.str(), o);
+  ASSERT_FALSE(out.ok());
+  EXPECT_NE(out.status().message().find("no readable Pixel Data"), std::string::npos) << out.status().message();
+}
+
 TEST_F(PixelCleanerTest, Blanks16BitGreyInEveryFrame) {
   Layout l;
   l.frames = 3;
