@@ -5,15 +5,12 @@
 // may be called from several threads at once.
 #pragma once
 
-#include <memory>
 #include <string_view>
 
 #include "deid/face_region.h"
 #include "deid/instance_deidentifier.h"
 #include "deid/profile.h"
 #include "deid/pseudonymizer.h"
-
-class DcmFileFormat;
 
 namespace oncoatlas::dicom {
 
@@ -44,8 +41,6 @@ class DcmtkDeidentifier final : public deid::InstanceDeidentifier {
   void DeidentifySeries(std::size_t count, const SeriesReader& read, const SeriesResult& done) const override;
 
  private:
-  // The structure checks (nesting, truncation, order) and the DCMTK parse.
-  Result<std::unique_ptr<DcmFileFormat>> ParseFile(std::string_view file_bytes) const;
   // `head_only`: `file_bytes` ends with an empty Pixel Data standing for the
   // real one; an instance whose pixels need cleaning is refused ("no head path").
   // `face`: the series' face region, for images to deface (else refused).

@@ -211,6 +211,21 @@ subjects:
     delete base_;
   }
 
+  // The node's agent, and the Datasets' key Secret in place; null (with the
+  // failure reported) if the agent does not start.
+  static std::unique_ptr<AgentProcess> StartAgentWithKey() {
+    AgentProcessOptions options{.node = kNode, .site_kubeconfig = Cp().kubeconfig()};
+    auto started = AgentProcess::Start(options);
+    EXPECT_TRUE(started.ok()) << started.status().ToString();
+    if (!started.ok()) return nullptr;
+    const json key_secret = {{"apiVersion", "v1"},
+                             {"kind", "Secret"},
+                             {"metadata", {{"name", "ds-key"}, {"namespace", kHubNs}}},
+                             {"data", {{"key", Base64("0123456789abcdef0123456789abcdef-test-key")}}}};
+    Kubectl({"apply", "-f", "-"}, key_secret.dump());
+    return std::move(started).value();
+  }
+
   // Generates `patients` patients with `seed` into base/<name> and STOWs them.
   static void LoadPatients(const std::string& name, int patients, int seed) {
     auto synth = RunSubprocess({std::string(ONCOATLAS_BIN_DIR) + "/oncoatlas-synth", "--out", (*base_ / name).string(),
@@ -424,15 +439,8 @@ TEST_F(AgentDatasetTest, StatusCountsFacetsDigestRestartRegenerationAndDeletion)
 // content as an uninterrupted ingestion of the same spec; a PACS that does
 // not answer fails the ingestion with the reason, and it recovers by itself.
 TEST_F(AgentDatasetTest, KilledMidIngestionResumesToTheSameContentAndAnUnreachablePacsRecovers) {
-  AgentProcessOptions options{.node = kNode, .site_kubeconfig = Cp().kubeconfig()};
-  auto started = AgentProcess::Start(options);
-  ASSERT_TRUE(started.ok()) << started.status().ToString();
-  std::unique_ptr<AgentProcess> agent = std::move(started).value();
-  const json key_secret = {{"apiVersion", "v1"},
-                           {"kind", "Secret"},
-                           {"metadata", {{"name", "ds-key"}, {"namespace", kHubNs}}},
-                           {"data", {{"key", Base64("0123456789abcdef0123456789abcdef-test-key")}}}};
-  Kubectl({"apply", "-f", "-"}, key_secret.dump());
+  std::unique_ptr<AgentProcess> agent = StartAgentWithKey();
+  ASSERT_NE(agent, nullptr);
   LoadPatients("bulk", 2, 31);  // more instances, so that the kill lands mid-ingestion
 
   // The reference: one uninterrupted ingestion.
@@ -487,15 +495,8 @@ TEST_F(AgentDatasetTest, KilledMidIngestionResumesToTheSameContentAndAnUnreachab
 // with pydicom against the phantom's labels. Then the same again with the agent
 // killed mid-ingestion: the same content once restarted.
 TEST_F(AgentDatasetTest, AHeadCtIsStoredDefacedAndAKilledRunGivesTheSameContent) {
-  AgentProcessOptions options{.node = kNode, .site_kubeconfig = Cp().kubeconfig()};
-  auto started = AgentProcess::Start(options);
-  ASSERT_TRUE(started.ok()) << started.status().ToString();
-  std::unique_ptr<AgentProcess> agent = std::move(started).value();
-  const json key_secret = {{"apiVersion", "v1"},
-                           {"kind", "Secret"},
-                           {"metadata", {{"name", "ds-key"}, {"namespace", kHubNs}}},
-                           {"data", {{"key", Base64("0123456789abcdef0123456789abcdef-test-key")}}}};
-  Kubectl({"apply", "-f", "-"}, key_secret.dump());
+  std::unique_ptr<AgentProcess> agent = StartAgentWithKey();
+  ASSERT_NE(agent, nullptr);
   const fs::path phantom = *base_ / "head";
   auto synth = RunSubprocess({std::string(ONCOATLAS_BIN_DIR) + "/oncoatlas-synth", "--out", phantom.string(),
                               "--head-phantom", "CT", "--seed", "41", "--stow", pacs_->dicomweb_url(), "--user",
