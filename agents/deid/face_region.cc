@@ -15,10 +15,6 @@ Vec3 Add(const Vec3& a, const Vec3& b) { return {a.x + b.x, a.y + b.y, a.z + b.z
 Vec3 Scale(const Vec3& a, double s) { return {a.x * s, a.y * s, a.z * s}; }
 double Dot(const Vec3& a, const Vec3& b) { return a.x * b.x + a.y * b.y + a.z * b.z; }
 
-Status Refuse(const std::string& why) {
-  return FailedPreconditionError("Recognizable Visual Features cannot be cleaned: " + why);
-}
-
 // Images of one stack share their orientation and sampled matrix.
 using StackKey = std::tuple<long, long, long, int, int>;
 
@@ -29,6 +25,10 @@ StackKey KeyOf(const SampledImage& image) {
 }
 
 }  // namespace
+
+Status CannotDeface(const std::string& why) {
+  return FailedPreconditionError("Recognizable Visual Features cannot be cleaned: " + why);
+}
 
 std::string TooManySamples(std::size_t samples) {
   return "the series is too large to deface (" + std::to_string(samples) + " samples at about 2 mm, more than " +
@@ -104,13 +104,14 @@ Result<FaceRegion> LocateFace(const std::vector<SampledImage>& images, double ti
     if (stack == nullptr || members.size() > stack->size()) stack = &members;
   }
   if (stack == nullptr || stack->size() < kMinImages) {
-    return Refuse("the series has " + std::to_string(stack == nullptr ? 0 : stack->size()) +
-                  " parallel images of one size; the defacer needs a volume of at least " + std::to_string(kMinImages) +
-                  " (single images, localizers and multi-frame images are not defaced)");
+    return CannotDeface("the series has " + std::to_string(stack == nullptr ? 0 : stack->size()) +
+                        " parallel images of one size; the defacer needs a volume of at least " +
+                        std::to_string(kMinImages) +
+                        " (single images, localizers and multi-frame images are not defaced)");
   }
   std::size_t samples = 0;
   for (const auto& image : images) samples += image.values.size();
-  if (samples > kMaxSamples) return Refuse(TooManySamples(samples));
+  if (samples > kMaxSamples) return CannotDeface(TooManySamples(samples));
   std::vector<const SampledImage*> slices = *stack;
   const Vec3 normal = slices.front()->plane.Normal();
   std::sort(slices.begin(), slices.end(), [&](const SampledImage* a, const SampledImage* b) {
@@ -168,7 +169,7 @@ Result<FaceRegion> LocateFace(const std::vector<SampledImage>& images, double ti
       best_label = next;
     }
   }
-  if (best_size == 0) return Refuse("no tissue above the threshold in the series");
+  if (best_size == 0) return CannotDeface("no tissue above the threshold in the series");
 
   // The vertex, and whether the head's top lies inside the volume.
   auto centre = [&](int s, int r, int c) {
@@ -199,7 +200,7 @@ Result<FaceRegion> LocateFace(const std::vector<SampledImage>& images, double ti
     const int s = static_cast<int>(i / (static_cast<std::size_t>(columns) * rows));
     const bool on_edge = s == 0 || s == s_count - 1 || r <= 1 || r >= rows - 2 || c <= 1 || c >= columns - 2;
     if (on_edge && centre(s, r, c).z > vertex_z - 10.0 - sample_mm) {
-      return Refuse(
+      return CannotDeface(
           "the top of the head is not in the series (the head reaches the edge of the volume at its highest "
           "point), so the face cannot be located");
     }
@@ -228,10 +229,10 @@ Result<FaceRegion> LocateFace(const std::vector<SampledImage>& images, double ti
     front = std::min(front, p.y);
     back = std::max(back, p.y);
   }
-  if (front > back) return Refuse("no tissue of the head lies at brow level (a gap in the series)");
+  if (front > back) return CannotDeface("no tissue of the head lies at brow level (a gap in the series)");
   if (back - front < 100.0) {
-    return Refuse("the largest piece of tissue is " + std::to_string(std::lround(back - front)) +
-                  " mm deep (front to back) at brow level, not a head");
+    return CannotDeface("the largest piece of tissue is " + std::to_string(std::lround(back - front)) +
+                        " mm deep (front to back) at brow level, not a head");
   }
   region.brow_front_y =
       front - sample_mm * std::max(std::abs(plane.row_direction.y), std::abs(plane.column_direction.y));

@@ -89,6 +89,11 @@ int SamplingStep(int rows, int columns, double row_spacing, double column_spacin
 // Otsu's threshold over every sampled value.
 double OtsuThreshold(const std::vector<SampledImage>& images);
 
+// The refusal of a series or image the defacer cannot clean: a
+// FailedPrecondition "Recognizable Visual Features cannot be cleaned: <why>"
+// (the prefix is what the Dataset status classifies as UncleanableVisualFeatures).
+Status CannotDeface(const std::string& why);
+
 // Why a series of `samples` samples (more than kMaxSamples) is refused.
 std::string TooManySamples(std::size_t samples);
 

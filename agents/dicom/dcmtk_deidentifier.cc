@@ -525,11 +525,9 @@ void DcmtkDeidentifier::DeidentifySeries(std::size_t count, const SeriesReader& 
       for (float v : image.values) air = std::min(air, static_cast<double>(v));
     }
   }
-  Result<deid::FaceRegion> region =
-      samples > deid::kMaxSamples
-          ? Result<deid::FaceRegion>(FailedPreconditionError("Recognizable Visual Features cannot be cleaned: " +
-                                                             deid::TooManySamples(samples)))
-          : deid::LocateFace(images, threshold, air);
+  Result<deid::FaceRegion> region = samples > deid::kMaxSamples
+                                        ? Result<deid::FaceRegion>(deid::CannotDeface(deid::TooManySamples(samples)))
+                                        : deid::LocateFace(images, threshold, air);
   images.clear();
   images.shrink_to_fit();
   // Pass 2: blank the face in each image and de-identify it.

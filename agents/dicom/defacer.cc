@@ -10,22 +10,11 @@
 #include <set>
 #include <string>
 
+#include "dicom/attribute_text.h"
 #include "dicom/pixel_cleaner.h"
 
 namespace oncoatlas::dicom {
 namespace {
-
-std::string Text(DcmItem* ds, const DcmTagKey& key) {
-  OFString v;
-  if (ds->findAndGetOFString(key, v).bad()) return {};
-  std::string s(v.c_str(), v.length());
-  while (!s.empty() && s.back() == ' ') s.pop_back();
-  return s;
-}
-
-Status Refuse(const std::string& why) {
-  return FailedPreconditionError("Recognizable Visual Features cannot be cleaned: " + why);
-}
 
 // The image's pixels as the defacer reads and writes them.
 struct Pixels {
@@ -70,14 +59,14 @@ Result<Pixels> OpenPixels(DcmDataset* ds, E_TransferSyntax* xfer) {
   for (int i = 0; i < 3; ++i) {
     Float64 v = 0;
     if (ds->findAndGetFloat64(DCM_ImagePositionPatient, v, static_cast<unsigned long>(i)).bad() || !Finite(v)) {
-      return Refuse("Image Position (Patient) (0020,0032) is missing or malformed");
+      return deid::CannotDeface("Image Position (Patient) (0020,0032) is missing or malformed");
     }
     ipp[i] = v;
   }
   for (int i = 0; i < 6; ++i) {
     Float64 v = 0;
     if (ds->findAndGetFloat64(DCM_ImageOrientationPatient, v, static_cast<unsigned long>(i)).bad() || !Finite(v)) {
-      return Refuse("Image Orientation (Patient) (0020,0037) is missing or malformed");
+      return deid::CannotDeface("Image Orientation (Patient) (0020,0037) is missing or malformed");
     }
     iop[i] = v;
   }
@@ -85,7 +74,7 @@ Result<Pixels> OpenPixels(DcmDataset* ds, E_TransferSyntax* xfer) {
     Float64 v = 0;
     if (ds->findAndGetFloat64(DCM_PixelSpacing, v, static_cast<unsigned long>(i)).bad() || !Finite(v) || v <= 0 ||
         v > 100) {
-      return Refuse("Pixel Spacing (0028,0030) is missing or malformed");
+      return deid::CannotDeface("Pixel Spacing (0028,0030) is missing or malformed");
     }
     spacing[i] = v;
   }
@@ -97,7 +86,7 @@ Result<Pixels> OpenPixels(DcmDataset* ds, E_TransferSyntax* xfer) {
   const deid::Vec3& b = p.plane.column_direction;
   if (std::abs(norm(a) - 1) > 0.01 || std::abs(norm(b) - 1) > 0.01 ||
       std::abs(a.x * b.x + a.y * b.y + a.z * b.z) > 0.01) {
-    return Refuse("Image Orientation (Patient) (0020,0037) is not two perpendicular unit vectors");
+    return deid::CannotDeface("Image Orientation (Patient) (0020,0037) is not two perpendicular unit vectors");
   }
   p.plane.row_spacing = spacing[0];
   p.plane.column_spacing = spacing[1];
@@ -105,22 +94,22 @@ Result<Pixels> OpenPixels(DcmDataset* ds, E_TransferSyntax* xfer) {
   Uint16 rows = 0, columns = 0, allocated = 0, stored = 0, representation = 0, samples = 1;
   if (ds->findAndGetUint16(DCM_Rows, rows).bad() || ds->findAndGetUint16(DCM_Columns, columns).bad() || rows == 0 ||
       columns == 0) {
-    return Refuse("Rows or Columns is missing or 0");
+    return deid::CannotDeface("Rows or Columns is missing or 0");
   }
   p.plane.rows = rows;
   p.plane.columns = columns;
   if (ds->findAndGetUint16(DCM_SamplesPerPixel, samples).bad()) samples = 1;
-  const std::string photometric = Text(ds, DCM_PhotometricInterpretation);
+  const std::string photometric = AttributeText(ds, DCM_PhotometricInterpretation);
   if (samples != 1 || (photometric != "MONOCHROME1" && photometric != "MONOCHROME2")) {
-    return Refuse("the image is not greyscale (Samples per Pixel 1, MONOCHROME1 or MONOCHROME2)");
+    return deid::CannotDeface("the image is not greyscale (Samples per Pixel 1, MONOCHROME1 or MONOCHROME2)");
   }
-  const std::string frames = Text(ds, DCM_NumberOfFrames);
+  const std::string frames = AttributeText(ds, DCM_NumberOfFrames);
   if (!frames.empty() && frames != "1") {
-    return Refuse("the image is multi-frame (Number of Frames " + frames +
-                  "); only stacks of single images are defaced");
+    return deid::CannotDeface("the image is multi-frame (Number of Frames " + frames +
+                              "); only stacks of single images are defaced");
   }
   if (ds->findAndGetUint16(DCM_BitsAllocated, allocated).bad() || (allocated != 8 && allocated != 16)) {
-    return Refuse("Bits Allocated is not 8 or 16");
+    return deid::CannotDeface("Bits Allocated is not 8 or 16");
   }
   if (ds->findAndGetUint16(DCM_BitsStored, stored).bad() || stored == 0 || stored > allocated) stored = allocated;
   if (ds->findAndGetUint16(DCM_PixelRepresentation, representation).bad()) representation = 0;
@@ -134,20 +123,21 @@ Result<Pixels> OpenPixels(DcmDataset* ds, E_TransferSyntax* xfer) {
   p.intercept = intercept;
 
   if (allocated == 8 && (*xfer == EXS_BigEndianExplicit || *xfer == EXS_BigEndianImplicit)) {
-    return Refuse("8-bit Pixel Data in a big endian transfer syntax");
+    return deid::CannotDeface("8-bit Pixel Data in a big endian transfer syntax");
   }
-  if (Status decoded = DecodePixelData(ds, xfer); !decoded.ok()) return Refuse(decoded.message());
+  if (Status decoded = DecodePixelData(ds, xfer); !decoded.ok()) return deid::CannotDeface(decoded.message());
   DcmPixelData* pixel_data = FindPixelData(ds);
-  if (pixel_data == nullptr) return Refuse("the image has no readable Pixel Data (7FE0,0010)");
+  if (pixel_data == nullptr) return deid::CannotDeface("the image has no readable Pixel Data (7FE0,0010)");
   const std::uint64_t count = std::uint64_t{rows} * columns;
   const std::uint64_t length = pixel_data->getLength();
   if (length < count * (allocated / 8u)) {
-    return Refuse("Pixel Data holds " + std::to_string(length) + " bytes, fewer than Rows x Columns needs");
+    return deid::CannotDeface("Pixel Data holds " + std::to_string(length) + " bytes, fewer than Rows x Columns needs");
   }
   if (allocated == 8) {
-    if (pixel_data->getUint8Array(p.bytes).bad() || p.bytes == nullptr) return Refuse("Pixel Data cannot be read");
+    if (pixel_data->getUint8Array(p.bytes).bad() || p.bytes == nullptr)
+      return deid::CannotDeface("Pixel Data cannot be read");
   } else if (pixel_data->getUint16Array(p.words).bad() || p.words == nullptr) {
-    return Refuse("Pixel Data cannot be read");
+    return deid::CannotDeface("Pixel Data cannot be read");
   }
   return p;
 }
@@ -155,16 +145,16 @@ Result<Pixels> OpenPixels(DcmDataset* ds, E_TransferSyntax* xfer) {
 }  // namespace
 
 bool NeedsDefacing(DcmDataset* ds) {
-  const std::string flag = Text(ds, DCM_RecognizableVisualFeatures);
+  const std::string flag = AttributeText(ds, DCM_RecognizableVisualFeatures);
   if (flag == "YES") return true;
   if (!flag.empty()) return false;
   static const std::set<std::string> kModalities = {"CT", "MR", "PT"};
   static const std::set<std::string> kHead = {"HEAD", "BRAIN", "SKULL", "HEADNECK", "FACE", "ORBIT"};
-  return ds->tagExists(DCM_PixelData) && kModalities.count(Text(ds, DCM_Modality)) > 0 &&
-         kHead.count(Text(ds, DCM_BodyPartExamined)) > 0;
+  return ds->tagExists(DCM_PixelData) && kModalities.count(AttributeText(ds, DCM_Modality)) > 0 &&
+         kHead.count(AttributeText(ds, DCM_BodyPartExamined)) > 0;
 }
 
-bool IsCt(DcmDataset* ds) { return Text(ds, DCM_Modality) == "CT"; }
+bool IsCt(DcmDataset* ds) { return AttributeText(ds, DCM_Modality) == "CT"; }
 
 Result<deid::SampledImage> SampleImage(DcmDataset* ds, E_TransferSyntax* xfer) {
   auto pixels = OpenPixels(ds, xfer);

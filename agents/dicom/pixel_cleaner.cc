@@ -13,20 +13,14 @@
 #include <set>
 #include <string>
 
+#include "dicom/attribute_text.h"
+
 namespace oncoatlas::dicom {
 namespace {
 
 std::string XferName(E_TransferSyntax xfer) {
   DcmXfer x(xfer);
   return std::string(x.getXferName()) + " (" + x.getXferID() + ")";
-}
-
-std::string Text(DcmItem* ds, const DcmTagKey& key) {
-  OFString v;
-  if (ds->findAndGetOFString(key, v).bad()) return {};
-  std::string s(v.c_str(), v.length());
-  while (!s.empty() && s.back() == ' ') s.pop_back();
-  return s;
 }
 
 // Modalities whose images often carry burned-in text (PS3.15 E.3.1 and practice).
@@ -128,7 +122,7 @@ Status BlankRegions(DcmDataset* ds, const std::vector<deid::PixelRegion>& region
     if (ds->findAndGetUint16(DCM_PlanarConfiguration, planar).bad()) planar = 0;
     if (planar > 1) return Refuse("Planar Configuration is " + std::to_string(planar) + ", not 0 or 1");
   }
-  const std::string photometric = Text(ds, DCM_PhotometricInterpretation);
+  const std::string photometric = AttributeText(ds, DCM_PhotometricInterpretation);
   if (photometric.find("422") != std::string::npos || photometric.find("420") != std::string::npos) {
     return Refuse("Photometric Interpretation " + photometric + " shares chroma samples between pixels");
   }
@@ -136,7 +130,7 @@ Status BlankRegions(DcmDataset* ds, const std::vector<deid::PixelRegion>& region
     return Refuse("8-bit Pixel Data in a big endian transfer syntax");
   }
   long frames = 1;
-  std::string frames_text = Text(ds, DCM_NumberOfFrames);
+  std::string frames_text = AttributeText(ds, DCM_NumberOfFrames);
   if (!frames_text.empty()) {
     try {
       frames = std::stol(frames_text);

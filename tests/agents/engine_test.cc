@@ -15,6 +15,7 @@
 #include "dicom/dcmtk_deidentifier.h"
 #include "dicom/instance_writer.h"
 #include "dicom/nesting_scan.h"
+#include "instance_files.h"
 #include "synth/study_generator.h"
 
 namespace oncoatlas::dicom {
@@ -50,27 +51,7 @@ std::vector<Attribute> CtInstance(const std::string& patient) {
   };
 }
 
-class EngineTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    ASSERT_TRUE(InitDicomLibrary().ok());
-    dir_ = fs::temp_directory_path() / ("oncoatlas-engine-test-" + std::to_string(::getpid()));
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  std::string Write(const std::vector<Attribute>& attrs, const std::string& name) {
-    fs::path p = dir_ / name;
-    Status s = WriteInstance(attrs, p);
-    EXPECT_TRUE(s.ok()) << s.ToString();
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-  }
-
-  fs::path dir_;
-};
+using EngineTest = InstanceFilesTest;
 
 Result<deid::DeidentifiedInstance> Deid(const std::string& bytes, const std::string& key,
                                         deid::ProfileOptions options = {}) {

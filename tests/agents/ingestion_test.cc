@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <optional>
 #include <set>
@@ -272,30 +273,35 @@ TEST_F(IngestionTest, StoppedRunResumesToTheSameResult) {
   EXPECT_EQ(Snapshot(base_ / "work"), Snapshot(base_ / "reference"));
 }
 
-// kill -9 at arbitrary instants, then restart, until a run completes: the
-// result must equal an uninterrupted run — nothing lost, nothing twice.
-TEST_F(IngestionTest, KilledAtAnyInstantResumesToTheSameResult) {
-  WriteInputs(400);
-  ASSERT_TRUE(RunInto(base_ / "reference").ok());
+// Runs `run` in a child process killed with SIGKILL at varying instants, up to
+// 40 times or until a run finishes before its kill (it must then succeed);
+// returns how many runs were killed.
+int KillRepeatedly(const std::function<bool()>& run) {
   int kills = 0;
   for (int attempt = 0; attempt < 40; ++attempt) {
     pid_t child = ::fork();
-    ASSERT_GE(child, 0);
-    if (child == 0) {
-      auto p = RunInto(base_ / "work", nullptr, 4);
-      ::_exit(p.ok() ? 0 : 1);
-    }
+    EXPECT_GE(child, 0);
+    if (child < 0) return kills;
+    if (child == 0) ::_exit(run() ? 0 : 1);
     std::this_thread::sleep_for(std::chrono::milliseconds(20 + (attempt * 37) % 90));
     ::kill(child, SIGKILL);
     int status = 0;
     ::waitpid(child, &status, 0);
     if (WIFSIGNALED(status)) ++kills;
     if (WIFEXITED(status)) {
-      ASSERT_EQ(WEXITSTATUS(status), 0);
+      EXPECT_EQ(WEXITSTATUS(status), 0);
       break;  // finished before the kill landed
     }
   }
-  EXPECT_GT(kills, 0);
+  return kills;
+}
+
+// kill -9 at arbitrary instants, then restart, until a run completes: the
+// result must equal an uninterrupted run — nothing lost, nothing twice.
+TEST_F(IngestionTest, KilledAtAnyInstantResumesToTheSameResult) {
+  WriteInputs(400);
+  ASSERT_TRUE(RunInto(base_ / "reference").ok());
+  EXPECT_GT(KillRepeatedly([&] { return RunInto(base_ / "work", nullptr, 4).ok(); }), 0);
   auto last = RunInto(base_ / "work");  // completes whatever is left
   ASSERT_TRUE(last.ok()) << last.status().ToString();
   EXPECT_EQ(last->done, 402u);
@@ -510,25 +516,7 @@ TEST_F(IngestionTest, KilledAtAnyInstantWithSeriesResumesToTheSameResult) {
   WriteInputs(150);
   WriteSeries(6, 25);
   ASSERT_TRUE(RunGrouped(base_ / "reference", {}).ok());
-  int kills = 0;
-  for (int attempt = 0; attempt < 40; ++attempt) {
-    pid_t child = ::fork();
-    ASSERT_GE(child, 0);
-    if (child == 0) {
-      auto p = RunGrouped(base_ / "work", {});
-      ::_exit(p.ok() ? 0 : 1);
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20 + (attempt * 37) % 90));
-    ::kill(child, SIGKILL);
-    int status = 0;
-    ::waitpid(child, &status, 0);
-    if (WIFSIGNALED(status)) ++kills;
-    if (WIFEXITED(status)) {
-      ASSERT_EQ(WEXITSTATUS(status), 0);
-      break;
-    }
-  }
-  EXPECT_GT(kills, 0);
+  EXPECT_GT(KillRepeatedly([&] { return RunGrouped(base_ / "work", {}).ok(); }), 0);
   auto last = RunGrouped(base_ / "work", {});
   ASSERT_TRUE(last.ok()) << last.status().ToString();
   EXPECT_EQ(last->done, 302u);

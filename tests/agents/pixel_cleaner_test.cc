@@ -19,6 +19,7 @@
 #include "deid/pseudonymizer.h"
 #include "dicom/dcmtk_deidentifier.h"
 #include "dicom/instance_writer.h"
+#include "instance_files.h"
 
 namespace oncoatlas::dicom {
 namespace {
@@ -166,30 +167,7 @@ bool BurnedInNo(const std::string& file) {
                                10)) != std::string::npos;
 }
 
-class PixelCleanerTest : public ::testing::Test {
- public:
-  void SetUp() override {
-    ASSERT_TRUE(InitDicomLibrary().ok());
-    dir_ = fs::temp_directory_path() / ("oncoatlas-pixel-test-" + std::to_string(::getpid()));
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  std::string Write(const std::vector<Attribute>& attrs, const std::string& name) {
-    fs::path p = dir_ / name;
-    Status s = WriteInstance(attrs, p);
-    EXPECT_TRUE(s.ok()) << s.ToString();
-    return Read(p);
-  }
-  static std::string Read(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-  }
-
-  fs::path dir_;
-};
+using PixelCleanerTest = InstanceFilesTest;
 
 Result<deid::DeidentifiedInstance> Deid(const std::string& bytes, const ProfileOptions& options) {
   EXPECT_TRUE(options.Validate().ok()) << options.Validate().ToString();
@@ -213,14 +191,12 @@ void CleanAndCheck(PixelCleanerTest* t, const Layout& l, const std::string& name
 // MR 64x64 file, which DCMTK holds as 64-bit values, not as pixel data. It is
 // quarantined, never treated as pixels.
 TEST(PixelCleanerRegression, PixelDataOfAnotherVrIsQuarantined) {
-  std::ifstream in(std::string(ONCOATLAS_TESTDATA_DIR) + "/fuzz/pixel-data-as-ov.dcm", std::ios::binary);
-  ASSERT_TRUE(in.good());
-  std::stringstream bytes;
-  bytes << in.rdbuf();
+  const std::string bytes = InstanceFilesTest::Read(std::string(ONCOATLAS_TESTDATA_DIR) + "/fuzz/pixel-data-as-ov.dcm");
+  ASSERT_FALSE(bytes.empty());
   ProfileOptions o;
   o.clean_pixel_data = true;
   o.burned_in_text = {{"MR", "", "", 64, 64, {{0, 0, 4, 4}}}};
-  auto out = Deid(bytes.str(), o);
+  auto out = Deid(bytes, o);
   ASSERT_FALSE(out.ok());
   EXPECT_NE(out.status().message().find("no readable Pixel Data"), std::string::npos) << out.status().message();
 }
