@@ -1,15 +1,10 @@
 #include "deid/folder_deidentification.h"
 
-#include <fcntl.h>
-#include <malloc.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
-#include <cerrno>
 #include <cstdio>
-#include <fstream>
 #include <mutex>
 #include <optional>
 #include <sstream>
@@ -19,39 +14,18 @@ namespace oncoatlas::deid {
 namespace fs = std::filesystem;
 namespace {
 
-// One read into a buffer of the file's size (the caller's, reused from file to
-// file): no stream layers, no second copy.
-Status ReadWholeFileInto(const fs::path& path, std::string& data) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return UnavailableError("cannot open the file for reading");
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) {
-    ::close(fd);
-    return UnavailableError("cannot stat the file");
-  }
-  data.resize(static_cast<std::size_t>(st.st_size));
-  std::size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = ::read(fd, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    done += static_cast<std::size_t>(n);
-  }
-  ssize_t n = 0;
-  if (done < data.size()) {
-    data.resize(done);  // the file shrank while we read
-  } else {
-    char extra[4096];  // or grew: read on to its end
-    while ((n = ::read(fd, extra, sizeof(extra))) > 0) data.append(extra, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
-  if (n < 0) return UnavailableError("read error");
+// Reads input `path` whole into `data` (the caller's buffer, reused from file
+// to file). The messages are quarantine reasons: they name no path.
+Status ReadInputInto(Env& env, const fs::path& path, std::string& data) {
+  auto file = env.NewRandomAccessFile(path.string());
+  if (!file.ok()) return UnavailableError("cannot open the file for reading");
+  if (!ReadAll(**file, data).ok()) return UnavailableError("read error");
   return Status::Ok();
 }
 
-Result<std::string> ReadWholeFile(const fs::path& path) {
+Result<std::string> ReadInput(Env& env, const fs::path& path) {
   std::string data;
-  ONCOATLAS_RETURN_IF_ERROR(ReadWholeFileInto(path, data));
+  ONCOATLAS_RETURN_IF_ERROR(ReadInputInto(env, path, data));
   return data;
 }
 
@@ -59,101 +33,36 @@ Result<std::string> ReadWholeFile(const fs::path& path) {
 // their first kHeadBytes are read and parsed, the rest is copied in the kernel.
 constexpr std::size_t kHeadBytes = 64 * 1024;
 
-// Copies `length` bytes of `in` from `offset` to the end of `out`: copy_file_range
-// (no trip through user space; reflinks where the file system can), else read/write.
-bool CopyRange(int in, std::uint64_t offset, int out, std::uint64_t length) {
-  bool kernel_copy = true;
-  thread_local std::vector<char> buffer;
-  while (length > 0) {
-    if (kernel_copy) {
-      loff_t from = static_cast<loff_t>(offset);
-      ssize_t n = ::copy_file_range(in, &from, out, nullptr, length, 0);
-      if (n > 0) {
-        offset += static_cast<std::uint64_t>(n);
-        length -= static_cast<std::uint64_t>(n);
-        continue;
-      }
-      if (n == 0) return false;  // the input is shorter than it was
-      if (errno == EINTR) continue;
-      if (errno != EXDEV && errno != ENOSYS && errno != EINVAL && errno != EOPNOTSUPP && errno != EPERM) return false;
-      kernel_copy = false;
-    }
-    buffer.resize(1 << 20);
-    ssize_t n = ::pread(in, buffer.data(), std::min<std::uint64_t>(length, buffer.size()), static_cast<off_t>(offset));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    for (ssize_t done = 0; done < n;) {
-      ssize_t w = ::write(out, buffer.data() + done, static_cast<std::size_t>(n - done));
-      if (w < 0 && errno == EINTR) continue;
-      if (w <= 0) return false;
-      done += w;
-    }
-    offset += static_cast<std::uint64_t>(n);
-    length -= static_cast<std::uint64_t>(n);
-  }
-  return true;
-}
-
-// Writes to a temporary name, then renames into place: a reader never sees a
-// partial file. Durability comes from one SyncFolder() at the end of the run
-// rather than an fsync per file (which would dominate the run time).
 // The bytes [offset, offset + length) of an open input, appended after `data`.
 struct Tail {
-  int fd = -1;
+  RandomAccessFile* file = nullptr;
   std::uint64_t offset = 0;
   std::uint64_t length = 0;
 };
 
-// Returns NotFound (and writes nothing) when the tail could not be read whole.
-Status WriteAtomically(const fs::path& path, const std::string& data, const Tail* tail = nullptr) {
-  std::error_code ec;
-  thread_local fs::path last_dir;  // outputs of one series share a folder: skip the stat calls
-  if (path.parent_path() != last_dir) {
-    fs::create_directories(path.parent_path(), ec);
-    if (ec) return UnavailableError("cannot create " + path.parent_path().string() + ": " + ec.message());
-    last_dir = path.parent_path();
+// Writes to a temporary name, then renames into place: a reader never sees a
+// partial file. Durability comes from one SyncFileSystem() at the end of the
+// run rather than an fsync per file (which would dominate the run time).
+// Returns FailedPrecondition (and writes nothing) when the tail could not be
+// copied whole.
+Status WriteAtomically(Env& env, const fs::path& path, const std::string& data, const Tail* tail = nullptr) {
+  const std::string tmp = path.string() + ".tmp" + std::to_string(::getpid()) + "-" +
+                          std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id()));
+  auto file = env.NewWritableFile(tmp, 0644);
+  if (file.status().code() == StatusCode::kNotFound) {  // the first output in its folder: no stat call before
+    ONCOATLAS_RETURN_IF_ERROR(CreateDirs(env, path.parent_path().string()));
+    file = env.NewWritableFile(tmp, 0644);
   }
-  fs::path tmp = path;
-  tmp += ".tmp" + std::to_string(::getpid()) + "-" +
-         std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id()));
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0 && errno == ENOENT) {  // the folder went away since we last created it
-    fs::create_directories(path.parent_path(), ec);
-    fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  }
-  if (fd < 0) return UnavailableError("cannot write " + tmp.string());
-  std::size_t done = 0;
-  bool ok = true;
-  while (done < data.size()) {
-    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      ok = false;
-      break;
-    }
-    done += static_cast<std::size_t>(n);
-  }
+  if (!file.ok()) return file.status();
+  Status s = (*file)->Append(data);
   bool tail_ok = true;
-  if (ok && tail != nullptr) tail_ok = CopyRange(tail->fd, tail->offset, fd, tail->length);
-  ok = ::close(fd) == 0 && ok;
-  if (!ok || !tail_ok) {
-    fs::remove(tmp, ec);
-    if (!tail_ok) return NotFoundError("the input changed while it was copied");
-    return UnavailableError("cannot write " + path.string() + " (disk full?)");
-  }
-  fs::rename(tmp, path, ec);
-  if (ec) return UnavailableError("cannot rename into " + path.string() + ": " + ec.message());
-  return Status::Ok();
-}
-
-// Flushes everything written to the file system holding `folder` to disk.
-Status SyncFolder(const fs::path& folder) {
-  int fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY);
-  if (fd < 0) return UnavailableError("cannot open " + folder.string() + " to flush it");
-  int rc = ::syncfs(fd);
-  ::close(fd);
-  if (rc != 0) return UnavailableError("cannot flush " + folder.string() + " to disk");
-  return Status::Ok();
+  if (s.ok() && tail != nullptr) tail_ok = (*file)->AppendFrom(*tail->file, tail->offset, tail->length).ok();
+  Status closed = (*file)->Close();
+  if (s.ok()) s = closed;
+  if (s.ok() && !tail_ok) s = FailedPreconditionError("the input changed while it was copied");
+  if (s.ok()) s = env.RenameFile(tmp, path.string());
+  if (!s.ok()) (void)env.RemoveFile(tmp);
+  return s;
 }
 
 // UIDs name the output files; refuse anything that could escape the folder.
@@ -199,8 +108,9 @@ std::string FolderReport::Summary() const {
 }
 
 Result<FolderReport> DeidentifyFolder(const InstanceDeidentifier& engine, const FolderRunOptions& options) {
+  Env& env = *options.env;
   std::error_code ec;
-  if (!fs::is_directory(options.input, ec)) {
+  if (auto input = env.Stat(options.input.string()); !input.ok() || input->type != FileType::kDirectory) {
     return InvalidArgumentError("input folder " + options.input.string() +
                                 " does not exist or is not a folder; pass --input with a folder of DICOM files");
   }
@@ -218,17 +128,14 @@ Result<FolderReport> DeidentifyFolder(const InstanceDeidentifier& engine, const 
     if (!rel.empty() && *rel.begin() != "..") {
       return InvalidArgumentError(p.string() + " lies inside the input folder; choose an output outside it");
     }
-    fs::create_directories(p, ec);
-    if (ec) return InvalidArgumentError("cannot create " + p.string() + ": " + ec.message());
+    if (Status made = CreateDirs(env, p.string()); !made.ok()) {
+      return InvalidArgumentError("cannot create " + p.string() + ": " + made.message());
+    }
   }
 
-  std::vector<fs::path> files;
-  for (auto it = fs::recursive_directory_iterator(options.input, fs::directory_options::skip_permission_denied, ec);
-       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    if (it->is_regular_file(ec)) files.push_back(it->path());
-  }
-  if (ec) return UnavailableError("cannot list " + options.input.string() + ": " + ec.message());
-  std::sort(files.begin(), files.end());
+  auto listed = ListFilesRecursively(env, options.input.string());
+  if (!listed.ok()) return listed.status().WithContext("cannot list " + options.input.string());
+  const std::vector<fs::path> files(listed->begin(), listed->end());
 
   FolderReport report;
   report.quarantine_dir = quarantine;
@@ -249,9 +156,9 @@ Result<FolderReport> DeidentifyFolder(const InstanceDeidentifier& engine, const 
     char name[32];
     std::snprintf(name, sizeof(name), "q%06zu", i);
     Status s = Status::Ok();
-    if (bytes != nullptr) s = WriteAtomically(quarantine / (std::string(name) + ".dcm"), *bytes);
+    if (bytes != nullptr) s = WriteAtomically(env, quarantine / (std::string(name) + ".dcm"), *bytes);
     if (s.ok()) {
-      s = WriteAtomically(quarantine / (std::string(name) + ".reason.txt"),
+      s = WriteAtomically(env, quarantine / (std::string(name) + ".reason.txt"),
                           "input: " + rel + "\nreason: " + reason + "\n");
     }
     std::lock_guard<std::mutex> lock(mu);
@@ -265,42 +172,36 @@ Result<FolderReport> DeidentifyFolder(const InstanceDeidentifier& engine, const 
   // The head path: true when input `i` was de-identified from its first bytes
   // and written; false when it must go the whole-file way.
   auto try_head_path = [&](std::size_t i) -> bool {
-    int fd = ::open(files[i].c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return false;
-    struct stat st {};
-    bool done = false;
-    if (::fstat(fd, &st) == 0 && static_cast<std::uint64_t>(st.st_size) > kHeadBytes) {
-      thread_local std::string head;
-      head.resize(kHeadBytes);
-      ssize_t n = ::pread(fd, head.data(), head.size(), 0);
-      if (n == static_cast<ssize_t>(head.size())) {
-        auto result = engine.DeidentifyHead(head, static_cast<std::uint64_t>(st.st_size));
-        if (result.ok() && SafeComponent(result->instance.study_instance_uid) &&
-            SafeComponent(result->instance.series_instance_uid) && SafeComponent(result->instance.sop_instance_uid)) {
-          const DeidentifiedInstance& d = result->instance;
-          fs::path out = options.output / d.study_instance_uid / d.series_instance_uid / (d.sop_instance_uid + ".dcm");
-          Tail tail{fd, result->tail_offset, static_cast<std::uint64_t>(st.st_size) - result->tail_offset};
-          Status s = WriteAtomically(out, d.bytes, &tail);
-          if (s.code() != StatusCode::kNotFound) {
-            done = true;
-            std::lock_guard<std::mutex> lock(mu);
-            if (!s.ok()) {
-              if (fatal.ok()) fatal = s;
-            } else {
-              ++ok_count;
-              bytes_in += static_cast<std::uint64_t>(st.st_size);
-              bytes_out += d.bytes.size() + tail.length;
-              ++report.modalities[d.modality];
-              written[i] = out.string();
-              modality_of[i] = d.modality;
-              last_writer[out.string()] = i;
-            }
-          }
-        }
-      }
+    auto in = env.NewRandomAccessFile(files[i].string());
+    if (!in.ok() || (*in)->Size() <= kHeadBytes) return false;
+    const std::uint64_t size = (*in)->Size();
+    thread_local std::string head;
+    head.resize(kHeadBytes);
+    auto n = (*in)->Read(0, head.size(), head.data());
+    if (!n.ok() || *n != head.size()) return false;
+    auto result = engine.DeidentifyHead(head, size);
+    if (!result.ok() || !SafeComponent(result->instance.study_instance_uid) ||
+        !SafeComponent(result->instance.series_instance_uid) || !SafeComponent(result->instance.sop_instance_uid)) {
+      return false;
     }
-    ::close(fd);
-    return done;
+    const DeidentifiedInstance& d = result->instance;
+    fs::path out = options.output / d.study_instance_uid / d.series_instance_uid / (d.sop_instance_uid + ".dcm");
+    Tail tail{in->get(), result->tail_offset, size - result->tail_offset};
+    Status s = WriteAtomically(env, out, d.bytes, &tail);
+    if (s.code() == StatusCode::kFailedPrecondition) return false;
+    std::lock_guard<std::mutex> lock(mu);
+    if (!s.ok()) {
+      if (fatal.ok()) fatal = s;
+    } else {
+      ++ok_count;
+      bytes_in += size;
+      bytes_out += d.bytes.size() + tail.length;
+      ++report.modalities[d.modality];
+      written[i] = out.string();
+      modality_of[i] = d.modality;
+      last_writer[out.string()] = i;
+    }
+    return true;
   };
   // Writes the output of input `i`, or quarantines it (with `input`, its bytes,
   // when they could be read) for the engine's reason.
@@ -312,7 +213,7 @@ Result<FolderReport> DeidentifyFolder(const InstanceDeidentifier& engine, const 
     if (result.ok()) {
       fs::path out = options.output / result->study_instance_uid / result->series_instance_uid /
                      (result->sop_instance_uid + ".dcm");
-      Status s = WriteAtomically(out, result->bytes);
+      Status s = WriteAtomically(env, out, result->bytes);
       std::lock_guard<std::mutex> lock(mu);
       if (!s.ok()) {
         if (fatal.ok()) fatal = s;
@@ -338,7 +239,7 @@ Result<FolderReport> DeidentifyFolder(const InstanceDeidentifier& engine, const 
   auto process = [&](std::size_t i) {
     if (!grouping && try_head_path(i)) return;
     thread_local std::string input;
-    Status read = ReadWholeFileInto(files[i], input);
+    Status read = ReadInputInto(env, files[i], input);
     if (read.ok()) bytes_in += input.size();
     if (read.ok() && grouping) {
       std::string key = engine.SeriesKey(input);
@@ -354,7 +255,7 @@ Result<FolderReport> DeidentifyFolder(const InstanceDeidentifier& engine, const 
   auto deidentify_series = [&](const std::vector<std::size_t>& members,
                                const InstanceDeidentifier::SeriesResult& done) {
     engine.DeidentifySeries(
-        members.size(), [&](std::size_t k) -> Result<std::string> { return ReadWholeFile(files.at(members.at(k))); },
+        members.size(), [&](std::size_t k) -> Result<std::string> { return ReadInput(env, files.at(members.at(k))); },
         done);
   };
   auto process_series = [&](const std::vector<std::size_t>& members) {
@@ -363,12 +264,12 @@ Result<FolderReport> DeidentifyFolder(const InstanceDeidentifier& engine, const 
       if (k >= members.size() || answered[k]) return;
       answered[k] = true;
       std::optional<Result<std::string>> input;
-      if (!result.ok()) input = ReadWholeFile(files[members[k]]);
+      if (!result.ok()) input = ReadInput(env, files[members[k]]);
       finish(members[k], std::move(result), input && input->ok() ? &**input : nullptr);
     });
     for (std::size_t k = 0; k < members.size(); ++k) {
       if (answered[k]) continue;
-      auto input = ReadWholeFile(files[members[k]]);
+      auto input = ReadInput(env, files[members[k]]);
       finish(members[k], Result<DeidentifiedInstance>(InternalError("no outcome from the series de-identification")),
              input.ok() ? &*input : nullptr);
     }
@@ -429,16 +330,16 @@ Result<FolderReport> DeidentifyFolder(const InstanceDeidentifier& engine, const 
       if (auto in_series = series_of.find(keep); in_series != series_of.end()) {
         result = deidentify_again(keep, *in_series->second);
       } else {
-        auto bytes = ReadWholeFile(files[keep]);
+        auto bytes = ReadInput(env, files[keep]);
         if (!bytes.ok()) return bytes.status().WithContext("re-reading an input");
         result = engine.Deidentify(*bytes);
       }
       if (!result.ok()) return InternalError("an input de-identified differently on a second pass");
-      ONCOATLAS_RETURN_IF_ERROR(WriteAtomically(path, result->bytes));
+      ONCOATLAS_RETURN_IF_ERROR(WriteAtomically(env, path, result->bytes));
     }
     for (std::size_t k = 1; k < inputs.size(); ++k) {
       std::size_t i = inputs[k];
-      auto bytes = ReadWholeFile(files[i]);
+      auto bytes = ReadInput(env, files[i]);
       ONCOATLAS_RETURN_IF_ERROR(quarantine_file(i, bytes.ok() ? &*bytes : nullptr,
                                                 "another input has the same SOP Instance UID; the first in path "
                                                 "order was kept"));
@@ -447,8 +348,8 @@ Result<FolderReport> DeidentifyFolder(const InstanceDeidentifier& engine, const 
     }
   }
 
-  ONCOATLAS_RETURN_IF_ERROR(SyncFolder(options.output));
-  ONCOATLAS_RETURN_IF_ERROR(SyncFolder(quarantine));
+  ONCOATLAS_RETURN_IF_ERROR(env.SyncFileSystem(options.output.string()));
+  ONCOATLAS_RETURN_IF_ERROR(env.SyncFileSystem(quarantine.string()));
 
   report.deidentified = ok_count;
   report.bytes_in = bytes_in;

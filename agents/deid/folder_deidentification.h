@@ -19,6 +19,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/env.h"
 #include "core/status.h"
 #include "deid/instance_deidentifier.h"
 
@@ -29,6 +30,7 @@ struct FolderRunOptions {
   std::filesystem::path output;
   std::filesystem::path quarantine;  // empty: "<output>-quarantine" beside the output
   unsigned jobs = 0;                 // 0: one per core
+  Env* env = &Env::Default();        // where all three folders are; must outlive the call
 };
 
 struct QuarantinedFile {

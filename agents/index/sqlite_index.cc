@@ -2,7 +2,10 @@
 
 #include <sqlite3.h>
 
+#include <filesystem>
 #include <utility>
+
+#include "core/env.h"
 
 namespace oncoatlas::agent {
 namespace {
@@ -111,14 +114,24 @@ Status InTransaction(sqlite3* db, Body body) {
 }  // namespace
 
 Result<std::unique_ptr<SqliteIndex>> SqliteIndex::Open(const std::string& path) {
+  constexpr const char* kHint = " (check that the directory exists and is writable by the agent)";
+  if (path != ":memory:") {
+    // SQLite reads and writes the file itself; the folder is checked here,
+    // where the error can name it.
+    std::string folder = std::filesystem::path(path).parent_path().string();
+    if (folder.empty()) folder = ".";
+    auto info = Env::Default().Stat(folder);
+    if (!info.ok() || info->type != FileType::kDirectory) {
+      return UnavailableError("cannot open index " + path + ": no folder " + folder + kHint);
+    }
+  }
   sqlite3* db = nullptr;
   int rc =
       sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     std::string m = db != nullptr ? sqlite3_errmsg(db) : "out of memory";
     sqlite3_close(db);
-    return UnavailableError("cannot open index " + path + ": " + m +
-                            " (check that the directory exists and is writable by the agent)");
+    return UnavailableError("cannot open index " + path + ": " + m + kHint);
   }
   sqlite3_busy_timeout(db, 5000);
   std::unique_ptr<SqliteIndex> index(new SqliteIndex(db));

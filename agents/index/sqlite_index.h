@@ -15,7 +15,8 @@ namespace oncoatlas::agent {
 
 class SqliteIndex : public ImagingIndex {
  public:
-  // Opens (creating if needed) the index at `path`; ":memory:" for tests.
+  // Opens (creating if needed) the index at `path`, whose folder must exist;
+  // ":memory:" for tests. SQLite does its own file I/O (not through an Env).
   static Result<std::unique_ptr<SqliteIndex>> Open(const std::string& path);
   ~SqliteIndex() override;
   SqliteIndex(const SqliteIndex&) = delete;

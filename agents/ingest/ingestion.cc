@@ -1,82 +1,36 @@
 #include "ingest/ingestion.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <filesystem>
 #include <vector>
 
 namespace oncoatlas::agent {
-namespace fs = std::filesystem;
 namespace {
 
-// Writes `bytes` to `path` so that it exists whole or not at all: a temporary
-// file (mode 0600: the spool holds identifying originals), fsync, rename.
-Status WriteSpoolFile(const fs::path& path, const std::string& bytes) {
-  fs::path tmp = path;
-  tmp += ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return UnavailableError("cannot create " + tmp.string());
-  std::size_t done = 0;
-  bool ok = true;
-  while (done < bytes.size()) {
-    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      ok = false;
-      break;
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  ok = ok && ::fsync(fd) == 0;
-  ok = ::close(fd) == 0 && ok;
-  std::error_code ec;
-  if (!ok) {
-    fs::remove(tmp, ec);
-    return UnavailableError("cannot write " + tmp.string() + " (disk full?)");
-  }
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    return UnavailableError("cannot rename into " + path.string());
-  }
-  return Status::Ok();
+// Written whole or not at all (a temporary, fsync, rename), mode 0600: the
+// spool holds identifying originals.
+Status WriteSpoolFile(Env& env, const std::string& path, const std::string& bytes) {
+  return WriteFileAtomically(env, path, path + ".tmp", bytes, 0600, /*sync=*/true);
 }
 
-Result<std::string> ReadSpoolFile(const fs::path& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return UnavailableError("spooled input unreadable");
-  std::string data;
-  char buffer[1 << 16];
-  ssize_t n = 0;
-  while ((n = ::read(fd, buffer, sizeof(buffer))) != 0) {
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) break;
-    data.append(buffer, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
-  if (n < 0) return UnavailableError("spooled input unreadable");
-  return data;
+// The message is a stable quarantine reason, without the spool's paths.
+Result<std::string> ReadSpoolFile(Env& env, const std::string& path) {
+  auto bytes = ReadFile(env, path);
+  if (!bytes.ok()) return UnavailableError("spooled input unreadable");
+  return bytes;
 }
 
 // Creates the spool folder (0700) and removes what a killed run left in it:
 // those inputs were never recorded, so this run fetches them again.
-Status ClearSpool(const fs::path& dir) {
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) return UnavailableError("cannot create the spool folder " + dir.string() + ": " + ec.message());
-  fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, ec);
-  if (ec) return UnavailableError("cannot restrict the spool folder " + dir.string() + ": " + ec.message());
-  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    std::error_code remove_ec;
-    if (it->is_regular_file(remove_ec) || it->is_symlink(remove_ec)) {
-      fs::remove(it->path(), remove_ec);
-      if (remove_ec) return UnavailableError("cannot remove " + it->path().string() + ": " + remove_ec.message());
+Status ClearSpool(Env& env, const std::string& dir) {
+  Status s = CreateDirs(env, dir);
+  if (s.ok()) s = env.SetPermissions(dir, 0700);
+  if (!s.ok()) return s.WithContext("preparing the spool folder " + dir);
+  auto entries = env.ListDir(dir);
+  if (!entries.ok()) return entries.status().WithContext("listing the spool folder " + dir);
+  for (const DirEntry& e : *entries) {
+    if (e.type == FileType::kRegular || e.type == FileType::kSymlink) {
+      ONCOATLAS_RETURN_IF_ERROR(env.RemoveFile(dir + "/" + e.name).WithContext("clearing the spool folder"));
     }
   }
-  if (ec) return UnavailableError("cannot list the spool folder " + dir.string() + ": " + ec.message());
   return Status::Ok();
 }
 
@@ -84,15 +38,17 @@ Status ClearSpool(const fs::path& dir) {
 
 Result<IngestionProgress> Ingestion::Run(const std::string& dataset, ImageSource& source,
                                          const std::atomic<bool>* stop) {
-  const fs::path spool(options_.spool_dir);
-  if (!spool.empty()) ONCOATLAS_RETURN_IF_ERROR(ClearSpool(spool));
+  Env& env = *options_.env;
+  const std::string& spool = options_.spool_dir;
+  if (!spool.empty()) ONCOATLAS_RETURN_IF_ERROR(ClearSpool(env, spool));
   // However the run ends, the originals it spooled do not stay behind.
   struct SpoolGuard {
-    const fs::path& dir;
+    Env& env;
+    const std::string& dir;
     ~SpoolGuard() {
-      if (!dir.empty()) (void)ClearSpool(dir);
+      if (!dir.empty()) (void)ClearSpool(env, dir);
     }
-  } spool_guard{spool};
+  } spool_guard{env, spool};
   auto keys = source.List();
   if (!keys.ok()) return keys.status().WithContext("listing " + source.Describe());
   auto recorded = index_.IngestedSourceKeys(dataset);
@@ -149,7 +105,7 @@ Result<IngestionProgress> Ingestion::Run(const std::string& dataset, ImageSource
   // listing order. Only names are kept in memory; the bytes are in the spool.
   struct Spooled {
     std::string source_key;
-    fs::path path;
+    std::string path;
   };
   std::map<std::string, std::vector<Spooled>> series;
   std::size_t spooled = 0;
@@ -171,8 +127,8 @@ Result<IngestionProgress> Ingestion::Run(const std::string& dataset, ImageSource
                                        "' must be de-identified with the rest of its series, and no spool folder "
                                        "is configured to hold it until then");
       }
-      fs::path path = spool / ("input-" + std::to_string(spooled++));
-      ONCOATLAS_RETURN_IF_ERROR(WriteSpoolFile(path, *bytes).WithContext("spooling '" + key + "'"));
+      std::string path = spool + "/input-" + std::to_string(spooled++);
+      ONCOATLAS_RETURN_IF_ERROR(WriteSpoolFile(env, path, *bytes).WithContext("spooling '" + key + "'"));
       series[series_key].push_back(Spooled{key, std::move(path)});
       continue;
     }
@@ -190,13 +146,13 @@ Result<IngestionProgress> Ingestion::Run(const std::string& dataset, ImageSource
     Status failed;
     std::vector<bool> answered(inputs.size(), false);
     processor_.ProcessSeries(
-        inputs.size(), [&](std::size_t i) -> Result<std::string> { return ReadSpoolFile(inputs.at(i).path); },
+        inputs.size(), [&](std::size_t i) -> Result<std::string> { return ReadSpoolFile(env, inputs.at(i).path); },
         [&](std::size_t i, ProcessOutcome outcome) {
           if (!failed.ok() || i >= inputs.size() || answered[i]) return;
           answered[i] = true;
           Result<std::string> original = outcome.instance || options_.quarantine_store == nullptr
                                              ? Result<std::string>(std::string())
-                                             : ReadSpoolFile(inputs[i].path);
+                                             : ReadSpoolFile(env, inputs[i].path);
           failed = add(inputs[i].source_key, std::move(outcome), original.ok() ? &*original : nullptr);
         });
     ONCOATLAS_RETURN_IF_ERROR(failed);
@@ -204,14 +160,11 @@ Result<IngestionProgress> Ingestion::Run(const std::string& dataset, ImageSource
       if (answered[i]) continue;
       ProcessOutcome none;
       none.quarantine_reason = "no outcome from the series de-identification";
-      auto original = ReadSpoolFile(inputs[i].path);
+      auto original = ReadSpoolFile(env, inputs[i].path);
       ONCOATLAS_RETURN_IF_ERROR(add(inputs[i].source_key, std::move(none), original.ok() ? &*original : nullptr));
     }
     ONCOATLAS_RETURN_IF_ERROR(flush());
-    for (const auto& input : inputs) {
-      std::error_code ec;
-      fs::remove(input.path, ec);
-    }
+    for (const auto& input : inputs) (void)env.RemoveFile(input.path);
   }
   return progress;
 }

@@ -6,7 +6,9 @@
 // with the same store and index as an uninterrupted run. Inputs the processor
 // groups (InstanceProcessor::SeriesKey()) wait in the spool folder until the
 // listing is done; each series is then processed together and recorded in one
-// transaction, so no restart ever sees a series recorded in part.
+// transaction, so no restart ever sees a series recorded in part. A full disk
+// stops a run with ResourceExhausted ("disk full", naming the folder); what it
+// recorded is whole in the store, and a later run resumes from there.
 //
 // One Ingestion runs one dataset from one thread; the store and index may be
 // shared with other threads.
@@ -20,6 +22,7 @@
 #include <optional>
 #include <string>
 
+#include "core/env.h"
 #include "core/status.h"
 #include "index/imaging_index.h"
 #include "ingest/image_source.h"
@@ -86,6 +89,8 @@ struct IngestionOptions {
   // SeriesKey()); at the site only, like the quarantine. Required when the
   // processor groups inputs; emptied at the start and end of every Run().
   std::string spool_dir;
+  // The file system of the spool folder; must outlive the Ingestion.
+  Env* env = &Env::Default();
   // Called after every recorded batch.
   std::function<void(const IngestionProgress&)> on_progress;
 };

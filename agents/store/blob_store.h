@@ -2,9 +2,10 @@
 // the SHA-256 of its bytes, so storing the same bytes twice is a no-op and a
 // stored object never changes. Implementations are thread-safe.
 //
-// FileBlobStore writes atomically (temporary file, fsync, rename, fsync of the
-// directory): after a crash at any instant an object is either wholly present
-// under its name or absent, never partial.
+// FileBlobStore writes atomically through an Env (temporary file, fsync,
+// rename, fsync of the folder): after a crash at any instant an object is
+// either wholly present under its name or absent, never partial; once Put()
+// returned, it survives a power cut.
 #pragma once
 
 #include <cstdint>
@@ -14,6 +15,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/env.h"
 #include "core/status.h"
 
 namespace oncoatlas::agent {
@@ -38,7 +40,8 @@ class BlobStore {
 class FileBlobStore : public BlobStore {
  public:
   // Creates ROOT's layout if needed and removes temporaries a crash left.
-  static Result<std::unique_ptr<FileBlobStore>> Open(const std::string& root);
+  // `env` must outlive the store. A full disk is ResourceExhausted.
+  static Result<std::unique_ptr<FileBlobStore>> Open(const std::string& root, Env& env = Env::Default());
 
   Result<std::string> Put(std::string_view bytes) override;
   Result<std::string> Get(const std::string& sha256) override;
@@ -51,7 +54,8 @@ class FileBlobStore : public BlobStore {
   std::string PathOf(const std::string& sha256) const;
 
  private:
-  explicit FileBlobStore(std::string root) : root_(std::move(root)) {}
+  FileBlobStore(Env& env, std::string root) : env_(env), root_(std::move(root)) {}
+  Env& env_;
   std::string root_;
 };
 

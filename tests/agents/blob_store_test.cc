@@ -4,6 +4,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -11,6 +13,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/fault_injection_env.h"
 #include "crypto/sha256.h"
 
 namespace oncoatlas::agent {
@@ -95,13 +98,14 @@ TEST_F(FileBlobStoreTest, ConcurrentPutsOfTheSameBytesAgree) {
 }
 
 // kill -9 at arbitrary instants while objects are being written: every object
-// that exists under its name afterwards must be whole.
+// that exists under its name afterwards must be whole. (The instants are
+// covered one by one with FaultInjectionEnv below; this is the real thing.)
 TEST_F(FileBlobStoreTest, KilledWriterLeavesNoPartialObject) {
   {
     auto store = FileBlobStore::Open(root_);
     ASSERT_TRUE(store.ok());
   }
-  for (int round = 0; round < 5; ++round) {
+  for (int round = 0; round < 3; ++round) {
     pid_t child = ::fork();
     ASSERT_GE(child, 0);
     if (child == 0) {
@@ -143,6 +147,107 @@ TEST_F(FileBlobStoreTest, RemoveDeletesTheObjectAndIsIdempotent) {
   auto again = (*store)->Put("object a");
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(*(*store)->Get(*a), "object a") << "a removed object can be stored again";
+}
+
+// Objects whose names a store on `env` shows: each must be whole.
+std::vector<std::string> ListAndVerify(Env& env, FileBlobStore& store) {
+  std::vector<std::string> names;
+  auto files = ListFilesRecursively(env, "/store/sha256");
+  EXPECT_TRUE(files.ok()) << files.status().ToString();
+  for (const std::string& f : files.ok() ? *files : std::vector<std::string>{}) {
+    names.push_back(f.substr(f.rfind('/') + 1));
+    EXPECT_TRUE(store.Verify(names.back()).ok()) << f;
+  }
+  return names;
+}
+
+std::string Object(int i) { return std::string(static_cast<std::size_t>(1000 + i), static_cast<char>('a' + i)); }
+
+// A power cut instead of each operation in turn, while objects are stored:
+// afterwards every object there is whole, every Put that returned OK is
+// there, and no temporary stays once the store is opened again.
+TEST(FileBlobStoreFaults, APowerCutAtAnyInstantKeepsWholeAcknowledgedObjectsOnly) {
+  constexpr int kObjects = 4;
+  std::uint64_t operations = 0;
+  {
+    FaultInjectionEnv env;
+    auto store = FileBlobStore::Open("/store", env);
+    ASSERT_TRUE(store.ok());
+    for (int i = 0; i < kObjects; ++i) ASSERT_TRUE((*store)->Put(Object(i)).ok());
+    operations = env.operations();
+  }
+  for (std::uint64_t cut = 1; cut <= operations; ++cut) {
+    SCOPED_TRACE("power cut at operation " + std::to_string(cut));
+    FaultInjectionEnv env;
+    env.CutPowerAt(cut);
+    std::vector<std::string> acknowledged;
+    {
+      auto store = FileBlobStore::Open("/store", env);
+      for (int i = 0; store.ok() && i < kObjects; ++i) {
+        auto name = (*store)->Put(Object(i));
+        if (name.ok()) acknowledged.push_back(*name);
+      }
+    }
+    ASSERT_FALSE(env.PowerIsOn());
+    env.Restart();
+    auto store = FileBlobStore::Open("/store", env);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    std::vector<std::string> present = ListAndVerify(env, **store);
+    for (const std::string& name : acknowledged) {
+      EXPECT_NE(std::find(present.begin(), present.end(), name), present.end()) << "lost " << name;
+    }
+    EXPECT_TRUE(env.ListDir("/store/tmp")->empty());
+    for (int i = 0; i < kObjects; ++i) EXPECT_TRUE((*store)->Put(Object(i)).ok()) << "stores again after the cut";
+  }
+}
+
+// Each operation of a Put failing in turn (an I/O error): the Put fails,
+// nothing partial is visible, and the next Put succeeds.
+TEST(FileBlobStoreFaults, AFailedWriteLeavesNoPartialObject) {
+  std::uint64_t put_operations = 0;
+  {
+    FaultInjectionEnv env;
+    auto store = FileBlobStore::Open("/store", env);
+    ASSERT_TRUE(store.ok());
+    const std::uint64_t before = env.operations();
+    ASSERT_TRUE((*store)->Put(Object(0)).ok());
+    put_operations = env.operations() - before;
+  }
+  ASSERT_EQ(put_operations, 7u);  // mkdir, sync of sha256/, create, write, fsync, rename, sync of the prefix
+  for (std::uint64_t n = 1; n <= put_operations; ++n) {
+    SCOPED_TRACE("operation " + std::to_string(n) + " fails");
+    FaultInjectionEnv env;
+    auto store = FileBlobStore::Open("/store", env);
+    ASSERT_TRUE(store.ok());
+    env.FailOperation(n, EIO);
+    auto failed = (*store)->Put(Object(0));
+    ASSERT_FALSE(failed.ok());
+    EXPECT_EQ(failed.status().code(), StatusCode::kInternal);
+    EXPECT_NE(failed.status().message().find("store /store: "), std::string::npos) << failed.status().ToString();
+    EXPECT_TRUE(env.ListDir("/store/tmp")->empty());
+    // A failure after the rename (syncing the folder) leaves the whole object, which is fine.
+    ListAndVerify(env, **store);
+    ASSERT_TRUE((*store)->Put(Object(0)).ok());
+    EXPECT_EQ(*(*store)->Get(crypto::Sha256Hex(Object(0))), Object(0));
+  }
+}
+
+TEST(FileBlobStoreFaults, AFullDiskIsResourceExhaustedUntilSpaceReturns) {
+  FaultInjectionEnv env;
+  auto store = FileBlobStore::Open("/store", env);
+  ASSERT_TRUE(store.ok());
+  ASSERT_TRUE((*store)->Put("small").ok());
+  env.SetCapacity(env.UsedBytes() + 100);
+  auto full = (*store)->Put(std::string(1000, 'x'));
+  ASSERT_FALSE(full.ok());
+  EXPECT_EQ(full.status().code(), StatusCode::kResourceExhausted);
+  EXPECT_NE(full.status().message().find("store /store"), std::string::npos) << full.status().ToString();
+  EXPECT_NE(full.status().message().find("disk full"), std::string::npos) << full.status().ToString();
+  EXPECT_FALSE((*store)->Contains(crypto::Sha256Hex(std::string(1000, 'x'))));
+  EXPECT_TRUE(env.ListDir("/store/tmp")->empty()) << "the partial temporary is removed";
+  EXPECT_EQ(ListAndVerify(env, **store).size(), 1u);
+  env.SetCapacity(std::nullopt);
+  EXPECT_TRUE((*store)->Put(std::string(1000, 'x')).ok());
 }
 
 TEST(MemoryBlobStore, Remove) {

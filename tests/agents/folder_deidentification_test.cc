@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -14,6 +15,8 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+
+#include "core/fault_injection_env.h"
 
 namespace oncoatlas::deid {
 namespace {
@@ -42,11 +45,23 @@ class GroupingEngine : public InstanceDeidentifier {
     if (!SeriesKey(bytes).empty()) return FailedPreconditionError("series member de-identified alone");
     return FromLine(bytes, "");
   }
+  // With `head_path`, a single's output is made from its fields alone, and
+  // its payload copied after it.
   Result<DeidentifiedHead> DeidentifyHead(std::string_view head, std::uint64_t file_size) const override {
-    (void)head;
     (void)file_size;
     ++heads;
-    return FailedPreconditionError("no head path");
+    std::size_t tail = 0;
+    for (int bar = 0; head_path && SeriesKey(head).empty() && bar < 4 && tail != std::string_view::npos; ++bar) {
+      tail = head.find('|', tail);
+      if (tail != std::string_view::npos) ++tail;
+    }
+    if (!head_path || !SeriesKey(head).empty() || tail == std::string_view::npos) {
+      return FailedPreconditionError("no head path");
+    }
+    auto d = FromLine(std::string(head.substr(0, tail)) + "-", "");
+    if (!d.ok()) return d.status();
+    d->bytes.pop_back();
+    return DeidentifiedHead{std::move(d).value(), tail};
   }
   std::string SeriesKey(std::string_view bytes) const override {
     if (bytes.substr(0, kPrefix.size()) != kPrefix) return {};
@@ -76,6 +91,7 @@ class GroupingEngine : public InstanceDeidentifier {
   }
 
   bool groups = true;
+  bool head_path = false;
   mutable std::atomic<int> singles{0};
   mutable std::atomic<int> heads{0};
   mutable std::mutex mu;
@@ -216,6 +232,133 @@ TEST_F(DeidentifyFolderTest, ASharedSopInstanceUidKeepsTheFirstSeriesMemberInPat
   EXPECT_EQ(report->quarantined_files[0].input, "z-dup");
   EXPECT_EQ(Output("1", "1", "5"), "deid:5:first|defaced with 2 of A");
   EXPECT_EQ(Output("1", "1", "6"), "deid:6:slice|defaced with 2 of A");
+}
+
+// Folder runs on a FaultInjectionEnv: singles (some large enough for the head
+// path), one refused, and a series, in three folders.
+class DeidentifyFolderFaultTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    options_.input = "/in";
+    options_.output = "/out";
+    options_.quarantine = "/quarantine";
+    options_.jobs = 1;  // the same order of operations in every run
+    options_.env = &env_;
+    engine_.head_path = true;  // taken only when the engine does not group series
+  }
+
+  void WriteInputs(Env& env) {
+    auto write = [&](const std::string& rel, const std::string& text) {
+      const std::string path = "/in/" + rel;
+      ASSERT_TRUE(CreateDirs(env, path.substr(0, path.rfind('/'))).ok());
+      ASSERT_TRUE(WriteFileAtomically(env, path, path + ".tmp", text, 0644, false).ok());
+    };
+    for (int i = 0; i < 9; ++i) {
+      write(std::to_string(i % 3) + "/s" + std::to_string(i),
+            "CR|3|1|" + std::to_string(i) + "|" + (i % 4 == 0 ? std::string(70 * 1024, 'x') : "x"));
+    }
+    write("1/bad", "CR|3|1|99|reject");
+    for (int m = 0; m < 3; ++m) write("2/h" + std::to_string(m), "head:A|CT|1|1|" + std::to_string(m) + "|slice");
+  }
+
+  // Path -> bytes of every file under the output and quarantine folders.
+  static std::map<std::string, std::string> Files(Env& env) {
+    std::map<std::string, std::string> out;
+    for (const char* root : {"/out", "/quarantine"}) {
+      auto files = ListFilesRecursively(env, root);
+      if (!files.ok()) continue;
+      for (const auto& f : *files) out[f] = *ReadFile(env, f);
+    }
+    return out;
+  }
+
+  // What an uninterrupted run leaves, and how many operations it takes.
+  std::pair<std::map<std::string, std::string>, std::uint64_t> Reference() {
+    FaultInjectionEnv env;
+    WriteInputs(env);
+    FolderRunOptions options = options_;
+    options.env = &env;
+    const std::uint64_t before = env.operations();
+    auto report = DeidentifyFolder(engine_, options);
+    EXPECT_TRUE(report.ok()) << report.status().ToString();
+    EXPECT_EQ(report->deidentified, engine_.groups ? 12u : 9u);  // else the series members are quarantined
+    return {Files(env), env.operations() - before};
+  }
+
+  // Every file the run left is whole: one of the reference run's, byte for byte.
+  static void ExpectOnlyWholeFiles(Env& env, const std::map<std::string, std::string>& reference) {
+    for (const auto& [path, bytes] : Files(env)) {
+      auto it = reference.find(path);
+      ASSERT_NE(it, reference.end()) << "unexpected file " << path;
+      EXPECT_EQ(bytes, it->second) << path;
+    }
+  }
+
+  GroupingEngine engine_;
+  FaultInjectionEnv env_;
+  FolderRunOptions options_;
+};
+
+// Each operation of a run failing in turn with an I/O error: the run stops
+// with an error naming the operation, leaves no partial or temporary file,
+// and a second run completes the folders as an uninterrupted one. Without
+// series grouping the large files take the head path; with it, the series
+// is read whole.
+TEST_F(DeidentifyFolderFaultTest, AFailedWriteStopsTheRunAndLeavesNoPartialFile) {
+  for (bool groups : {false, true}) {
+    SCOPED_TRACE(groups ? "grouping series" : "head path");
+    engine_.groups = groups;
+    const auto [reference, operations] = Reference();
+    ASSERT_GT(operations, 40u);
+    std::uint64_t completed = 0;
+    for (std::uint64_t n = 1; n <= operations; ++n) {
+      SCOPED_TRACE("operation " + std::to_string(n) + " of " + std::to_string(operations) + " fails");
+      FaultInjectionEnv env;
+      WriteInputs(env);
+      FolderRunOptions options = options_;
+      options.env = &env;
+      env.FailOperation(n, EIO);
+      auto failed = DeidentifyFolder(engine_, options);
+      if (failed.ok()) {
+        ++completed;  // the copy of a head path's tail failed: the file went the whole-file way
+        EXPECT_EQ(Files(env), reference);
+        continue;
+      }
+      EXPECT_NE(failed.status().message().find("Input/output error"), std::string::npos) << failed.status().ToString();
+      EXPECT_NE(failed.status().message().find(" /"), std::string::npos) << failed.status().ToString();
+      ExpectOnlyWholeFiles(env, reference);
+      auto again = DeidentifyFolder(engine_, options);
+      ASSERT_TRUE(again.ok()) << again.status().ToString();
+      EXPECT_EQ(Files(env), reference);
+    }
+    EXPECT_EQ(completed, groups ? 0u : 3u);
+  }
+}
+
+TEST_F(DeidentifyFolderFaultTest, AFullDiskIsAClearErrorAndARerunCompletesTheFolders) {
+  const auto reference = Reference().first;
+  std::uint64_t bytes = 0;
+  for (const auto& [path, data] : reference) bytes += data.size();
+  WriteInputs(env_);
+  env_.SetCapacity(env_.UsedBytes() + bytes / 2);
+  auto full = DeidentifyFolder(engine_, options_);
+  ASSERT_FALSE(full.ok());
+  EXPECT_EQ(full.status().code(), StatusCode::kResourceExhausted);
+  EXPECT_NE(full.status().message().find("disk full"), std::string::npos) << full.status().ToString();
+  ExpectOnlyWholeFiles(env_, reference);
+  env_.SetCapacity(std::nullopt);
+  auto again = DeidentifyFolder(engine_, options_);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(Files(env_), reference);
+}
+
+TEST_F(DeidentifyFolderFaultTest, OutputsSurviveAPowerCutOnceTheRunReturns) {
+  const auto reference = Reference().first;
+  WriteInputs(env_);
+  ASSERT_TRUE(DeidentifyFolder(engine_, options_).ok());
+  env_.CutPower();
+  env_.Restart();
+  EXPECT_EQ(Files(env_), reference);
 }
 
 }  // namespace
