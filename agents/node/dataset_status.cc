@@ -103,6 +103,15 @@ void SetCondition(json& conditions, const ConditionValue& c, std::int64_t genera
 
 }  // namespace
 
+DatasetFailure IngestionFailure(const Status& error) {
+  const std::string message = RedactIdentifiers(error.message());
+  if (error.code() == StatusCode::kResourceExhausted) {
+    return {"StoreFull",
+            "The agent's disk is full (" + message + "); ingestion resumes where it stopped once space is freed."};
+  }
+  return {"IngestionFailed", "Ingestion failed: " + message + "."};
+}
+
 const char* PhaseName(DatasetPhase phase) {
   switch (phase) {
     case DatasetPhase::kPending:

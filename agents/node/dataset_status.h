@@ -20,6 +20,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/status.h"
 #include "index/imaging_index.h"
 #include "ingest/exclusion_reason.h"
 
@@ -40,6 +41,11 @@ struct DatasetFailure {
   std::string reason;
   std::string message;
 };
+
+// The failure of an ingestion pass that stopped with `error`: StoreFull when
+// the agent's disk is full (ResourceExhausted: the pass is retried and
+// resumes where it stopped once space is freed), else IngestionFailed.
+DatasetFailure IngestionFailure(const Status& error);
 
 // What the index holds for the Dataset's current generation.
 struct DatasetContent {

@@ -106,6 +106,23 @@ TEST(DatasetStatus, FailedAndPendingCarryTheReasonAndDropStaleContent) {
   EXPECT_EQ(Cond(p, "Ready")["lastTransitionTime"], "2026-03-01T10:05:00Z") << "the status stayed False: no transition";
 }
 
+TEST(DatasetStatus, AFullDiskIsStoreFullAndOtherIngestionErrorsIngestionFailed) {
+  // As Ingestion::Run reports a full disk: the folder, the key, "disk full".
+  const Status full(StatusCode::kResourceExhausted,
+                    "storing the de-identified instance from 'p1/1.2.3.4.5.6': store /data/objects: write "
+                    "/data/objects/tmp/ab.1.0: disk full: No space left on device (errno 28)");
+  DatasetFailure f = IngestionFailure(full);
+  EXPECT_EQ(f.reason, "StoreFull");
+  EXPECT_NE(f.message.find("disk full"), std::string::npos) << f.message;
+  EXPECT_NE(f.message.find("store /data/objects"), std::string::npos) << f.message;
+  EXPECT_NE(f.message.find("once space is freed"), std::string::npos) << f.message;
+  EXPECT_EQ(f.message.find("1.2.3.4.5.6"), std::string::npos) << "identifiers are redacted: " << f.message;
+
+  f = IngestionFailure(InternalError("index: commit: database is locked"));
+  EXPECT_EQ(f.reason, "IngestionFailed");
+  EXPECT_EQ(f.message, "Ingestion failed: index: commit: database is locked.");
+}
+
 TEST(DatasetStatus, ARefreshKeepsTheCollectionReadyAndShowsItsProgressOrFailure) {
   DatasetObservation o;
   o.generation = 2;
