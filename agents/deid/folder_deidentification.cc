@@ -31,7 +31,7 @@ Result<std::string> ReadInput(Env& env, const fs::path& path) {
 
 // Files above this size take the head path when the engine offers one: only
 // their first kHeadBytes are read and parsed, the rest is copied in the kernel.
-constexpr std::size_t kHeadBytes = 64 * 1024;
+constexpr std::size_t kHeadBytes = std::size_t{64} * 1024;
 
 // The bytes [offset, offset + length) of an open input, appended after `data`.
 struct Tail {
@@ -100,6 +100,7 @@ std::string FolderReport::Summary() const {
   std::map<std::string, std::uint64_t> reasons;
   for (const auto& q : quarantined_files) ++reasons[q.reason];
   std::vector<std::pair<std::uint64_t, std::string>> top;
+  top.reserve(reasons.size());
   for (const auto& [r, n] : reasons) top.emplace_back(n, r);
   std::sort(top.begin(), top.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
   if (!top.empty()) s << "quarantine reasons (see " << quarantine_dir.string() << "):\n";

@@ -45,7 +45,7 @@ Result<IngestionProgress> Ingestion::Run(const std::string& dataset, ImageSource
   struct SpoolGuard {
     Env& env;
     const std::string& dir;
-    ~SpoolGuard() {
+    ~SpoolGuard() {  // NOLINT(bugprone-exception-escape): only std::bad_alloc, which ends the process anyway
       if (!dir.empty()) (void)ClearSpool(env, dir);
     }
   } spool_guard{env, spool};
@@ -141,7 +141,8 @@ Result<IngestionProgress> Ingestion::Run(const std::string& dataset, ImageSource
   // Each series is recorded in one transaction, whatever the batch size: a
   // series recorded in part would be processed from the rest of its inputs
   // only after a restart, and give a different result.
-  for (const auto& [series_key, inputs] : series) {
+  for (const auto& entry : series) {
+    const std::vector<Spooled>& inputs = entry.second;
     if (stop != nullptr && stop->load()) break;
     Status failed;
     std::vector<bool> answered(inputs.size(), false);

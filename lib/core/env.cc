@@ -171,7 +171,7 @@ class PosixEnv final : public Env {
     std::vector<DirEntry> out;
     while (true) {
       errno = 0;
-      const dirent* e = ::readdir(dir);
+      const dirent* e = ::readdir(dir);  // NOLINT(concurrency-mt-unsafe): one DIR stream per call
       if (e == nullptr) break;
       std::string name = e->d_name;
       if (name == "." || name == "..") continue;
@@ -187,8 +187,11 @@ class PosixEnv final : public Env {
           type = FileType::kSymlink;
           break;
         default: {
-          struct stat st {};  // DT_UNKNOWN on some file systems
-          if (::lstat((path + "/" + name).c_str(), &st) == 0) type = TypeOfMode(st.st_mode);
+          std::string entry = path;  // DT_UNKNOWN on some file systems
+          entry += '/';
+          entry += name;
+          struct stat st {};
+          if (::lstat(entry.c_str(), &st) == 0) type = TypeOfMode(st.st_mode);
         }
       }
       out.push_back(DirEntry{std::move(name), type});
@@ -311,8 +314,11 @@ Result<std::vector<std::string>> ListFilesRecursively(Env& env, const std::strin
         if (!target.ok() || target->type != FileType::kRegular) continue;
         type = FileType::kRegular;
       }
-      if (type == FileType::kRegular) files.push_back(std::move(path));
-      if (type == FileType::kDirectory) folders.push_back(std::move(path));
+      if (type == FileType::kRegular) {
+        files.push_back(std::move(path));
+      } else if (type == FileType::kDirectory) {
+        folders.push_back(std::move(path));
+      }
     }
   }
   // In the order of std::filesystem::path, folder by folder: "a/b" before "a-b".
