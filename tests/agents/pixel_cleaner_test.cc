@@ -1,4 +1,4 @@
-// Clean Pixel Data (agents/dicom/pixel_cleaner, through the engine's entry
+// Clean Pixel Data (agents/dicom/internal/pixel_cleaner, through the engine's entry
 // point): regions blanked in every frame and nothing else changed, for the
 // pixel layouts the engine accepts; RLE and JPEG-LS inputs (made with Debian's
 // dcmcrle and dcmcjpls) decoded and cleaned; quarantine reasons; the head path
