@@ -10,6 +10,7 @@
 
 #include "dicom/dcmtk_deidentifier.h"
 #include "index/sqlite_index.h"
+#include "kube/backoff.h"
 #include "kube/client_config.h"
 #include "kube/health_server.h"
 #include "kube/informer.h"
@@ -200,7 +201,7 @@ class AgentRun::Impl : private kube::ReflectorHandler {
 
   void HubLoop() {
     const auto renew = std::chrono::seconds(config_.hub.heartbeat.renew_interval_seconds);
-    kube::Clock::Duration backoff = kInitialBackoff;
+    kube::Backoff backoff(kInitialBackoff, renew);
     // The first heartbeat carries the first PACS check's result rather than
     // "not checked yet", unless that check takes longer than a check may.
     if (!Wait(clock_.Now() + kFirstCheckWait, true)) return;
@@ -234,14 +235,14 @@ class AgentRun::Impl : private kube::ReflectorHandler {
           }
           hub_ready_ = true;
           hub_error_.clear();
-          backoff = kInitialBackoff;
+          backoff.Reset();
           next = clock_.Now() + renew;
         } else {
           hub_ready_ = false;
           hub_error_ = error;
-          spdlog::warn("{}; retrying in {}s", error, std::chrono::duration_cast<std::chrono::seconds>(backoff).count());
-          next = clock_.Now() + backoff;
-          backoff = std::min<kube::Clock::Duration>(backoff * 2, renew);
+          const kube::Clock::Duration wait = backoff.Next();
+          spdlog::warn("{}; retrying in {}s", error, std::chrono::duration_cast<std::chrono::seconds>(wait).count());
+          next = clock_.Now() + wait;
         }
         ready = hub_ready_;
       }

@@ -8,7 +8,6 @@
 
 #include <gtest/gtest.h>
 
-#include "fake_clock.h"
 #include "kube/transport.h"
 
 namespace oncoatlas::kube {
@@ -229,7 +228,7 @@ TEST(InClusterConfig, ReadsServiceAccountMount) {
 TEST(FileTokenSource, PicksUpARotatedTokenAndKeepsTheLastGoodOne) {
   TempDir dir;
   const std::string path = dir.Write("token", "first");
-  testing::FakeClock clock;
+  FakeClock clock(FakeClock::Waits::kJump);
   FileTokenSource source(path, clock);
   EXPECT_EQ(*source.Token(), "first");
   // The kubelet writes a new file and swaps it in (a rename, new inode).
@@ -249,7 +248,7 @@ TEST(FileTokenSource, PicksUpARotatedTokenAndKeepsTheLastGoodOne) {
 TEST(FileTokenSource, RereadsAfterMaxAgeEvenIfTheFileLooksUnchanged) {
   TempDir dir;
   const std::string path = dir.Write("token", "aaaa");
-  testing::FakeClock clock;
+  FakeClock clock(FakeClock::Waits::kJump);
   FileTokenSource source(path, clock, std::chrono::seconds(60));
   EXPECT_EQ(*source.Token(), "aaaa");
   // Rewrite in place with the same size and restore the old mtime: only the
