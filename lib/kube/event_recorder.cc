@@ -60,7 +60,7 @@ EventRecorder::EventRecorder(EventRecorderOptions options, EventSink& sink)
     : options_(std::move(options)), sink_(sink), clock_(options_.clock ? *options_.clock : DefaultClock()) {}
 
 bool EventRecorder::TakeToken(const std::string& key) {
-  std::lock_guard<std::mutex> l(mu_);
+  MutexLock l(mu_);
   const Clock::TimePoint now = clock_.Now();
   const double burst = options_.burst > 0 ? options_.burst : 1;
   auto it = buckets_.find(key);

@@ -16,6 +16,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "core/status.h"
+#include "core/thread_annotations.h"
 #include "kube/clock.h"
 
 namespace oncoatlas::kube {
@@ -78,9 +79,9 @@ class EventRecorder {
   const EventRecorderOptions options_;
   EventSink& sink_;
   Clock& clock_;
-  std::mutex mu_;
-  std::list<std::string> lru_;                       // GUARDED_BY(mu_); most recent first
-  std::unordered_map<std::string, Bucket> buckets_;  // GUARDED_BY(mu_)
+  Mutex mu_;
+  std::list<std::string> lru_ GUARDED_BY(mu_);  // most recent first
+  std::unordered_map<std::string, Bucket> buckets_ GUARDED_BY(mu_);
 };
 
 }  // namespace oncoatlas::kube

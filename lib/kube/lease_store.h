@@ -11,6 +11,7 @@
 #include <string>
 
 #include "core/status.h"
+#include "core/thread_annotations.h"
 
 namespace oncoatlas::kube {
 
@@ -50,10 +51,10 @@ class InMemoryLeaseStore final : public LeaseStore {
   void SetUnavailable(bool unavailable);
 
  private:
-  std::mutex mu_;
-  std::optional<LeaseRecord> stored_;  // GUARDED_BY(mu_)
-  long long version_ = 0;              // GUARDED_BY(mu_)
-  bool unavailable_ = false;           // GUARDED_BY(mu_)
+  Mutex mu_;
+  std::optional<LeaseRecord> stored_ GUARDED_BY(mu_);
+  long long version_ GUARDED_BY(mu_) = 0;
+  bool unavailable_ GUARDED_BY(mu_) = false;
 };
 
 }  // namespace oncoatlas::kube
