@@ -1,11 +1,13 @@
-// LeaseStore: where leader election keeps its coordination.k8s.io/v1 Lease —
-// get, create, and update guarded by resourceVersion. The REST client backs it
-// with the API server; InMemoryLeaseStore backs it for tests and for several
-// electors within one process.
+// LeaseStore: the one interface to a coordination.k8s.io/v1 Lease — get,
+// create, and update guarded by resourceVersion — for leader election and the
+// agent's heartbeat. RestLeaseStore backs it with the API server;
+// InMemoryLeaseStore backs it for tests and for several electors within one
+// process.
 // Threading: implementations must be safe to call from several threads.
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -15,8 +17,8 @@
 
 namespace oncoatlas::kube {
 
-// The fields of a Lease's spec that leader election uses, plus the object's
-// metadata.resourceVersion.
+// The fields of a Lease's spec, plus the object's metadata.resourceVersion,
+// labels and annotations (an update writes them back as they are here).
 struct LeaseRecord {
   std::string holder_identity;  // empty: nobody holds it (released)
   int lease_duration_seconds = 0;
@@ -24,6 +26,8 @@ struct LeaseRecord {
   std::optional<std::chrono::system_clock::time_point> renew_time;
   int lease_transitions = 0;
   std::string resource_version;
+  std::map<std::string, std::string> labels;
+  std::map<std::string, std::string> annotations;
 
   bool operator==(const LeaseRecord&) const = default;
 };
