@@ -9,30 +9,14 @@
 #include <gtest/gtest.h>
 
 #include "kube/transport.h"
+#include "support/files.h"
 
 namespace oncoatlas::kube {
 namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "kubecfg-XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  std::string Write(const std::string& name, const std::string& content) const {
-    const std::string p = path_ + "/" + name;
-    fs::create_directories(fs::path(p).parent_path());
-    std::ofstream(p) << content;
-    return p;
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using oncoatlas::testing::TempDir;
 
 EnvLookup MapEnv(std::map<std::string, std::string> values) {
   return [values](const std::string& name) -> std::optional<std::string> {
