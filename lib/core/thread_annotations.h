@@ -1,9 +1,8 @@
 // Lock rules the compiler checks: clang's thread-safety analysis
 // (-Wthread-safety) reads these attributes; other compilers see nothing.
 // Mutex and MutexLock are std::mutex and std::lock_guard with the annotations
-// the analysis needs (libstdc++'s own types carry none). A Mutex is a
-// BasicLockable, so std::condition_variable_any can wait on a MutexLock's
-// mutex. Thread-safe as std::mutex is.
+// the analysis needs (libstdc++'s own types carry none). Thread-safe as
+// std::mutex is.
 #pragma once
 
 #include <mutex>
@@ -17,13 +16,10 @@
 #define CAPABILITY(x) ONCOATLAS_THREAD_ANNOTATION(capability(x))
 #define SCOPED_CAPABILITY ONCOATLAS_THREAD_ANNOTATION(scoped_lockable)
 #define GUARDED_BY(x) ONCOATLAS_THREAD_ANNOTATION(guarded_by(x))
-#define PT_GUARDED_BY(x) ONCOATLAS_THREAD_ANNOTATION(pt_guarded_by(x))
 #define REQUIRES(...) ONCOATLAS_THREAD_ANNOTATION(requires_capability(__VA_ARGS__))
 #define EXCLUDES(...) ONCOATLAS_THREAD_ANNOTATION(locks_excluded(__VA_ARGS__))
 #define ACQUIRE(...) ONCOATLAS_THREAD_ANNOTATION(acquire_capability(__VA_ARGS__))
 #define RELEASE(...) ONCOATLAS_THREAD_ANNOTATION(release_capability(__VA_ARGS__))
-#define TRY_ACQUIRE(...) ONCOATLAS_THREAD_ANNOTATION(try_acquire_capability(__VA_ARGS__))
-#define NO_THREAD_SAFETY_ANALYSIS ONCOATLAS_THREAD_ANNOTATION(no_thread_safety_analysis)
 
 namespace oncoatlas {
 
@@ -31,7 +27,6 @@ class CAPABILITY("mutex") Mutex {
  public:
   void lock() ACQUIRE() { mu_.lock(); }
   void unlock() RELEASE() { mu_.unlock(); }
-  bool try_lock() TRY_ACQUIRE(true) { return mu_.try_lock(); }
 
  private:
   std::mutex mu_;
