@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <list>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -18,6 +19,7 @@
 #include "core/status.h"
 #include "core/thread_annotations.h"
 #include "kube/clock.h"
+#include "kube/rate_limiter.h"
 
 namespace oncoatlas::kube {
 
@@ -53,7 +55,7 @@ class EventSink {
 struct EventRecorderOptions {
   std::string component;  // source.component, e.g. "oncoatlas-operator"
   int burst = 25;
-  Clock::Duration refill_interval = std::chrono::minutes(5);  // one token per interval
+  Clock::Duration refill_interval = std::chrono::minutes(5);  // one token per interval (> 0)
   std::size_t max_tracked_objects = 4096;                     // least recently used buckets beyond this are forgotten
   Clock* clock = nullptr;                                     // DefaultClock() when null
 };
@@ -69,8 +71,7 @@ class EventRecorder {
 
  private:
   struct Bucket {
-    double tokens;
-    Clock::TimePoint last;
+    std::unique_ptr<TokenBucket> tokens;
     std::list<std::string>::iterator lru;
   };
 
