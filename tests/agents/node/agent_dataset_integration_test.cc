@@ -19,6 +19,7 @@
 #include "kube/rest_client.h"
 #include "support/agent_process.h"
 #include "support/control_plane.h"
+#include "support/files.h"
 #include "support/orthanc.h"
 
 namespace oncoatlas::testing {
@@ -36,13 +37,6 @@ constexpr int kMinimumCellCount = 5;
 const kube::GroupVersionResource kDatasets{"oncoatlas.io", "v1alpha1", "datasets", true, "Dataset"};
 
 ControlPlane& Cp() { return ControlPlaneEnvironment::Get(); }
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 std::string Base64(const std::string& in) {
   SubprocessOptions o;

@@ -20,6 +20,7 @@
 #include "node/http_get.h"
 #include "support/agent_process.h"
 #include "support/control_plane.h"
+#include "support/files.h"
 #include "support/orthanc.h"
 
 namespace oncoatlas::testing {
@@ -36,13 +37,6 @@ constexpr const char* kSiteNs = "oncoatlas-agent-x";
 const kube::GroupVersionResource kDataNodes{"oncoatlas.io", "v1alpha1", "datanodes", false, "DataNode"};
 
 ControlPlane& Cp() { return ControlPlaneEnvironment::Get(); }
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 std::string Base64(const std::string& in) {
   SubprocessOptions o;
