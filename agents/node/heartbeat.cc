@@ -2,10 +2,10 @@
 
 #include <unistd.h>
 
-#include <ctime>
-
+#include "api/node_contract.h"
 #include "kube/core_resources.h"
 #include "kube/lease_json.h"
+#include "kube/rfc3339.h"
 
 namespace oncoatlas::agent {
 namespace {
@@ -40,15 +40,6 @@ std::string HolderIdentity(const std::string& node) {
   return node + "/" + h + "-" + std::to_string(::getpid());
 }
 
-std::string FormatRfc3339(std::chrono::system_clock::time_point t) {
-  const std::time_t tt = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  const std::size_t n = std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return std::string(buf, n);
-}
-
 Result<nlohmann::json> DesiredLease(const nlohmann::json* current, const HeartbeatIdentity& id, const PacsStatus& pacs,
                                     std::chrono::system_clock::time_point now) {
   kube::LeaseRecord record;
@@ -72,16 +63,16 @@ Result<nlohmann::json> DesiredLease(const nlohmann::json* current, const Heartbe
       if (it != (*current)["metadata"].end() && it->is_object()) metadata[key] = *it;
     }
   }
-  metadata["labels"][kLabelNode] = id.node;
+  metadata["labels"][api::kNodeLabel] = id.node;
   nlohmann::json& a = metadata["annotations"];
-  a[kAnnotationVersion] = kAgentVersion;
-  a[kAnnotationCapabilities] = kAgentCapabilities;
-  a[kAnnotationPacsReachable] = pacs.reachable ? "true" : "false";
-  a[kAnnotationPacsMessage] = pacs.message;
+  a[api::kAgentVersionAnnotation] = kAgentVersion;
+  a[api::kCapabilitiesAnnotation] = kAgentCapabilities;
+  a[api::kPacsReachableAnnotation] = pacs.reachable ? "true" : "false";
+  a[api::kPacsMessageAnnotation] = pacs.message;
   if (pacs.checked_at) {
-    a[kAnnotationPacsCheckedAt] = FormatRfc3339(*pacs.checked_at);
+    a[api::kPacsCheckedAtAnnotation] = kube::FormatTime(*pacs.checked_at);
   } else {
-    a.erase(kAnnotationPacsCheckedAt);
+    a.erase(api::kPacsCheckedAtAnnotation);
   }
   return lease;
 }

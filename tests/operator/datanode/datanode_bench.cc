@@ -76,7 +76,7 @@ bool RunRound(kube::RestClient& admin, const CountingObserver& observer, const s
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&, t] {
       for (int i = t; i < count; i += 8) {
-        if (!admin.Create(dn::gvr::kDataNodes, "", Node(prefix + "-" + std::to_string(i))).ok()) failures++;
+        if (!admin.Create(dn::api::kDataNodes, "", Node(prefix + "-" + std::to_string(i))).ok()) failures++;
       }
     });
   }
@@ -87,7 +87,7 @@ bool RunRound(kube::RestClient& admin, const CountingObserver& observer, const s
   }
   const auto deadline = start + std::chrono::minutes(10);
   while (std::chrono::steady_clock::now() < deadline) {
-    auto list = admin.List(dn::gvr::kDataNodes, "");
+    auto list = admin.List(dn::api::kDataNodes, "");
     if (list.ok()) {
       int deployed = 0;
       for (const auto& n : (*list)["items"]) {
