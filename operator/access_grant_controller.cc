@@ -6,6 +6,7 @@
 #include "api/node_contract.h"
 #include "api/resources.h"
 #include "api/types.h"
+#include "kube/rfc3339.h"
 #include "label_selector.h"
 #include "manager.h"
 

@@ -10,8 +10,8 @@ std::string NodeOfNamespace(const std::string& ns) {
   return ns.substr(prefix.size());
 }
 
-const std::vector<PolicyRule>& AgentHubRules() {
-  static const std::vector<PolicyRule> kRules = {
+const std::vector<RbacRule>& AgentHubRules() {
+  static const std::vector<RbacRule> kRules = {
       {{"oncoatlas.io"}, {"datasets"}, {"get", "list", "watch"}},
       {{"oncoatlas.io"}, {"datasets/status"}, {"update"}},
       {{""}, {"secrets"}, {"get"}},
@@ -22,7 +22,7 @@ const std::vector<PolicyRule>& AgentHubRules() {
 
 nlohmann::json AgentHubRulesJson() {
   nlohmann::json rules = nlohmann::json::array();
-  for (const PolicyRule& r : AgentHubRules()) {
+  for (const RbacRule& r : AgentHubRules()) {
     rules.push_back({{"apiGroups", r.api_groups}, {"resources", r.resources}, {"verbs", r.verbs}});
   }
   return rules;

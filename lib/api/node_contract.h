@@ -43,7 +43,7 @@ std::string NodeNamespace(const std::string& node);
 std::string NodeOfNamespace(const std::string& ns);
 
 // One rule of an RBAC Role.
-struct PolicyRule {
+struct RbacRule {
   std::vector<std::string> api_groups;
   std::vector<std::string> resources;
   std::vector<std::string> verbs;
@@ -53,7 +53,7 @@ struct PolicyRule {
 // read its Datasets and write their status, read a Dataset's key Secret by
 // name (no list or watch: the name is the Dataset's choice, so resourceNames
 // cannot pin it), and keep its heartbeat Lease.
-const std::vector<PolicyRule>& AgentHubRules();
+const std::vector<RbacRule>& AgentHubRules();
 // The same as the `rules` of a rbac.authorization.k8s.io/v1 Role.
 nlohmann::json AgentHubRulesJson();
 

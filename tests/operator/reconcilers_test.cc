@@ -271,16 +271,17 @@ TEST(AccessGrantAssessment, DatasetsWindowAndPolicy) {
   Assessment a = AssessAccessGrant(named_missing, ResolveGrantDatasets(named_missing, datasets), now);
   EXPECT_EQ(Find(a, kube::kConditionReady)->reason, "DatasetNotFound");
   EXPECT_NE(Find(a, kube::kConditionReady)->message.find("fr/x"), std::string::npos);
-  EXPECT_FALSE(Find(a, kDatasetsResolved)->status);
+  EXPECT_FALSE(Find(a, kDatasetsResolved)->IsTrue());
   EXPECT_EQ(a.fields["datasetCount"], 1);
 
   const json selected = Grant("g", "b", {{"selector", {{"matchLabels", {{"cancer", "lung"}}}}}}, {"query"},
                               "2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z");
   a = AssessAccessGrant(selected, ResolveGrantDatasets(selected, datasets), now);
-  EXPECT_TRUE(Find(a, kDatasetsResolved)->status);
+  EXPECT_TRUE(Find(a, kDatasetsResolved)->IsTrue());
   EXPECT_EQ(a.fields["datasetCount"], 1);
   EXPECT_EQ(Find(a, kube::kConditionReady)->reason, "PolicyEvaluationPending");
-  EXPECT_FALSE(Find(a, kube::kConditionReady)->status) << "no policy engine yet: a grant must never claim to be active";
+  EXPECT_FALSE(Find(a, kube::kConditionReady)->IsTrue())
+      << "no policy engine yet: a grant must never claim to be active";
   ASSERT_TRUE(a.requeue_after);  // until validUntil (capped)
 
   const json future = Grant("g", "c", {{"names", {{{"node", "se"}, {"name", "breast"}}}}}, {"process"},
@@ -334,11 +335,11 @@ TEST(BenchmarkRunAssessment, EveryReference) {
   Assessment a = AssessBenchmarkRun(run, &inactive, datasets);
   EXPECT_EQ(Find(a, kube::kConditionReady)->reason, "GrantNotActive");
   EXPECT_NE(Find(a, kube::kConditionReady)->message.find("NotYetValid"), std::string::npos);
-  EXPECT_TRUE(Find(a, kReferencesResolved)->status);
+  EXPECT_TRUE(Find(a, kReferencesResolved)->IsTrue());
 
   json active = inactive;
   active["status"]["conditions"][0]["status"] = "True";
-  EXPECT_TRUE(Find(AssessBenchmarkRun(run, &active, datasets), kube::kConditionReady)->status);
+  EXPECT_TRUE(Find(AssessBenchmarkRun(run, &active, datasets), kube::kConditionReady)->IsTrue());
 
   FakeObjectLookup runs;
   runs.Put(run);

@@ -8,8 +8,10 @@
 #include <fstream>
 #include <sstream>
 
+#include "api/resources.h"
 #include "datanode/datanode_controller.h"
 #include "kube/client_config.h"
+#include "kube/core_resources.h"
 #include "kube/lease_json.h"
 #include "support/control_plane.h"
 
