@@ -1,6 +1,6 @@
 // Finding the face in a head volume, for Clean Recognizable Visual Features
 // (PS3.15 E.3.2): pure geometry on a coarse copy of a series, free of any DICOM
-// library (agents/dicom/defacer.* reads and writes the pixels).
+// library (agents/dicom/internal/defacer.* reads and writes the pixels).
 //
 // The rule, in patient coordinates (PS3.3 C.7.6.2.1.1: +x left, +y posterior,
 // +z superior), so it holds for axial, sagittal or coronal stacks, prone or

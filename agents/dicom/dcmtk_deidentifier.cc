@@ -4,7 +4,6 @@
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcdict.h>
 #include <dcmtk/dcmdata/dcfilefo.h>
-#include <dcmtk/dcmdata/dcostrmb.h>
 #include <dcmtk/dcmdata/dcsequen.h>
 #include <dcmtk/dcmdata/dcuid.h>
 #include <dcmtk/oflog/oflog.h>
@@ -21,10 +20,11 @@
 
 #include "deid/date_shift.h"
 #include "deid/text_cleaner.h"
-#include "dicom/checked_parse.h"
-#include "dicom/defacer.h"
+#include "dicom/internal/checked_parse.h"
+#include "dicom/internal/dcmtk_encoding.h"
+#include "dicom/internal/defacer.h"
+#include "dicom/internal/pixel_cleaner.h"
 #include "dicom/nesting_scan.h"
-#include "dicom/pixel_cleaner.h"
 
 namespace oncoatlas::dicom {
 namespace {
@@ -417,39 +417,6 @@ std::string AgeBand(const std::string& age, const std::string& birth_date, const
   return std::to_string(low) + "-" + std::to_string(low + 9);
 }
 
-// `size_hint`: the input's size; the output is about as large (the profile
-// removes more than it adds), so one allocation usually holds the whole file
-// without a walk of the data set to compute its length.
-Result<std::string> Serialize(DcmFileFormat& file, E_TransferSyntax xfer, std::size_t size_hint) {
-  std::string out;
-  out.reserve(size_hint + 4096);
-  thread_local std::vector<char> buffer(1 << 16);  // reused: no fresh 64 KB per file
-  DcmOutputBufferStream stream(buffer.data(), static_cast<offile_off_t>(buffer.size()));
-  file.transferInit();
-  OFCondition cond = EC_StreamNotifyClient;
-  while (cond == EC_StreamNotifyClient) {
-    cond = file.write(stream, xfer, EET_ExplicitLength, nullptr, EGL_withoutGL, EPD_withoutPadding, 0, 0, 0,
-                      EWM_createNewMeta);
-    void* data = nullptr;
-    offile_off_t length = 0;
-    stream.flushBuffer(data, length);
-    if (length > 0) out.append(static_cast<const char*>(data), static_cast<std::size_t>(length));
-  }
-  // A deflated data set sits in the compression filter until the stream is
-  // flushed; without this the output of a deflated input had an empty data set.
-  for (int rounds = 0; cond.good() && !stream.isFlushed(); ++rounds) {
-    if (rounds > (1 << 20)) return InternalError("cannot flush the de-identified file's encoder");
-    stream.flush();
-    void* data = nullptr;
-    offile_off_t length = 0;
-    stream.flushBuffer(data, length);
-    if (length > 0) out.append(static_cast<const char*>(data), static_cast<std::size_t>(length));
-  }
-  file.transferEnd();
-  if (cond.bad()) return InternalError(std::string("cannot encode the de-identified file: ") + cond.text());
-  return out;
-}
-
 }  // namespace
 
 Status InitDicomLibrary() {
@@ -672,7 +639,9 @@ Result<deid::DeidentifiedInstance> DcmtkDeidentifier::DeidentifyBytes(std::strin
   // A new file object: fresh meta information (Media Storage SOP Instance UID
   // from the new SOP Instance UID) and an all-zero preamble.
   DcmFileFormat fresh(file.getAndRemoveDataset(), OFFalse);
-  auto bytes_out = Serialize(fresh, xfer, bytes.size());
+  // `bytes.size()`: the output is about as large (the profile removes more
+  // than it adds), so one allocation usually holds the whole file.
+  auto bytes_out = WritePart10(fresh, xfer, EGL_withoutGL, "the de-identified file", bytes.size());
   if (!bytes_out.ok()) return bytes_out.status();
   out.bytes = std::move(*bytes_out);
   return out;

@@ -2,13 +2,14 @@
 
 #include <dcmtk/config/osconfig.h>  // must come first
 #include <dcmtk/dcmnet/diutil.h>
-#include <dcmtk/dcmnet/scu.h>
 #include <dcmtk/oflog/oflog.h>
 
 #include <algorithm>
 #include <cctype>
 #include <mutex>
 #include <sstream>
+
+#include "dicom/internal/dimse_setup.h"
 
 namespace oncoatlas::dicom {
 namespace {
@@ -38,18 +39,8 @@ Status DicomEcho(const DimseEndpoint& ep) {
   const std::string where = ep.called_aet + "@" + ep.host + ":" + std::to_string(ep.port);
   const auto fail = [&](const std::string& why) { return UnavailableError("C-ECHO to " + where + " failed: " + why); };
   DcmSCU scu;
-  scu.setAETitle(ep.calling_aet.c_str());
-  scu.setPeerHostName(ep.host.c_str());
-  scu.setPeerPort(static_cast<Uint16>(ep.port));
-  scu.setPeerAETitle(ep.called_aet.c_str());
-  scu.setACSETimeout(static_cast<Uint32>(ep.timeout.count()));
-  scu.setDIMSETimeout(static_cast<Uint32>(ep.timeout.count()));
-  scu.setDIMSEBlockingMode(DIMSE_NONBLOCKING);
-  scu.setConnectionTimeout(static_cast<Sint32>(ep.timeout.count()));
-  OFList<OFString> syntaxes;
-  syntaxes.push_back(UID_LittleEndianExplicitTransferSyntax);
-  syntaxes.push_back(UID_LittleEndianImplicitTransferSyntax);
-  OFCondition c = scu.addPresentationContext(UID_VerificationSOPClass, syntaxes);
+  ConfigureScu(scu, ep);
+  OFCondition c = scu.addPresentationContext(UID_VerificationSOPClass, UncompressedSyntaxes());
   if (c.bad()) return InternalError(std::string("C-ECHO presentation context: ") + c.text());
   c = scu.initNetwork();
   if (c.bad()) return fail("network initialisation: " + Cause(c));

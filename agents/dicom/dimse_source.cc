@@ -12,37 +12,12 @@
 #include <set>
 #include <sstream>
 
-#include "dicom/dcmtk_encoding.h"
+#include "dicom/internal/dcmtk_encoding.h"
+#include "dicom/internal/dimse_setup.h"
 #include "dicom/store_receiver.h"
 
 namespace oncoatlas::dicom {
 namespace {
-
-const OFList<OFString>& UncompressedSyntaxes() {
-  static const OFList<OFString> ts = [] {
-    OFList<OFString> l;
-    l.push_back(UID_LittleEndianExplicitTransferSyntax);
-    l.push_back(UID_LittleEndianImplicitTransferSyntax);
-    return l;
-  }();
-  return ts;
-}
-
-// Syntaxes we accept for incoming C-STOREs: uncompressed first, then the
-// common compressed ones so the PACS need not transcode.
-const OFList<OFString>& StorageSyntaxes() {
-  static const OFList<OFString> ts = [] {
-    OFList<OFString> l = UncompressedSyntaxes();
-    l.push_back(UID_JPEGProcess14SV1TransferSyntax);
-    l.push_back(UID_JPEGProcess1TransferSyntax);
-    l.push_back(UID_JPEG2000LosslessOnlyTransferSyntax);
-    l.push_back(UID_JPEG2000TransferSyntax);
-    l.push_back(UID_RLELosslessTransferSyntax);
-    l.push_back(UID_JPEGLSLosslessTransferSyntax);
-    return l;
-  }();
-  return ts;
-}
 
 std::string ToStd(const OFString& s) { return std::string(s.c_str(), s.length()); }
 
@@ -73,14 +48,7 @@ class RetrievingScu : public DcmSCU {
 };
 
 Status Negotiate(DcmSCU& scu, const DimseEndpoint& ep) {
-  scu.setAETitle(ep.calling_aet.c_str());
-  scu.setPeerHostName(ep.host.c_str());
-  scu.setPeerPort(static_cast<Uint16>(ep.port));
-  scu.setPeerAETitle(ep.called_aet.c_str());
-  scu.setACSETimeout(static_cast<Uint32>(ep.timeout.count()));
-  scu.setDIMSETimeout(static_cast<Uint32>(ep.timeout.count()));
-  scu.setDIMSEBlockingMode(DIMSE_NONBLOCKING);
-  scu.setConnectionTimeout(static_cast<Sint32>(ep.timeout.count()));
+  ConfigureScu(scu, ep);
   const std::string where = ep.called_aet + " at " + ep.host + ":" + std::to_string(ep.port);
   OFCondition c = scu.initNetwork();
   if (c.bad()) return UnavailableError(std::string("DIMSE network initialisation failed: ") + c.text());

@@ -10,23 +10,11 @@
 #include <mutex>
 #include <thread>
 
-#include "dicom/dcmtk_encoding.h"
+#include "dicom/internal/dcmtk_encoding.h"
+#include "dicom/internal/dimse_setup.h"
 
 namespace oncoatlas::dicom {
 namespace {
-
-OFList<OFString> AcceptedSyntaxes() {
-  // Uncompressed first (preferred), then the common compressed ones so the
-  // PACS need not transcode.
-  OFList<OFString> l;
-  for (const char* ts :
-       {UID_LittleEndianExplicitTransferSyntax, UID_LittleEndianImplicitTransferSyntax,
-        UID_JPEGProcess14SV1TransferSyntax, UID_JPEGProcess1TransferSyntax, UID_JPEG2000LosslessOnlyTransferSyntax,
-        UID_JPEG2000TransferSyntax, UID_RLELosslessTransferSyntax, UID_JPEGLSLosslessTransferSyntax}) {
-    l.push_back(ts);
-  }
-  return l;
-}
 
 class Inbox {
  public:
@@ -121,13 +109,9 @@ class DcmtkStoreReceiver : public StoreReceiver {
     scp_.setDIMSETimeout(60);
     scp_.setDIMSEBlockingMode(DIMSE_NONBLOCKING);
     scp_.setHostLookupEnabled(OFFalse);
-    const OFList<OFString> syntaxes = AcceptedSyntaxes();
-    OFList<OFString> verification;
-    verification.push_back(UID_LittleEndianExplicitTransferSyntax);
-    verification.push_back(UID_LittleEndianImplicitTransferSyntax);
-    scp_.addPresentationContext(UID_VerificationSOPClass, verification);
+    scp_.addPresentationContext(UID_VerificationSOPClass, UncompressedSyntaxes());
     for (int i = 0; i < numberOfDcmAllStorageSOPClassUIDs; ++i) {
-      scp_.addPresentationContext(dcmAllStorageSOPClassUIDs[i], syntaxes);
+      scp_.addPresentationContext(dcmAllStorageSOPClassUIDs[i], StorageSyntaxes());
     }
     OFCondition c = scp_.openListenPort();
     if (c.bad()) {

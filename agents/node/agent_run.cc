@@ -11,10 +11,12 @@
 #include "api/resources.h"
 #include "dicom/dcmtk_deidentifier.h"
 #include "index/sqlite_index.h"
+#include "kube/backoff.h"
 #include "kube/client_config.h"
 #include "kube/health_server.h"
 #include "kube/informer.h"
 #include "kube/rest_client.h"
+#include "kube/rest_lease_store.h"
 #include "node/agent_metrics.h"
 #include "node/dataset_controller.h"
 #include "node/dataset_hub.h"
@@ -161,8 +163,9 @@ class AgentRun::Impl : private kube::ReflectorHandler {
     auto client = kube::RestClient::Create(*cfg);
     if (!client.ok()) return client.status().WithContext("hub client from " + config_.hub.kubeconfig);
     client_ = std::move(client).value();
-    lease_api_ = MakeRestLeaseApi(*client_, config_.hub.namespace_name, config_.hub.heartbeat.lease_name);
-    heartbeat_ = std::make_unique<Heartbeat>(*lease_api_, identity_);
+    leases_ = std::make_unique<kube::RestLeaseStore>(*client_, config_.hub.namespace_name,
+                                                     config_.hub.heartbeat.lease_name, "oncoatlas-agent");
+    heartbeat_ = std::make_unique<Heartbeat>(*leases_, identity_);
     kube::ReflectorOptions watch;
     watch.resource = api::kDatasets;
     watch.namespace_name = config_.hub.namespace_name;
@@ -181,15 +184,15 @@ class AgentRun::Impl : private kube::ReflectorHandler {
     return Status::Ok();
   }
 
-  std::string Explain(const kube::ApiError& e) const {
+  std::string Explain(const Status& e) const {
     const std::string lease = "Lease " + config_.hub.namespace_name + "/" + config_.hub.heartbeat.lease_name;
-    if (e.http_code() == 401) {
+    if (e.code() == StatusCode::kUnauthenticated) {
       return "the hub " + server_ +
              " rejected the agent's token (401 Unauthorized): it expired or was revoked; the "
              "operator renews it in Secret oncoatlas-agent-" +
              config_.node + "-hub (key token)";
     }
-    if (e.http_code() == 403) {
+    if (e.code() == StatusCode::kPermissionDenied) {
       return "the hub " + server_ + " denied renewing the heartbeat " + lease + " (403 Forbidden: " + e.message() +
              "); check Role and RoleBinding oncoatlas-agent in namespace " + config_.hub.namespace_name;
     }
@@ -199,7 +202,7 @@ class AgentRun::Impl : private kube::ReflectorHandler {
 
   void HubLoop() {
     const auto renew = std::chrono::seconds(config_.hub.heartbeat.renew_interval_seconds);
-    kube::Clock::Duration backoff = kInitialBackoff;
+    kube::Backoff backoff(kInitialBackoff, renew);
     // The first heartbeat carries the first PACS check's result rather than
     // "not checked yet", unless that check takes longer than a check may.
     if (!Wait(clock_.Now() + kFirstCheckWait, true)) return;
@@ -217,7 +220,7 @@ class AgentRun::Impl : private kube::ReflectorHandler {
         error = connected.message();
       } else {
         auto r = heartbeat_->Renew(pacs, clock_.WallNow());
-        if (!r.ok()) error = Explain(r.error());
+        if (!r.ok()) error = Explain(r.status());
       }
       const AgentMetricFamilies& m = AgentMetricsFamilies();
       if (m.heartbeat_renewals) m.heartbeat_renewals->Inc({error.empty() ? "success" : "error"});
@@ -233,14 +236,14 @@ class AgentRun::Impl : private kube::ReflectorHandler {
           }
           hub_ready_ = true;
           hub_error_.clear();
-          backoff = kInitialBackoff;
+          backoff.Reset();
           next = clock_.Now() + renew;
         } else {
           hub_ready_ = false;
           hub_error_ = error;
-          spdlog::warn("{}; retrying in {}s", error, std::chrono::duration_cast<std::chrono::seconds>(backoff).count());
-          next = clock_.Now() + backoff;
-          backoff = std::min<kube::Clock::Duration>(backoff * 2, renew);
+          const kube::Clock::Duration wait = backoff.Next();
+          spdlog::warn("{}; retrying in {}s", error, std::chrono::duration_cast<std::chrono::seconds>(wait).count());
+          next = clock_.Now() + wait;
         }
         ready = hub_ready_;
       }
@@ -276,7 +279,7 @@ class AgentRun::Impl : private kube::ReflectorHandler {
   // Hub thread only (created there, read by Stop after the join).
   std::string server_;
   std::unique_ptr<kube::RestClient> client_;
-  std::unique_ptr<LeaseApi> lease_api_;
+  std::unique_ptr<kube::LeaseStore> leases_;
   std::unique_ptr<Heartbeat> heartbeat_;
   std::unique_ptr<kube::Informer> datasets_;
   std::unique_ptr<DatasetHub> dataset_hub_;

@@ -3,35 +3,9 @@
 #include <unistd.h>
 
 #include "api/node_contract.h"
-#include "kube/core_resources.h"
-#include "kube/lease_json.h"
 #include "kube/rfc3339.h"
 
 namespace oncoatlas::agent {
-namespace {
-
-class RestLeaseApi final : public LeaseApi {
- public:
-  RestLeaseApi(kube::RestClient& client, std::string ns, std::string name)
-      : client_(client), ns_(std::move(ns)), name_(std::move(name)) {}
-  kube::ApiResult<nlohmann::json> Get() override { return client_.Get(kube::core::kLeases, ns_, name_); }
-  kube::ApiResult<nlohmann::json> Create(const nlohmann::json& lease) override {
-    return client_.Create(kube::core::kLeases, ns_, lease, {.field_manager = "oncoatlas-agent"});
-  }
-  kube::ApiResult<nlohmann::json> Update(const nlohmann::json& lease) override {
-    return client_.Update(kube::core::kLeases, ns_, lease, {.field_manager = "oncoatlas-agent"});
-  }
-
- private:
-  kube::RestClient& client_;
-  const std::string ns_, name_;
-};
-
-}  // namespace
-
-std::unique_ptr<LeaseApi> MakeRestLeaseApi(kube::RestClient& client, std::string ns, std::string name) {
-  return std::make_unique<RestLeaseApi>(client, std::move(ns), std::move(name));
-}
 
 std::string HolderIdentity(const std::string& node) {
   char host[256] = {};
@@ -40,14 +14,9 @@ std::string HolderIdentity(const std::string& node) {
   return node + "/" + h + "-" + std::to_string(::getpid());
 }
 
-Result<nlohmann::json> DesiredLease(const nlohmann::json* current, const HeartbeatIdentity& id, const PacsStatus& pacs,
-                                    std::chrono::system_clock::time_point now) {
-  kube::LeaseRecord record;
-  if (current != nullptr) {
-    auto r = kube::LeaseFromJson(*current);
-    if (!r.ok()) return r.status().WithContext("the heartbeat Lease " + id.namespace_name + "/" + id.lease_name);
-    record = *r;
-  }
+kube::LeaseRecord DesiredLease(const kube::LeaseRecord* current, const HeartbeatIdentity& id, const PacsStatus& pacs,
+                               std::chrono::system_clock::time_point now) {
+  kube::LeaseRecord record = current != nullptr ? *current : kube::LeaseRecord{};
   if (record.holder_identity != id.holder_identity) {
     if (current != nullptr) ++record.lease_transitions;
     record.holder_identity = id.holder_identity;
@@ -55,16 +24,8 @@ Result<nlohmann::json> DesiredLease(const nlohmann::json* current, const Heartbe
   }
   record.lease_duration_seconds = id.lease_duration_seconds;
   record.renew_time = now;
-  nlohmann::json lease = kube::LeaseToJson(record, id.lease_name, id.namespace_name);
-  nlohmann::json& metadata = lease["metadata"];
-  if (current != nullptr && current->contains("metadata")) {
-    for (const char* key : {"labels", "annotations"}) {
-      auto it = (*current)["metadata"].find(key);
-      if (it != (*current)["metadata"].end() && it->is_object()) metadata[key] = *it;
-    }
-  }
-  metadata["labels"][api::kNodeLabel] = id.node;
-  nlohmann::json& a = metadata["annotations"];
+  record.labels[api::kNodeLabel] = id.node;
+  auto& a = record.annotations;
   a[api::kAgentVersionAnnotation] = kAgentVersion;
   a[api::kCapabilitiesAnnotation] = kAgentCapabilities;
   a[api::kPacsReachableAnnotation] = pacs.reachable ? "true" : "false";
@@ -74,27 +35,20 @@ Result<nlohmann::json> DesiredLease(const nlohmann::json* current, const Heartbe
   } else {
     a.erase(api::kPacsCheckedAtAnnotation);
   }
-  return lease;
+  return record;
 }
 
-kube::ApiResult<nlohmann::json> Heartbeat::RenewOnce(const PacsStatus& pacs,
-                                                     std::chrono::system_clock::time_point now) {
+Result<kube::LeaseRecord> Heartbeat::RenewOnce(const PacsStatus& pacs, std::chrono::system_clock::time_point now) {
   if (!last_) {
-    auto got = api_.Get();
+    auto got = leases_.Get();
     if (got.ok()) {
       last_ = *got;
-    } else if (got.error().code() != StatusCode::kNotFound) {
-      return got.error();
+    } else if (got.status().code() != StatusCode::kNotFound) {
+      return got.status();
     }
   }
-  auto desired = DesiredLease(last_ ? &*last_ : nullptr, id_, pacs, now);
-  if (!desired.ok()) {
-    // A Lease we cannot read: replace it with ours from scratch.
-    last_.reset();
-    desired = DesiredLease(nullptr, id_, pacs, now);
-    if (!desired.ok()) return desired.status();
-  }
-  auto written = last_ ? api_.Update(*desired) : api_.Create(*desired);
+  const kube::LeaseRecord desired = DesiredLease(last_ ? &*last_ : nullptr, id_, pacs, now);
+  auto written = last_ ? leases_.Update(desired) : leases_.Create(desired);
   if (written.ok()) {
     last_ = *written;
   } else {
@@ -103,9 +57,9 @@ kube::ApiResult<nlohmann::json> Heartbeat::RenewOnce(const PacsStatus& pacs,
   return written;
 }
 
-kube::ApiResult<nlohmann::json> Heartbeat::Renew(const PacsStatus& pacs, std::chrono::system_clock::time_point now) {
+Result<kube::LeaseRecord> Heartbeat::Renew(const PacsStatus& pacs, std::chrono::system_clock::time_point now) {
   auto r = RenewOnce(pacs, now);
-  if (!r.ok() && (r.error().code() == StatusCode::kConflict || r.error().code() == StatusCode::kAlreadyExists)) {
+  if (!r.ok() && (r.status().code() == StatusCode::kConflict || r.status().code() == StatusCode::kAlreadyExists)) {
     r = RenewOnce(pacs, now);
   }
   return r;

@@ -5,8 +5,8 @@
 // pacs-message, pacs-checked-at} written together with each renew (the
 // contract with the operator: api/node_contract.h). It is a heartbeat,
 // not an election: a restarted agent takes the Lease over at once.
-// Threading: Renew is called from one thread at a time; LeaseApi
-// implementations must be thread-safe.
+// Threading: Renew is called from one thread at a time; the kube::LeaseStore
+// must be thread-safe (all of lib/kube's are).
 #pragma once
 
 #include <chrono>
@@ -14,29 +14,14 @@
 #include <optional>
 #include <string>
 
-#include <nlohmann/json.hpp>
-
 #include "core/status.h"
-#include "kube/rest_client.h"
+#include "kube/lease_store.h"
 
 namespace oncoatlas::agent {
 
 inline constexpr const char* kAgentVersion = "0.1.0";
 // What this build of the agent can do, as the oncoatlas.io/capabilities annotation lists it.
 inline constexpr const char* kAgentCapabilities = "dimse-source,folder-source,deidentify,index";
-
-// Get, create and update of the one Lease (JSON objects as the API server has them).
-class LeaseApi {
- public:
-  virtual ~LeaseApi() = default;
-  virtual kube::ApiResult<nlohmann::json> Get() = 0;
-  virtual kube::ApiResult<nlohmann::json> Create(const nlohmann::json& lease) = 0;
-  // Conditional on metadata.resourceVersion (409 when stale).
-  virtual kube::ApiResult<nlohmann::json> Update(const nlohmann::json& lease) = 0;
-};
-
-// The Lease `name` in `ns` through a RestClient (which must outlive it).
-std::unique_ptr<LeaseApi> MakeRestLeaseApi(kube::RestClient& client, std::string ns, std::string name);
 
 struct HeartbeatIdentity {
   std::string node;
@@ -60,25 +45,27 @@ std::string HolderIdentity(const std::string& node);
 // duration, renewTime = now (acquireTime and leaseTransitions move when the
 // holder changes), our label and annotations; other labels and annotations
 // are kept. Pure.
-Result<nlohmann::json> DesiredLease(const nlohmann::json* current, const HeartbeatIdentity& id, const PacsStatus& pacs,
-                                    std::chrono::system_clock::time_point now);
+kube::LeaseRecord DesiredLease(const kube::LeaseRecord* current, const HeartbeatIdentity& id, const PacsStatus& pacs,
+                               std::chrono::system_clock::time_point now);
 
 class Heartbeat {
  public:
-  // `api` must outlive the heartbeat.
-  Heartbeat(LeaseApi& api, HeartbeatIdentity id) : api_(api), id_(std::move(id)) {}
+  // `leases` holds the Lease id.namespace_name/id.lease_name (a
+  // kube::RestLeaseStore on the hub) and must outlive the heartbeat.
+  Heartbeat(kube::LeaseStore& leases, HeartbeatIdentity id) : leases_(leases), id_(std::move(id)) {}
 
   // Creates or renews the Lease now. A lost race (409) is retried once from a
-  // fresh read. An error keeps the API server's code and message (401, 403,
-  // unreachable) for the caller's log and readiness.
-  kube::ApiResult<nlohmann::json> Renew(const PacsStatus& pacs, std::chrono::system_clock::time_point now);
+  // fresh read. An error keeps the API server's code and message (401 is
+  // kUnauthenticated, 403 kPermissionDenied, unreachable) for the caller's log
+  // and readiness.
+  Result<kube::LeaseRecord> Renew(const PacsStatus& pacs, std::chrono::system_clock::time_point now);
 
  private:
-  kube::ApiResult<nlohmann::json> RenewOnce(const PacsStatus& pacs, std::chrono::system_clock::time_point now);
+  Result<kube::LeaseRecord> RenewOnce(const PacsStatus& pacs, std::chrono::system_clock::time_point now);
 
-  LeaseApi& api_;
+  kube::LeaseStore& leases_;
   const HeartbeatIdentity id_;
-  std::optional<nlohmann::json> last_;  // the Lease as last written or read
+  std::optional<kube::LeaseRecord> last_;  // the Lease as last written or read
 };
 
 }  // namespace oncoatlas::agent

@@ -32,8 +32,9 @@ void Clock::SleepFor(Duration d) {
 }
 
 // The fake starts at an arbitrary, fixed point so that tests are reproducible.
-FakeClock::FakeClock()
-    : now_(TimePoint(std::chrono::hours(1000))),
+FakeClock::FakeClock(Waits waits)
+    : waits_(waits),
+      now_(TimePoint(std::chrono::hours(1000))),
       wall_(std::chrono::system_clock::time_point(std::chrono::seconds(1'800'000'000))) {}
 
 Clock::TimePoint FakeClock::Now() const {
@@ -75,6 +76,12 @@ class BothLocks {
 void FakeClock::WaitUntil(std::unique_lock<std::mutex>& lock, std::condition_variable_any& cv, TimePoint deadline) {
   std::unique_lock<std::mutex> clock_lock(mu_);
   if (now_ >= deadline) return;
+  if (waits_ == Waits::kJump) {
+    if (deadline == TimePoint::max()) return;
+    slept_ += deadline - now_;
+    AdvanceLocked(deadline - now_);
+    return;
+  }
   auto it = waiters_.insert(Waiter{&cv, deadline});
   waiters_changed_.notify_all();
   BothLocks both(lock, clock_lock);
@@ -85,6 +92,10 @@ void FakeClock::WaitUntil(std::unique_lock<std::mutex>& lock, std::condition_var
 
 void FakeClock::Advance(Duration d) {
   std::lock_guard<std::mutex> l(mu_);
+  AdvanceLocked(d);
+}
+
+void FakeClock::AdvanceLocked(Duration d) {
   if (d.count() <= 0) return;
   now_ += d;
   wall_ += std::chrono::duration_cast<std::chrono::system_clock::duration>(d);
@@ -115,6 +126,11 @@ bool FakeClock::AwaitSettled(std::size_t n, std::chrono::milliseconds timeout) c
 Clock::TimePoint FakeClock::NextDeadline() const {
   std::lock_guard<std::mutex> l(mu_);
   return waiters_.empty() ? TimePoint::max() : waiters_.begin()->deadline;
+}
+
+Clock::Duration FakeClock::slept() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return slept_;
 }
 
 }  // namespace oncoatlas::kube

@@ -54,11 +54,17 @@ class RealClock final : public Clock {
 // A shared RealClock for production wiring.
 Clock& DefaultClock();
 
-// Time that moves only when a test calls Advance or Set. Waiters whose deadline
-// has passed are woken by Advance; none of them misses a wake-up.
+// Time that moves only when a test calls Advance, or (Waits::kJump) when
+// someone waits. Waiters whose deadline has passed are woken by Advance; none
+// of them misses a wake-up.
 class FakeClock final : public Clock {
  public:
-  FakeClock();
+  // kBlock: WaitUntil blocks until Advance reaches the deadline (tests with a
+  // thread under test). kJump: WaitUntil and SleepFor move time to the
+  // deadline at once and return (single-threaded tests of retry loops); a wait
+  // with no deadline returns at once, as a spurious wake-up.
+  enum class Waits { kBlock, kJump };
+  explicit FakeClock(Waits waits = Waits::kBlock);
 
   TimePoint Now() const override;
   std::chrono::system_clock::time_point WallNow() const override;
@@ -84,6 +90,9 @@ class FakeClock final : public Clock {
   // The earliest deadline among current waiters, or TimePoint::max().
   TimePoint NextDeadline() const;
 
+  // With Waits::kJump: how far waits have moved time, in total.
+  Duration slept() const;
+
  private:
   struct Waiter {
     std::condition_variable_any* cv;
@@ -94,11 +103,15 @@ class FakeClock final : public Clock {
     }
   };
 
+  void AdvanceLocked(Duration d);  // REQUIRES: mu_ held
+
+  const Waits waits_;
   mutable std::mutex mu_;
   mutable std::condition_variable waiters_changed_;
   TimePoint now_;                               // GUARDED_BY(mu_)
   std::chrono::system_clock::time_point wall_;  // GUARDED_BY(mu_)
   std::multiset<Waiter> waiters_;               // GUARDED_BY(mu_)
+  Duration slept_{};                            // GUARDED_BY(mu_)
 };
 
 }  // namespace oncoatlas::kube

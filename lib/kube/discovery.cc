@@ -55,7 +55,7 @@ ApiResult<std::vector<std::string>> Discovery::GroupVersions() {
 
 ApiResult<std::vector<GroupVersionResource>> Discovery::Fetch(const std::string& group_version, bool refresh) {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     auto it = cache_.find(group_version);
     if (!refresh && it != cache_.end()) return it->second;
   }
@@ -66,7 +66,7 @@ ApiResult<std::vector<GroupVersionResource>> Discovery::Fetch(const std::string&
   auto list = client_.Request("GET", path);
   if (!list.ok()) return list.error();
   auto resources = ParseResourceList(group_version, *list);
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   cache_[group_version] = resources;
   return resources;
 }
@@ -104,7 +104,7 @@ ApiResult<GroupVersionResource> Discovery::ResourceByName(const std::string& gro
 }
 
 void Discovery::Invalidate() {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   cache_.clear();
 }
 

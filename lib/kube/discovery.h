@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/thread_annotations.h"
 #include "kube/api_error.h"
 #include "kube/resource.h"
 #include "kube/rest_client.h"
@@ -39,8 +40,8 @@ class Discovery {
   ApiResult<std::vector<GroupVersionResource>> Fetch(const std::string& group_version, bool refresh);
 
   RestClient& client_;
-  std::mutex mutex_;
-  std::map<std::string, std::vector<GroupVersionResource>> cache_;  // GUARDED_BY(mutex_)
+  Mutex mutex_;
+  std::map<std::string, std::vector<GroupVersionResource>> cache_ GUARDED_BY(mutex_);
 };
 
 }  // namespace oncoatlas::kube

@@ -50,13 +50,14 @@ EventRecorder::EventRecorder(EventRecorderOptions options, EventSink& sink)
     : options_(std::move(options)), sink_(sink), clock_(options_.clock ? *options_.clock : DefaultClock()) {}
 
 bool EventRecorder::TakeToken(const std::string& key) {
-  std::lock_guard<std::mutex> l(mu_);
-  const Clock::TimePoint now = clock_.Now();
-  const double burst = options_.burst > 0 ? options_.burst : 1;
+  MutexLock l(mu_);
   auto it = buckets_.find(key);
   if (it == buckets_.end()) {
+    const double qps =
+        1.0 /
+        std::chrono::duration<double>(std::max<Clock::Duration>(options_.refill_interval, Clock::Duration(1))).count();
     lru_.push_front(key);
-    it = buckets_.emplace(key, Bucket{burst, now, lru_.begin()}).first;
+    it = buckets_.emplace(key, Bucket{std::make_unique<TokenBucket>(qps, options_.burst, clock_), lru_.begin()}).first;
     while (buckets_.size() > std::max<std::size_t>(options_.max_tracked_objects, 1)) {
       buckets_.erase(lru_.back());
       lru_.pop_back();
@@ -64,16 +65,7 @@ bool EventRecorder::TakeToken(const std::string& key) {
   } else {
     lru_.splice(lru_.begin(), lru_, it->second.lru);
   }
-  Bucket& b = it->second;
-  if (options_.refill_interval.count() > 0 && now > b.last) {
-    const double refill = std::chrono::duration<double>(now - b.last).count() /
-                          std::chrono::duration<double>(options_.refill_interval).count();
-    b.tokens = std::min(burst, b.tokens + refill);
-  }
-  b.last = now;
-  if (b.tokens < 1) return false;
-  b.tokens -= 1;
-  return true;
+  return it->second.tokens->TryAccept();
 }
 
 Status EventRecorder::Record(const ObjectReference& object, EventType type, std::string_view reason,

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <list>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -16,7 +17,9 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "core/status.h"
+#include "core/thread_annotations.h"
 #include "kube/clock.h"
+#include "kube/rate_limiter.h"
 
 namespace oncoatlas::kube {
 
@@ -52,7 +55,7 @@ class EventSink {
 struct EventRecorderOptions {
   std::string component;  // source.component, e.g. "oncoatlas-operator"
   int burst = 25;
-  Clock::Duration refill_interval = std::chrono::minutes(5);  // one token per interval
+  Clock::Duration refill_interval = std::chrono::minutes(5);  // one token per interval (> 0)
   std::size_t max_tracked_objects = 4096;                     // least recently used buckets beyond this are forgotten
   Clock* clock = nullptr;                                     // DefaultClock() when null
 };
@@ -68,8 +71,7 @@ class EventRecorder {
 
  private:
   struct Bucket {
-    double tokens;
-    Clock::TimePoint last;
+    std::unique_ptr<TokenBucket> tokens;
     std::list<std::string>::iterator lru;
   };
 
@@ -78,9 +80,9 @@ class EventRecorder {
   const EventRecorderOptions options_;
   EventSink& sink_;
   Clock& clock_;
-  std::mutex mu_;
-  std::list<std::string> lru_;                       // GUARDED_BY(mu_); most recent first
-  std::unordered_map<std::string, Bucket> buckets_;  // GUARDED_BY(mu_)
+  Mutex mu_;
+  std::list<std::string> lru_ GUARDED_BY(mu_);  // most recent first
+  std::unordered_map<std::string, Bucket> buckets_ GUARDED_BY(mu_);
 };
 
 }  // namespace oncoatlas::kube

@@ -12,6 +12,8 @@ nlohmann::json LeaseToJson(const LeaseRecord& r, std::string_view name, std::str
   if (r.renew_time) spec["renewTime"] = FormatMicroTime(*r.renew_time);
   nlohmann::json metadata = {{"name", std::string(name)}, {"namespace", std::string(ns)}};
   if (!r.resource_version.empty()) metadata["resourceVersion"] = r.resource_version;
+  if (!r.labels.empty()) metadata["labels"] = r.labels;
+  if (!r.annotations.empty()) metadata["annotations"] = r.annotations;
   return {{"apiVersion", "coordination.k8s.io/v1"}, {"kind", "Lease"}, {"metadata", metadata}, {"spec", spec}};
 }
 
@@ -22,6 +24,16 @@ Result<LeaseRecord> LeaseFromJson(const nlohmann::json& lease) {
   if (metadata != lease.end() && metadata->is_object()) {
     auto rv = metadata->find("resourceVersion");
     if (rv != metadata->end() && rv->is_string()) r.resource_version = rv->get<std::string>();
+    for (auto [key, out] : {std::pair{"labels", &r.labels}, std::pair{"annotations", &r.annotations}}) {
+      auto it = metadata->find(key);
+      if (it == metadata->end() || it->is_null()) continue;
+      if (!it->is_object()) return InvalidArgumentError(std::string("Lease metadata.") + key + " must be an object");
+      for (const auto& [k, v] : it->items()) {
+        if (!v.is_string())
+          return InvalidArgumentError(std::string("Lease metadata.") + key + " values must be strings");
+        (*out)[k] = v.get<std::string>();
+      }
+    }
   }
   auto spec = lease.find("spec");
   if (spec == lease.end() || spec->is_null()) return r;  // an empty Lease: nobody holds it

@@ -17,7 +17,7 @@
 namespace oncoatlas::kube {
 
 // A Lease object named `name` in `ns`; metadata.resourceVersion is set when
-// the record has one (as an update needs).
+// the record has one (as an update needs), labels and annotations when any.
 nlohmann::json LeaseToJson(const LeaseRecord& record, std::string_view name, std::string_view ns);
 
 // The record in a Lease object as the API server returns it.

@@ -3,14 +3,14 @@
 namespace oncoatlas::kube {
 
 Result<LeaseRecord> InMemoryLeaseStore::Get() {
-  std::lock_guard<std::mutex> l(mu_);
+  MutexLock l(mu_);
   if (unavailable_) return UnavailableError("lease store unavailable");
   if (!stored_) return NotFoundError("lease not found");
   return *stored_;
 }
 
 Result<LeaseRecord> InMemoryLeaseStore::Create(const LeaseRecord& record) {
-  std::lock_guard<std::mutex> l(mu_);
+  MutexLock l(mu_);
   if (unavailable_) return UnavailableError("lease store unavailable");
   if (stored_) return Status(StatusCode::kAlreadyExists, "lease already exists");
   stored_ = record;
@@ -19,7 +19,7 @@ Result<LeaseRecord> InMemoryLeaseStore::Create(const LeaseRecord& record) {
 }
 
 Result<LeaseRecord> InMemoryLeaseStore::Update(const LeaseRecord& record) {
-  std::lock_guard<std::mutex> l(mu_);
+  MutexLock l(mu_);
   if (unavailable_) return UnavailableError("lease store unavailable");
   if (!stored_) return NotFoundError("lease not found");
   if (record.resource_version != stored_->resource_version) {
@@ -32,7 +32,7 @@ Result<LeaseRecord> InMemoryLeaseStore::Update(const LeaseRecord& record) {
 }
 
 void InMemoryLeaseStore::SetUnavailable(bool unavailable) {
-  std::lock_guard<std::mutex> l(mu_);
+  MutexLock l(mu_);
   unavailable_ = unavailable;
 }
 

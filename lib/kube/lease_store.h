@@ -1,21 +1,24 @@
-// LeaseStore: where leader election keeps its coordination.k8s.io/v1 Lease —
-// get, create, and update guarded by resourceVersion. The REST client backs it
-// with the API server; InMemoryLeaseStore backs it for tests and for several
-// electors within one process.
+// LeaseStore: the one interface to a coordination.k8s.io/v1 Lease — get,
+// create, and update guarded by resourceVersion — for leader election and the
+// agent's heartbeat. RestLeaseStore backs it with the API server;
+// InMemoryLeaseStore backs it for tests and for several electors within one
+// process.
 // Threading: implementations must be safe to call from several threads.
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
 
 #include "core/status.h"
+#include "core/thread_annotations.h"
 
 namespace oncoatlas::kube {
 
-// The fields of a Lease's spec that leader election uses, plus the object's
-// metadata.resourceVersion.
+// The fields of a Lease's spec, plus the object's metadata.resourceVersion,
+// labels and annotations (an update writes them back as they are here).
 struct LeaseRecord {
   std::string holder_identity;  // empty: nobody holds it (released)
   int lease_duration_seconds = 0;
@@ -23,6 +26,8 @@ struct LeaseRecord {
   std::optional<std::chrono::system_clock::time_point> renew_time;
   int lease_transitions = 0;
   std::string resource_version;
+  std::map<std::string, std::string> labels;
+  std::map<std::string, std::string> annotations;
 
   bool operator==(const LeaseRecord&) const = default;
 };
@@ -50,10 +55,10 @@ class InMemoryLeaseStore final : public LeaseStore {
   void SetUnavailable(bool unavailable);
 
  private:
-  std::mutex mu_;
-  std::optional<LeaseRecord> stored_;  // GUARDED_BY(mu_)
-  long long version_ = 0;              // GUARDED_BY(mu_)
-  bool unavailable_ = false;           // GUARDED_BY(mu_)
+  Mutex mu_;
+  std::optional<LeaseRecord> stored_ GUARDED_BY(mu_);
+  long long version_ GUARDED_BY(mu_) = 0;
+  bool unavailable_ GUARDED_BY(mu_) = false;
 };
 
 }  // namespace oncoatlas::kube

@@ -119,7 +119,7 @@ std::vector<double> LinearBuckets(double start, double width, int count) {
 MetricFamily::MetricFamily(MetricSpec spec) : spec_(std::move(spec)) {
   // A family without labels has exactly one series, shown from the start.
   if (spec_.label_names.empty()) {
-    std::lock_guard<std::mutex> l(mu_);
+    MutexLock l(mu_);
     SeriesFor({});
   }
 }
@@ -134,19 +134,19 @@ MetricFamily::Series* MetricFamily::SeriesFor(const std::vector<std::string>& la
 void MetricFamily::Inc(const std::vector<std::string>& label_values, double delta) {
   if (spec_.type == MetricType::kHistogram) return;
   if (spec_.type == MetricType::kCounter && !(delta >= 0)) return;
-  std::lock_guard<std::mutex> l(mu_);
+  MutexLock l(mu_);
   if (Series* s = SeriesFor(label_values)) s->value += delta;
 }
 
 void MetricFamily::Set(const std::vector<std::string>& label_values, double value) {
   if (spec_.type != MetricType::kGauge) return;
-  std::lock_guard<std::mutex> l(mu_);
+  MutexLock l(mu_);
   if (Series* s = SeriesFor(label_values)) s->value = value;
 }
 
 void MetricFamily::Observe(const std::vector<std::string>& label_values, double value) {
   if (spec_.type != MetricType::kHistogram || std::isnan(value)) return;
-  std::lock_guard<std::mutex> l(mu_);
+  MutexLock l(mu_);
   Series* s = SeriesFor(label_values);
   if (s == nullptr) return;
   std::size_t i = 0;
@@ -157,14 +157,14 @@ void MetricFamily::Observe(const std::vector<std::string>& label_values, double 
 }
 
 double MetricFamily::Value(const std::vector<std::string>& label_values) const {
-  std::lock_guard<std::mutex> l(mu_);
+  MutexLock l(mu_);
   auto it = series_.find(label_values);
   if (it == series_.end()) return 0;
   return spec_.type == MetricType::kHistogram ? static_cast<double>(it->second.count) : it->second.value;
 }
 
 void MetricFamily::Render(std::string& out) const {
-  std::lock_guard<std::mutex> l(mu_);
+  MutexLock l(mu_);
   out += "# HELP " + spec_.name + " " + EscapeHelp(spec_.help) + "\n";
   out += "# TYPE " + spec_.name + " " + TypeName(spec_.type) + "\n";
   for (const auto& [labels, s] : series_) {
@@ -209,7 +209,7 @@ Result<MetricFamily*> MetricsRegistry::Register(const MetricSpec& spec) {
     return InvalidArgumentError("metric " + spec.name + " has buckets but is not a histogram");
   }
 
-  std::lock_guard<std::mutex> l(mu_);
+  MutexLock l(mu_);
   auto it = families_.find(spec.name);
   if (it != families_.end()) {
     if (it->second->spec() == spec) return it->second.get();
@@ -223,13 +223,13 @@ Result<MetricFamily*> MetricsRegistry::Register(const MetricSpec& spec) {
 }
 
 MetricFamily* MetricsRegistry::Find(std::string_view name) const {
-  std::lock_guard<std::mutex> l(mu_);
+  MutexLock l(mu_);
   auto it = families_.find(name);
   return it == families_.end() ? nullptr : it->second.get();
 }
 
 std::string MetricsRegistry::Render() const {
-  std::lock_guard<std::mutex> l(mu_);
+  MutexLock l(mu_);
   std::string out;
   for (const auto& [name, family] : families_) family->Render(out);
   return out;

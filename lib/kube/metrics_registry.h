@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "core/thread_annotations.h"
 
 namespace oncoatlas::kube {
 
@@ -62,12 +63,11 @@ class MetricFamily {
     unsigned long long count = 0;
   };
 
-  // REQUIRES: mu_ held.
-  Series* SeriesFor(const std::vector<std::string>& label_values);
+  Series* SeriesFor(const std::vector<std::string>& label_values) REQUIRES(mu_);
 
   const MetricSpec spec_;
-  mutable std::mutex mu_;
-  std::map<std::vector<std::string>, Series> series_;  // GUARDED_BY(mu_)
+  mutable Mutex mu_;
+  std::map<std::vector<std::string>, Series> series_ GUARDED_BY(mu_);
 };
 
 class MetricsRegistry {
@@ -84,8 +84,8 @@ class MetricsRegistry {
   std::string Render() const;
 
  private:
-  mutable std::mutex mu_;
-  std::map<std::string, std::unique_ptr<MetricFamily>, std::less<>> families_;  // GUARDED_BY(mu_)
+  mutable Mutex mu_;
+  std::map<std::string, std::unique_ptr<MetricFamily>, std::less<>> families_ GUARDED_BY(mu_);
 };
 
 // The content type of Render()'s output.

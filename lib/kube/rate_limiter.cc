@@ -16,7 +16,7 @@ void TokenBucket::RefillLocked(Clock::TimePoint now) {
 
 bool TokenBucket::TryAccept() {
   if (qps_ <= 0) return true;
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   RefillLocked(clock_.Now());
   if (tokens_ < 1.0) return false;
   tokens_ -= 1.0;
@@ -25,7 +25,7 @@ bool TokenBucket::TryAccept() {
 
 Clock::Duration TokenBucket::Reserve() {
   if (qps_ <= 0) return Clock::Duration::zero();
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   RefillLocked(clock_.Now());
   tokens_ -= 1.0;
   if (tokens_ >= 0) return Clock::Duration::zero();

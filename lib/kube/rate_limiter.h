@@ -5,6 +5,7 @@
 
 #include <mutex>
 
+#include "core/thread_annotations.h"
 #include "kube/clock.h"
 
 namespace oncoatlas::kube {
@@ -23,14 +24,14 @@ class TokenBucket {
   void Wait();
 
  private:
-  void RefillLocked(Clock::TimePoint now);  // REQUIRES: mutex_ held
+  void RefillLocked(Clock::TimePoint now) REQUIRES(mutex_);
 
   const double qps_;
   const double burst_;
   Clock& clock_;
-  std::mutex mutex_;
-  double tokens_;          // GUARDED_BY(mutex_); may go negative (reservations)
-  Clock::TimePoint last_;  // GUARDED_BY(mutex_)
+  Mutex mutex_;
+  double tokens_ GUARDED_BY(mutex_);  // may go negative (reservations)
+  Clock::TimePoint last_ GUARDED_BY(mutex_);
 };
 
 }  // namespace oncoatlas::kube

@@ -13,7 +13,7 @@ Reflector::Reflector(RestClient& client, ReflectorOptions options, ReflectorHand
       options_(std::move(options)),
       handler_(handler),
       clock_(*options_.clock),
-      backoff_(options_.initial_backoff),
+      backoff_(options_.initial_backoff, options_.max_backoff, options_.backoff_jitter),
       rng_(std::random_device{}()) {}
 
 Reflector::Reflector(ListerWatcher& source, ReflectorOptions options, ReflectorHandler& handler)
@@ -21,7 +21,7 @@ Reflector::Reflector(ListerWatcher& source, ReflectorOptions options, ReflectorH
       options_(std::move(options)),
       handler_(handler),
       clock_(*options_.clock),
-      backoff_(options_.initial_backoff),
+      backoff_(options_.initial_backoff, options_.max_backoff, options_.backoff_jitter),
       rng_(std::random_device{}()) {}
 
 void Reflector::Stop() {
@@ -50,13 +50,9 @@ void Reflector::Fail(const ApiError& error) {
 }
 
 void Reflector::SleepBackoff() {
-  const double jitter = std::uniform_real_distribution<double>(0.0, std::max(0.0, options_.backoff_jitter))(rng_);
-  Clock::Duration wait = std::chrono::duration_cast<Clock::Duration>(
-      std::chrono::duration<double, std::milli>(static_cast<double>(backoff_.count()) * (1.0 + jitter)));
-  wait = std::min<Clock::Duration>(wait, options_.max_backoff);
+  Clock::Duration wait = backoff_.Next();
   if (retry_after_) wait = std::max<Clock::Duration>(wait, *retry_after_);  // the server asked for longer
   retry_after_.reset();
-  backoff_ = std::min(options_.max_backoff, backoff_ * 2);
   std::unique_lock<std::mutex> lock(mutex_);
   const Clock::TimePoint deadline = clock_.Now() + wait;
   while (!stopped_ && clock_.Now() < deadline) clock_.WaitUntil(lock, wake_, deadline);
@@ -203,7 +199,7 @@ void Reflector::WatchOnce(const std::string& from, bool& gone, bool& failed) {
         return true;
       },
       &cancel_);
-  if (got_event) backoff_ = options_.initial_backoff;
+  if (got_event) backoff_.Reset();
   if (!result.ok()) {
     if (result.error().IsGone()) {
       gone = true;
@@ -230,7 +226,7 @@ Status Reflector::Run() {
         SleepBackoff();
         continue;
       }
-      backoff_ = options_.initial_backoff;
+      backoff_.Reset();
       need_list = false;
     }
     bool gone = false, failed = false;

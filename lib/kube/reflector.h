@@ -22,6 +22,7 @@
 #include <random>
 #include <string>
 
+#include "kube/backoff.h"
 #include "kube/clock.h"
 #include "kube/rest_client.h"
 
@@ -147,7 +148,7 @@ class Reflector {
   CancelToken cancel_;
   std::atomic<bool> synced_{false};
   std::atomic<int> lists_{0};
-  std::chrono::milliseconds backoff_;
+  Backoff backoff_;
   std::optional<std::chrono::seconds> retry_after_;  // from the last failure
   std::mt19937 rng_;
 

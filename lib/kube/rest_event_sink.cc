@@ -53,7 +53,7 @@ Status RestEventSink::CreateNew(const Event& event, const std::string& key) {
 
 Status RestEventSink::Create(const Event& event) {
   const std::string key = AggregationKey(event);
-  std::lock_guard<std::mutex> l(mu_);  // held across the request: counts of one Event stay in order
+  MutexLock l(mu_);  // held across the request: counts of one Event stay in order
   auto it = options_.aggregate_repeats ? seen_.find(key) : seen_.end();
   if (it == seen_.end()) return CreateNew(event, key);
 
@@ -78,12 +78,12 @@ Status RestEventSink::Create(const Event& event) {
 }
 
 std::int64_t RestEventSink::created() const {
-  std::lock_guard<std::mutex> l(mu_);
+  MutexLock l(mu_);
   return created_;
 }
 
 std::int64_t RestEventSink::patched() const {
-  std::lock_guard<std::mutex> l(mu_);
+  MutexLock l(mu_);
   return patched_;
 }
 

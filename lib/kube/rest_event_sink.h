@@ -14,6 +14,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "core/thread_annotations.h"
 #include "kube/event_recorder.h"
 #include "kube/rest_client.h"
 
@@ -44,16 +45,16 @@ class RestEventSink final : public EventSink {
     std::list<std::string>::iterator lru;
   };
   static std::string AggregationKey(const Event& event);
-  Status CreateNew(const Event& event, const std::string& key);
-  void Remember(const std::string& key, const std::string& ns, const std::string& name);  // REQUIRES: mu_ held
+  Status CreateNew(const Event& event, const std::string& key) REQUIRES(mu_);
+  void Remember(const std::string& key, const std::string& ns, const std::string& name) REQUIRES(mu_);
 
   RestClient& client_;
   const RestEventSinkOptions options_;
-  mutable std::mutex mu_;
-  std::list<std::string> lru_;                  // GUARDED_BY(mu_); most recent first
-  std::unordered_map<std::string, Seen> seen_;  // GUARDED_BY(mu_)
-  std::int64_t created_ = 0;                    // GUARDED_BY(mu_)
-  std::int64_t patched_ = 0;                    // GUARDED_BY(mu_)
+  mutable Mutex mu_;
+  std::list<std::string> lru_ GUARDED_BY(mu_);  // most recent first
+  std::unordered_map<std::string, Seen> seen_ GUARDED_BY(mu_);
+  std::int64_t created_ GUARDED_BY(mu_) = 0;
+  std::int64_t patched_ GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace oncoatlas::kube

@@ -2,7 +2,6 @@
 # logging, health server, controller, leader election, events. It never talks
 # HTTP to the API server itself (that is the client library's job).
 add_library(oncoatlas_kube_runtime
-  ${CMAKE_CURRENT_LIST_DIR}/workqueue_rate_limiter.cc
   ${CMAKE_CURRENT_LIST_DIR}/metrics_registry.cc
   ${CMAKE_CURRENT_LIST_DIR}/runtime_metrics.cc
   ${CMAKE_CURRENT_LIST_DIR}/log_redaction.cc

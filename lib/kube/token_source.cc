@@ -13,7 +13,7 @@ FileTokenSource::FileTokenSource(std::string path, Clock& clock, Clock::Duration
     : path_(std::move(path)), clock_(clock), max_age_(max_age) {}
 
 Result<std::string> FileTokenSource::Token() {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   struct stat st {};
   if (::stat(path_.c_str(), &st) != 0) {
     if (have_token_) return token_;  // a rotation in progress; keep the last good token

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "core/status.h"
+#include "core/thread_annotations.h"
 #include "kube/clock.h"
 
 namespace oncoatlas::kube {
@@ -49,11 +50,11 @@ class FileTokenSource final : public TokenSource {
   const std::string path_;
   Clock& clock_;
   const Clock::Duration max_age_;
-  std::mutex mutex_;
-  std::string token_;           // GUARDED_BY(mutex_)
-  FileIdentity identity_;       // GUARDED_BY(mutex_)
-  Clock::TimePoint read_at_{};  // GUARDED_BY(mutex_)
-  bool have_token_ = false;     // GUARDED_BY(mutex_)
+  Mutex mutex_;
+  std::string token_ GUARDED_BY(mutex_);
+  FileIdentity identity_ GUARDED_BY(mutex_);
+  Clock::TimePoint read_at_ GUARDED_BY(mutex_) = {};
+  bool have_token_ GUARDED_BY(mutex_) = false;
 };
 
 }  // namespace oncoatlas::kube

@@ -66,7 +66,7 @@ class Transport::Connection {
 void CancelToken::Cancel() {
   std::function<void()> interrupt;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     cancelled_ = true;
     interrupt = interrupt_;
   }
@@ -74,19 +74,19 @@ void CancelToken::Cancel() {
 }
 
 bool CancelToken::cancelled() const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   return cancelled_;
 }
 
 bool CancelToken::SetInterrupt(std::function<void()> interrupt) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   if (cancelled_) return false;
   interrupt_ = std::move(interrupt);
   return true;
 }
 
 void CancelToken::ClearInterrupt() {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   interrupt_ = nullptr;
 }
 
@@ -139,7 +139,7 @@ Result<std::string> Transport::AuthorizationHeader() {
 }
 
 std::unique_ptr<Transport::Connection> Transport::TakeIdle() {
-  std::lock_guard<std::mutex> lock(pool_mutex_);
+  MutexLock lock(pool_mutex_);
   if (idle_.empty()) return nullptr;
   auto c = std::move(idle_.back());
   idle_.pop_back();
@@ -147,7 +147,7 @@ std::unique_ptr<Transport::Connection> Transport::TakeIdle() {
 }
 
 void Transport::ReturnIdle(std::unique_ptr<Connection> connection) {
-  std::lock_guard<std::mutex> lock(pool_mutex_);
+  MutexLock lock(pool_mutex_);
   if (idle_.size() < options_.max_idle_connections) idle_.push_back(std::move(connection));
 }
 

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "core/thread_annotations.h"
 #include "kube/api_error.h"
 #include "kube/client_config.h"
 #include "kube/clock.h"
@@ -70,9 +71,9 @@ class CancelToken {
   bool SetInterrupt(std::function<void()> interrupt);
   void ClearInterrupt();
 
-  mutable std::mutex mutex_;
-  bool cancelled_ = false;           // GUARDED_BY(mutex_)
-  std::function<void()> interrupt_;  // GUARDED_BY(mutex_)
+  mutable Mutex mutex_;
+  bool cancelled_ GUARDED_BY(mutex_) = false;
+  std::function<void()> interrupt_ GUARDED_BY(mutex_);
 };
 
 using ApiStatus = ApiResult<std::monostate>;
@@ -121,8 +122,8 @@ class Transport {
   const Options options_;
   std::unique_ptr<Tls> tls_;
   TokenBucket limiter_;
-  std::mutex pool_mutex_;
-  std::vector<std::unique_ptr<Connection>> idle_;  // GUARDED_BY(pool_mutex_)
+  Mutex pool_mutex_;
+  std::vector<std::unique_ptr<Connection>> idle_ GUARDED_BY(pool_mutex_);
 };
 
 }  // namespace oncoatlas::kube

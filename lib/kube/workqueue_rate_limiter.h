@@ -12,7 +12,10 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/thread_annotations.h"
+#include "kube/backoff.h"
 #include "kube/clock.h"
+#include "kube/rate_limiter.h"
 
 namespace oncoatlas::kube {
 
@@ -29,29 +32,6 @@ class WorkQueueRateLimiter {
   virtual int NumRequeues(const T& item) = 0;
 };
 
-// base * 2^failures, capped at max_delay. Never overflows.
-Clock::Duration ExponentialBackoffDelay(Clock::Duration base, Clock::Duration max_delay, int failures);
-
-// An overall rate limit shared by all items: `qps` tokens per second refill a
-// bucket of `burst` tokens. Reserve() always succeeds and returns how long the
-// caller must wait for its token (zero while the bucket has tokens), so delays
-// for a burst of failures grow linearly at 1/qps. (Named apart from the
-// client's TokenBucket in rate_limiter.h: both libraries link into one binary.)
-class QueueTokenBucket {
- public:
-  // REQUIRES: qps > 0, burst >= 1; `clock` outlives the bucket.
-  QueueTokenBucket(const Clock& clock, double qps, int burst);
-  Clock::Duration Reserve();
-
- private:
-  const Clock& clock_;
-  const double qps_;
-  const double burst_;
-  std::mutex mu_;
-  double tokens_;          // GUARDED_BY(mu_); negative when reservations are outstanding
-  Clock::TimePoint last_;  // GUARDED_BY(mu_)
-};
-
 template <typename T, typename Hash = std::hash<T>>
 class ItemExponentialFailureRateLimiter final : public WorkQueueRateLimiter<T, Hash> {
  public:
@@ -59,18 +39,18 @@ class ItemExponentialFailureRateLimiter final : public WorkQueueRateLimiter<T, H
       : base_(base), max_delay_(max_delay) {}
 
   Clock::Duration When(const T& item) override {
-    std::lock_guard<std::mutex> l(mu_);
+    MutexLock l(mu_);
     int& failures = failures_[item];
     Clock::Duration d = ExponentialBackoffDelay(base_, max_delay_, failures);
     if (failures < 1'000'000) ++failures;
     return d;
   }
   void Forget(const T& item) override {
-    std::lock_guard<std::mutex> l(mu_);
+    MutexLock l(mu_);
     failures_.erase(item);
   }
   int NumRequeues(const T& item) override {
-    std::lock_guard<std::mutex> l(mu_);
+    MutexLock l(mu_);
     auto it = failures_.find(item);
     return it == failures_.end() ? 0 : it->second;
   }
@@ -78,20 +58,21 @@ class ItemExponentialFailureRateLimiter final : public WorkQueueRateLimiter<T, H
  private:
   const Clock::Duration base_;
   const Clock::Duration max_delay_;
-  std::mutex mu_;
-  std::unordered_map<T, int, Hash> failures_;  // GUARDED_BY(mu_)
+  Mutex mu_;
+  std::unordered_map<T, int, Hash> failures_ GUARDED_BY(mu_);
 };
 
 template <typename T, typename Hash = std::hash<T>>
 class BucketRateLimiter final : public WorkQueueRateLimiter<T, Hash> {
  public:
-  BucketRateLimiter(const Clock& clock, double qps, int burst) : bucket_(clock, qps, burst) {}
+  // REQUIRES: qps > 0; `clock` outlives the limiter.
+  BucketRateLimiter(Clock& clock, double qps, int burst) : bucket_(qps, burst, clock) {}
   Clock::Duration When(const T&) override { return bucket_.Reserve(); }
   void Forget(const T&) override {}
   int NumRequeues(const T&) override { return 0; }
 
  private:
-  QueueTokenBucket bucket_;
+  TokenBucket bucket_;
 };
 
 // The longest delay of several limiters; NumRequeues is the largest count.
@@ -128,7 +109,7 @@ struct ControllerRateLimiterOptions {
 
 // The controllers' default: max(per-item exponential backoff, overall bucket).
 template <typename T, typename Hash = std::hash<T>>
-std::unique_ptr<WorkQueueRateLimiter<T, Hash>> NewControllerRateLimiter(const Clock& clock,
+std::unique_ptr<WorkQueueRateLimiter<T, Hash>> NewControllerRateLimiter(Clock& clock,
                                                                         const ControllerRateLimiterOptions& o = {}) {
   std::vector<std::unique_ptr<WorkQueueRateLimiter<T, Hash>>> limiters;
   limiters.push_back(std::make_unique<ItemExponentialFailureRateLimiter<T, Hash>>(o.base_delay, o.max_delay));

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/files.h"
 #include "synth/head_phantom.h"
 
 namespace oncoatlas::synth {
@@ -25,12 +26,6 @@ class HeadPhantomApiTest : public ::testing::Test {
     fs::remove_all(dir_);
   }
   void TearDown() override { fs::remove_all(dir_); }
-  static std::string Slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-  }
   fs::path dir_;
 };
 
@@ -44,7 +39,7 @@ TEST_F(HeadPhantomApiTest, CtAxialByDefault) {
   EXPECT_EQ(r->series_dir, o.output / "dicom" / "study0001" / "series01");
   EXPECT_TRUE(fs::exists(r->series_dir / "img0107.dcm"));
   EXPECT_TRUE(fs::exists(o.output / "manifest.json"));
-  auto label = nlohmann::json::parse(Slurp(r->label_file));
+  auto label = nlohmann::json::parse(oncoatlas::testing::ReadFile(r->label_file));
   EXPECT_EQ(label["modality"], "CT");
   const auto& head = label["headPhantom"];
   EXPECT_EQ(head["orientation"], "axial");
@@ -72,7 +67,7 @@ TEST_F(HeadPhantomApiTest, TopCutAndSagittalMr) {
   auto r = GenerateHeadPhantom(cut);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->images, 87);  // z -200 to 58
-  EXPECT_FALSE(nlohmann::json::parse(Slurp(r->label_file))["headPhantom"].contains("table"));
+  EXPECT_FALSE(nlohmann::json::parse(oncoatlas::testing::ReadFile(r->label_file))["headPhantom"].contains("table"));
 
   HeadPhantomOptions mr;
   mr.output = dir_ / "mr";
@@ -81,7 +76,7 @@ TEST_F(HeadPhantomApiTest, TopCutAndSagittalMr) {
   auto m = GenerateHeadPhantom(mr);
   ASSERT_TRUE(m.ok()) << m.status().ToString();
   EXPECT_EQ(m->images, 65);  // x -96 to 96 every 3 mm
-  auto head = nlohmann::json::parse(Slurp(m->label_file))["headPhantom"];
+  auto head = nlohmann::json::parse(oncoatlas::testing::ReadFile(m->label_file))["headPhantom"];
   EXPECT_EQ(head["orientation"], "sagittal");
   EXPECT_EQ(head["air"], nlohmann::json({0, 20}));
 
@@ -89,7 +84,8 @@ TEST_F(HeadPhantomApiTest, TopCutAndSagittalMr) {
   auto again = GenerateHeadPhantom(mr);
   ASSERT_TRUE(again.ok());
   for (const char* f : {"img0001.dcm", "img0033.dcm", "img0065.dcm"}) {
-    EXPECT_EQ(Slurp(m->series_dir / f), Slurp(again->series_dir / f)) << f;
+    EXPECT_EQ(oncoatlas::testing::ReadFile(m->series_dir / f), oncoatlas::testing::ReadFile(again->series_dir / f))
+        << f;
   }
 }
 

@@ -14,6 +14,7 @@
 
 #include "dicom/dcmtk_deidentifier.h"
 #include "dicom/instance_writer.h"
+#include "support/files.h"
 
 namespace oncoatlas::dicom {
 
@@ -31,13 +32,7 @@ class InstanceFilesTest : public ::testing::Test {
     std::filesystem::path p = dir_ / name;
     Status s = WriteInstance(attrs, p);
     EXPECT_TRUE(s.ok()) << s.ToString();
-    return Read(p);
-  }
-  static std::string Read(const std::filesystem::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
+    return oncoatlas::testing::ReadFile(p);
   }
 
   std::filesystem::path dir_;

@@ -1,4 +1,4 @@
-// Clean Pixel Data (agents/dicom/pixel_cleaner, through the engine's entry
+// Clean Pixel Data (agents/dicom/internal/pixel_cleaner, through the engine's entry
 // point): regions blanked in every frame and nothing else changed, for the
 // pixel layouts the engine accepts; RLE and JPEG-LS inputs (made with Debian's
 // dcmcrle and dcmcjpls) decoded and cleaned; quarantine reasons; the head path
@@ -191,7 +191,8 @@ void CleanAndCheck(PixelCleanerTest* t, const Layout& l, const std::string& name
 // MR 64x64 file, which DCMTK holds as 64-bit values, not as pixel data. It is
 // quarantined, never treated as pixels.
 TEST(PixelCleanerRegression, PixelDataOfAnotherVrIsQuarantined) {
-  const std::string bytes = InstanceFilesTest::Read(std::string(ONCOATLAS_TESTDATA_DIR) + "/fuzz/pixel-data-as-ov.dcm");
+  const std::string bytes =
+      oncoatlas::testing::ReadFile(std::string(ONCOATLAS_TESTDATA_DIR) + "/fuzz/pixel-data-as-ov.dcm");
   ASSERT_FALSE(bytes.empty());
   ProfileOptions o;
   o.clean_pixel_data = true;
@@ -335,7 +336,7 @@ TEST_F(PixelCleanerTest, RleInputIsDecodedCleanedAndWrittenUncompressed) {
     l.frames = 2;
     Write(Image(l), "plain.dcm");
     ASSERT_TRUE(Compress("/usr/bin/dcmcrle", {}, dir_ / "plain.dcm", dir_ / "rle.dcm")) << "dcmcrle (Debian dcmtk)";
-    std::string rle = Read(dir_ / "rle.dcm");
+    std::string rle = oncoatlas::testing::ReadFile(dir_ / "rle.dcm");
     ASSERT_NE(rle.find("1.2.840.10008.1.2.5"), std::string::npos) << "not RLE";
     const std::vector<PixelRegion> regions = {{1, 1, 6, 3}, {0, 10, 20, 2}};
     auto out = Deid(rle, Cleaning({Rule(l, regions)}));
@@ -355,7 +356,7 @@ TEST_F(PixelCleanerTest, CompressedInputWithoutARuleKeepsItsCompression) {
   l.burned_in = "NO";
   Write(Image(l), "plain.dcm");
   ASSERT_TRUE(Compress("/usr/bin/dcmcrle", {}, dir_ / "plain.dcm", dir_ / "rle.dcm"));
-  auto out = Deid(Read(dir_ / "rle.dcm"), ProfileOptions{});
+  auto out = Deid(oncoatlas::testing::ReadFile(dir_ / "rle.dcm"), ProfileOptions{});
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   EXPECT_NE(out->bytes.find("1.2.840.10008.1.2.5"), std::string::npos) << "still RLE";
   EXPECT_EQ(out->bytes.find("113101"), std::string::npos);
@@ -368,7 +369,7 @@ TEST_F(PixelCleanerTest, JpegLsInputIsDecodedAndCleaned) {
   Write(Image(l), "plain.dcm");
   ASSERT_TRUE(Compress("/usr/bin/dcmcjpls", {"--encode-lossless"}, dir_ / "plain.dcm", dir_ / "jls.dcm"));
   const std::vector<PixelRegion> regions = {{3, 2, 7, 5}};
-  auto out = Deid(Read(dir_ / "jls.dcm"), Cleaning({Rule(l, regions)}));
+  auto out = Deid(oncoatlas::testing::ReadFile(dir_ / "jls.dcm"), Cleaning({Rule(l, regions)}));
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   ExpectCleaned(l, PixelDataOf(out->bytes), regions);
 }
@@ -380,7 +381,7 @@ TEST_F(PixelCleanerTest, LosslessJpegInputIsDecodedAndCleaned) {
   Write(Image(l), "plain.dcm");
   ASSERT_TRUE(Compress("/usr/bin/dcmcjpeg", {"--encode-lossless-sv1"}, dir_ / "plain.dcm", dir_ / "jpeg.dcm"));
   const std::vector<PixelRegion> regions = {{0, 0, 20, 3}, {10, 8, 4, 4}};
-  auto out = Deid(Read(dir_ / "jpeg.dcm"), Cleaning({Rule(l, regions)}));
+  auto out = Deid(oncoatlas::testing::ReadFile(dir_ / "jpeg.dcm"), Cleaning({Rule(l, regions)}));
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   ExpectCleaned(l, PixelDataOf(out->bytes), regions);
 }
@@ -392,7 +393,7 @@ TEST_F(PixelCleanerTest, UndecodableCompressionIsQuarantinedNamingTheSyntax) {
   l.bits = 8;
   Write(Image(l), "plain.dcm");
   ASSERT_TRUE(Compress("/usr/bin/dcmcjpls", {"--encode-lossless"}, dir_ / "plain.dcm", dir_ / "jls.dcm"));
-  std::string bytes = Read(dir_ / "jls.dcm");
+  std::string bytes = oncoatlas::testing::ReadFile(dir_ / "jls.dcm");
   const std::string jpeg_ls = "1.2.840.10008.1.2.4.80", jpeg_2000 = "1.2.840.10008.1.2.4.90";
   std::size_t at = bytes.find(jpeg_ls);
   ASSERT_NE(at, std::string::npos);

@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "support/control_plane.h"
+#include "support/files.h"
 
 namespace oncoatlas::testing {
 namespace {
@@ -32,13 +33,6 @@ const std::vector<std::string>& CrdNames() {
                                                  "accessgrants.oncoatlas.io", "benchmarkruns.oncoatlas.io",
                                                  "accesspolicies.oncoatlas.io"};
   return names;
-}
-
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 std::vector<fs::path> YamlFilesIn(const fs::path& dir) {

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "support/control_plane.h"
+#include "support/files.h"
 
 namespace oncoatlas::testing {
 namespace {
@@ -19,13 +20,6 @@ namespace {
 using std::chrono::seconds;
 
 ControlPlane& Cp() { return ControlPlaneEnvironment::Get(); }
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 bool IsNotFound(const SubprocessResult& r) { return !r.success() && r.err.find("NotFound") != std::string::npos; }
 

@@ -13,6 +13,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 # shellcheck source=scripts/versions.sh
 source "$ROOT/scripts/versions.sh"
 export PATH="$ONCOATLAS_PATH:$PATH"
+# shellcheck source=scripts/lib.sh
+source "$ROOT/scripts/lib.sh"
 
 STATE="$(mktemp -d /tmp/oncoatlas-demo-test.XXXXXX)"
 export ONCOATLAS_STATE_DIR="$STATE"
@@ -121,7 +123,8 @@ if ! bash "$ROOT/scripts/demo" down --name "$NAME" >"$OUT" 2>&1; then
   fail "scripts/demo down exited with an error"
 fi
 left=()
-for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && left+=("$pid"); done
+# A zombie has exited (it only waits for init to reap it), so it is not "left".
+for pid in "${pids[@]}"; do pid_running "$pid" && left+=("$pid"); done
 check "no process the demo started is left (left: ${left[*]:-none})" test "${#left[@]}" = 0
 check "no process refers to the demo's state directory" test -z "$(pgrep -f "$STATE/" || true)"
 check "no control plane, PACS or demo directory is left" \

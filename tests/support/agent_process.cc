@@ -9,6 +9,7 @@
 
 #include "core/subprocess.h"
 #include "support/control_plane.h"
+#include "support/files.h"
 
 namespace oncoatlas::testing {
 namespace {
@@ -40,9 +41,9 @@ Result<std::string> AgentProcess::Script(const std::string& command, std::chrono
 Result<std::unique_ptr<AgentProcess>> AgentProcess::Start(const AgentProcessOptions& options) {
   std::unique_ptr<AgentProcess> a(new AgentProcess());
   a->options_ = options;
-  std::string tmpl =
-      (std::filesystem::temp_directory_path() / ("oncoatlas-agent-" + options.node + "-XXXXXX")).string();
-  if (::mkdtemp(tmpl.data()) == nullptr) return InternalError("mkdtemp failed for " + tmpl);
+  auto made = MakeTempDir("oncoatlas-agent-" + options.node + "-");
+  if (!made.ok()) return made.status();
+  const std::string tmpl = *made;
   a->root_ = tmpl;
   a->dir_ = tmpl + "/" + options.node;
   std::vector<std::string> argv = {"bash",

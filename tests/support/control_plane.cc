@@ -7,6 +7,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "support/files.h"
+
 namespace oncoatlas::testing {
 namespace {
 
@@ -52,8 +54,9 @@ std::string KubectlPath() { return ToolPath().substr(0, ToolPath().find(':')) + 
 
 Result<std::unique_ptr<ControlPlane>> ControlPlane::Start(const std::string& name,
                                                           const std::vector<std::string>& identities) {
-  std::string tmpl = (std::filesystem::temp_directory_path() / ("oncoatlas-cp-" + name + "-XXXXXX")).string();
-  if (::mkdtemp(tmpl.data()) == nullptr) return InternalError("mkdtemp failed for " + tmpl);
+  auto made = MakeTempDir("oncoatlas-cp-" + name + "-");
+  if (!made.ok()) return made.status();
+  const std::string tmpl = *made;
   std::unique_ptr<ControlPlane> cp(new ControlPlane());
   // The script wants to create the directory itself; give it a child path.
   cp->dir_ = tmpl + "/" + name;

@@ -8,6 +8,7 @@
 
 #include "core/subprocess.h"
 #include "support/control_plane.h"
+#include "support/files.h"
 
 namespace oncoatlas::testing {
 namespace {
@@ -28,8 +29,9 @@ std::map<std::string, std::string> ReadEnvFile(const std::string& path) {
 }  // namespace
 
 Result<std::unique_ptr<OrthancServer>> OrthancServer::Start(const std::string& name, const std::string& aet) {
-  std::string tmpl = (std::filesystem::temp_directory_path() / ("oncoatlas-pacs-" + name + "-XXXXXX")).string();
-  if (::mkdtemp(tmpl.data()) == nullptr) return InternalError("mkdtemp failed for " + tmpl);
+  auto made = MakeTempDir("oncoatlas-pacs-" + name + "-");
+  if (!made.ok()) return made.status();
+  const std::string tmpl = *made;
   std::unique_ptr<OrthancServer> s(new OrthancServer());
   s->dir_ = tmpl + "/" + name;
   auto r = RunSubprocess(

@@ -21,6 +21,7 @@
 #include "node/http_get.h"
 #include "support/agent_process.h"
 #include "support/control_plane.h"
+#include "support/files.h"
 #include "support/node_hub.h"
 #include "support/orthanc.h"
 
@@ -37,13 +38,6 @@ constexpr const char* kHubNs = "oncoatlas-node-x";
 constexpr const char* kSiteNs = "oncoatlas-agent-x";
 
 ControlPlane& Cp() { return ControlPlaneEnvironment::Get(); }
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 std::string Base64(const std::string& in) {
   SubprocessOptions o;

@@ -3,46 +3,44 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "kube/lease_json.h"
+#include <functional>
+#include <optional>
+
+#include "kube/api_error.h"
 
 namespace oncoatlas::agent {
 namespace {
 
-using nlohmann::json;
-
-// A Lease store with resourceVersion semantics, and errors on demand.
-class FakeLeaseApi : public LeaseApi {
+// kube::InMemoryLeaseStore (resourceVersion semantics) that counts calls and
+// fails on demand.
+class FakeLeases : public kube::LeaseStore {
  public:
-  kube::ApiResult<json> Get() override {
+  Result<kube::LeaseRecord> Get() override {
     ++gets;
     if (fail) return *fail;
-    if (!stored) return kube::ApiError(NotFoundError("leases \"oncoatlas-agent\" not found"));
-    return *stored;
+    return store.Get();
   }
-  kube::ApiResult<json> Create(const json& lease) override {
+  Result<kube::LeaseRecord> Create(const kube::LeaseRecord& r) override {
     ++creates;
     if (fail) return *fail;
-    if (stored) return kube::ApiError(Status(StatusCode::kAlreadyExists, "exists"));
-    return Store(lease);
+    return store.Create(r);
   }
-  kube::ApiResult<json> Update(const json& lease) override {
+  Result<kube::LeaseRecord> Update(const kube::LeaseRecord& r) override {
     ++updates;
     if (fail) return *fail;
-    if (!stored) return kube::ApiError(NotFoundError("gone"));
-    if (lease["metadata"].value("resourceVersion", "") != (*stored)["metadata"]["resourceVersion"]) {
-      return kube::ApiError(Status(StatusCode::kConflict, "the object has been modified"));
-    }
-    return Store(lease);
+    return store.Update(r);
   }
-  json Store(json lease) {
-    lease["metadata"]["resourceVersion"] = std::to_string(++version);
-    stored = lease;
-    return lease;
+  kube::LeaseRecord stored() { return *store.Get(); }
+  // Someone else writes the Lease (a new resourceVersion).
+  void WriteAsSomeoneElse(const std::function<void(kube::LeaseRecord&)>& change) {
+    kube::LeaseRecord r = stored();
+    change(r);
+    ASSERT_TRUE(store.Update(r).ok());
   }
 
-  std::optional<json> stored;
-  std::optional<kube::ApiError> fail;
-  int version = 0, gets = 0, creates = 0, updates = 0;
+  kube::InMemoryLeaseStore store;
+  std::optional<Status> fail;
+  int gets = 0, creates = 0, updates = 0;
 };
 
 HeartbeatIdentity Id(const std::string& holder = "n1/host-1") {
@@ -52,77 +50,73 @@ HeartbeatIdentity Id(const std::string& holder = "n1/host-1") {
 const auto kT0 = std::chrono::system_clock::time_point(std::chrono::seconds(1800000000));
 
 TEST(HeartbeatTest, CreatesThenRenewsWithAnnotations) {
-  FakeLeaseApi api;
-  Heartbeat hb(api, Id());
+  FakeLeases leases;
+  Heartbeat hb(leases, Id());
   PacsStatus pacs{true, "C-ECHO to P@h:1 succeeded", kT0};
   auto r = hb.Renew(pacs, kT0);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_EQ(api.creates, 1);
-  const json& lease = *api.stored;
-  EXPECT_EQ(lease["kind"], "Lease");
-  EXPECT_EQ(lease["metadata"]["namespace"], "oncoatlas-node-n1");
-  EXPECT_EQ(lease["metadata"]["labels"]["oncoatlas.io/node"], "n1");
-  const json& a = lease["metadata"]["annotations"];
-  EXPECT_EQ(a["oncoatlas.io/agent-version"], kAgentVersion);
-  EXPECT_EQ(a["oncoatlas.io/capabilities"], kAgentCapabilities);
-  EXPECT_EQ(a["oncoatlas.io/pacs-reachable"], "true");
-  EXPECT_EQ(a["oncoatlas.io/pacs-message"], "C-ECHO to P@h:1 succeeded");
-  EXPECT_EQ(a["oncoatlas.io/pacs-checked-at"], "2027-01-15T08:00:00Z");
-  auto rec = kube::LeaseFromJson(lease);
-  ASSERT_TRUE(rec.ok());
-  EXPECT_EQ(rec->holder_identity, "n1/host-1");
-  EXPECT_EQ(rec->lease_duration_seconds, 40);
-  EXPECT_EQ(rec->renew_time, kT0);
-  EXPECT_EQ(rec->acquire_time, kT0);
+  EXPECT_EQ(leases.creates, 1);
+  kube::LeaseRecord rec = leases.stored();
+  EXPECT_EQ(rec.labels["oncoatlas.io/node"], "n1");
+  EXPECT_EQ(rec.annotations["oncoatlas.io/agent-version"], kAgentVersion);
+  EXPECT_EQ(rec.annotations["oncoatlas.io/capabilities"], kAgentCapabilities);
+  EXPECT_EQ(rec.annotations["oncoatlas.io/pacs-reachable"], "true");
+  EXPECT_EQ(rec.annotations["oncoatlas.io/pacs-message"], "C-ECHO to P@h:1 succeeded");
+  EXPECT_EQ(rec.annotations["oncoatlas.io/pacs-checked-at"], "2027-01-15T08:00:00Z");
+  EXPECT_EQ(rec.holder_identity, "n1/host-1");
+  EXPECT_EQ(rec.lease_duration_seconds, 40);
+  EXPECT_EQ(rec.renew_time, kT0);
+  EXPECT_EQ(rec.acquire_time, kT0);
 
   pacs = {false, "C-ECHO to P@h:1 failed: connection refused", kT0 + std::chrono::seconds(10)};
   r = hb.Renew(pacs, kT0 + std::chrono::seconds(10));
   ASSERT_TRUE(r.ok());
-  EXPECT_EQ(api.updates, 1);
-  EXPECT_EQ(api.gets, 1);  // the written Lease is reused, not read again
-  rec = kube::LeaseFromJson(*api.stored);
-  EXPECT_EQ(rec->renew_time, kT0 + std::chrono::seconds(10));
-  EXPECT_EQ(rec->acquire_time, kT0);
-  EXPECT_EQ(rec->lease_transitions, 0);
-  EXPECT_EQ((*api.stored)["metadata"]["annotations"]["oncoatlas.io/pacs-reachable"], "false");
+  EXPECT_EQ(leases.updates, 1);
+  EXPECT_EQ(leases.gets, 1);  // the written Lease is reused, not read again
+  rec = leases.stored();
+  EXPECT_EQ(rec.renew_time, kT0 + std::chrono::seconds(10));
+  EXPECT_EQ(rec.acquire_time, kT0);
+  EXPECT_EQ(rec.lease_transitions, 0);
+  EXPECT_EQ(rec.annotations["oncoatlas.io/pacs-reachable"], "false");
 }
 
 TEST(HeartbeatTest, ARestartedAgentTakesOverAndKeepsForeignMetadata) {
-  FakeLeaseApi api;
-  Heartbeat old(api, Id("n1/host-1"));
-  ASSERT_TRUE(old.Renew({}, kT0).ok());
-  (*api.stored)["metadata"]["annotations"]["someone.else/note"] = "kept";
-  api.Store(*api.stored);
-  Heartbeat fresh(api, Id("n1/host-2"));
+  FakeLeases leases;
+  Heartbeat old(leases, Id("n1/host-1"));
+  ASSERT_TRUE(old.Renew({true, "ok", kT0}, kT0).ok());
+  leases.WriteAsSomeoneElse([](kube::LeaseRecord& r) { r.annotations["someone.else/note"] = "kept"; });
+  Heartbeat fresh(leases, Id("n1/host-2"));
   ASSERT_TRUE(fresh.Renew({}, kT0 + std::chrono::seconds(5)).ok());
-  auto rec = kube::LeaseFromJson(*api.stored);
-  EXPECT_EQ(rec->holder_identity, "n1/host-2");
-  EXPECT_EQ(rec->lease_transitions, 1);
-  EXPECT_EQ(rec->acquire_time, kT0 + std::chrono::seconds(5));
-  EXPECT_EQ((*api.stored)["metadata"]["annotations"]["someone.else/note"], "kept");
-  EXPECT_FALSE((*api.stored)["metadata"]["annotations"].contains("oncoatlas.io/pacs-checked-at"));
+  kube::LeaseRecord rec = leases.stored();
+  EXPECT_EQ(rec.holder_identity, "n1/host-2");
+  EXPECT_EQ(rec.lease_transitions, 1);
+  EXPECT_EQ(rec.acquire_time, kT0 + std::chrono::seconds(5));
+  EXPECT_EQ(rec.annotations["someone.else/note"], "kept");
+  EXPECT_FALSE(rec.annotations.contains("oncoatlas.io/pacs-checked-at"));
 }
 
 TEST(HeartbeatTest, ConflictIsRetriedFromAFreshRead) {
-  FakeLeaseApi api;
-  Heartbeat hb(api, Id());
+  FakeLeases leases;
+  Heartbeat hb(leases, Id());
   ASSERT_TRUE(hb.Renew({}, kT0).ok());
-  api.Store(*api.stored);  // someone else wrote in between
+  leases.WriteAsSomeoneElse([](kube::LeaseRecord&) {});  // someone else wrote in between
   auto r = hb.Renew({}, kT0 + std::chrono::seconds(1));
   ASSERT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_EQ(api.updates, 2);
-  EXPECT_EQ(api.gets, 2);
+  EXPECT_EQ(leases.updates, 2);
+  EXPECT_EQ(leases.gets, 2);
 }
 
 TEST(HeartbeatTest, ErrorsKeepTheServersCodeAndRecover) {
-  FakeLeaseApi api;
-  Heartbeat hb(api, Id());
-  api.fail = kube::ApiError::FromResponse(
-      403, R"({"kind":"Status","reason":"Forbidden","message":"leases is forbidden","code":403})", "", "GET lease");
+  FakeLeases leases;
+  Heartbeat hb(leases, Id());
+  leases.fail =
+      kube::ApiError::FromResponse(
+          403, R"({"kind":"Status","reason":"Forbidden","message":"leases is forbidden","code":403})", "", "GET lease")
+          .status();
   auto r = hb.Renew({}, kT0);
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().http_code(), 403);
-  api.fail.reset();
+  EXPECT_EQ(r.status().code(), StatusCode::kPermissionDenied);
+  leases.fail.reset();
   EXPECT_TRUE(hb.Renew({}, kT0).ok());
 }
 

@@ -8,32 +8,15 @@
 
 #include <gtest/gtest.h>
 
-#include "fake_clock.h"
 #include "kube/transport.h"
+#include "support/files.h"
 
 namespace oncoatlas::kube {
 namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "kubecfg-XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  std::string Write(const std::string& name, const std::string& content) const {
-    const std::string p = path_ + "/" + name;
-    fs::create_directories(fs::path(p).parent_path());
-    std::ofstream(p) << content;
-    return p;
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using oncoatlas::testing::TempDir;
 
 EnvLookup MapEnv(std::map<std::string, std::string> values) {
   return [values](const std::string& name) -> std::optional<std::string> {
@@ -229,7 +212,7 @@ TEST(InClusterConfig, ReadsServiceAccountMount) {
 TEST(FileTokenSource, PicksUpARotatedTokenAndKeepsTheLastGoodOne) {
   TempDir dir;
   const std::string path = dir.Write("token", "first");
-  testing::FakeClock clock;
+  FakeClock clock(FakeClock::Waits::kJump);
   FileTokenSource source(path, clock);
   EXPECT_EQ(*source.Token(), "first");
   // The kubelet writes a new file and swaps it in (a rename, new inode).
@@ -249,7 +232,7 @@ TEST(FileTokenSource, PicksUpARotatedTokenAndKeepsTheLastGoodOne) {
 TEST(FileTokenSource, RereadsAfterMaxAgeEvenIfTheFileLooksUnchanged) {
   TempDir dir;
   const std::string path = dir.Write("token", "aaaa");
-  testing::FakeClock clock;
+  FakeClock clock(FakeClock::Waits::kJump);
   FileTokenSource source(path, clock, std::chrono::seconds(60));
   EXPECT_EQ(*source.Token(), "aaaa");
   // Rewrite in place with the same size and restore the old mtime: only the

@@ -39,10 +39,12 @@
 #include "kube/informer.h"
 #include "kube/rest_client.h"
 #include "support/control_plane.h"
+#include "support/files.h"
 
 namespace {
 
 using oncoatlas::kube::Json;
+using oncoatlas::testing::ReadFile;
 namespace kube = oncoatlas::kube;
 using Clock = std::chrono::steady_clock;
 
@@ -104,11 +106,6 @@ double ChildrenCpuSeconds() {
   getrusage(RUSAGE_CHILDREN, &u);
   return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
          static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
 // The pid of a control-plane component, from the control plane's pid file.

@@ -35,12 +35,16 @@ TEST(LeaseJson, RoundTrips) {
   r.acquire_time = system_clock::time_point(seconds(1800000000));
   r.renew_time = system_clock::time_point(seconds(1800000010) + microseconds(42));
   r.resource_version = "981";
+  r.labels = {{"oncoatlas.io/node", "n1"}};
+  r.annotations = {{"oncoatlas.io/pacs-reachable", "true"}, {"someone.else/note", "kept"}};
   const nlohmann::json j = LeaseToJson(r, "oncoatlas-operator", "oncoatlas-system");
   EXPECT_EQ(j["apiVersion"], "coordination.k8s.io/v1");
   EXPECT_EQ(j["kind"], "Lease");
   EXPECT_EQ(j["metadata"]["name"], "oncoatlas-operator");
   EXPECT_EQ(j["metadata"]["resourceVersion"], "981");
   EXPECT_EQ(j["spec"]["renewTime"], "2027-01-15T08:00:10.000042Z");
+  EXPECT_EQ(j["metadata"]["labels"]["oncoatlas.io/node"], "n1");
+  EXPECT_EQ(j["metadata"]["annotations"]["someone.else/note"], "kept");
   auto back = LeaseFromJson(j);
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   EXPECT_EQ(*back, r);
@@ -59,6 +63,8 @@ TEST(LeaseJson, MalformedLeasesAreClearErrors) {
   EXPECT_FALSE(LeaseFromJson(nlohmann::json{{"spec", 1}}).ok());
   EXPECT_FALSE(LeaseFromJson(nlohmann::json{{"spec", {{"holderIdentity", 1}}}}).ok());
   EXPECT_FALSE(LeaseFromJson(nlohmann::json{{"spec", {{"leaseDurationSeconds", "15"}}}}).ok());
+  EXPECT_FALSE(LeaseFromJson(nlohmann::json{{"metadata", {{"labels", 1}}}}).ok());
+  EXPECT_FALSE(LeaseFromJson(nlohmann::json{{"metadata", {{"annotations", {{"a", 1}}}}}}).ok());
   auto bad_time = LeaseFromJson(nlohmann::json{{"spec", {{"renewTime", "yesterday"}}}});
   ASSERT_FALSE(bad_time.ok());
   EXPECT_NE(bad_time.status().message().find("spec.renewTime"), std::string::npos) << bad_time.status().message();

@@ -2,15 +2,13 @@
 
 #include <gtest/gtest.h>
 
-#include "fake_clock.h"
-
 namespace oncoatlas::kube {
 namespace {
 
 using std::chrono::milliseconds;
 
 TEST(TokenBucket, AllowsTheBurstThenRefillsAtQps) {
-  testing::FakeClock clock;
+  FakeClock clock(FakeClock::Waits::kJump);
   TokenBucket bucket(20, 30, clock);
   for (int i = 0; i < 30; ++i) EXPECT_TRUE(bucket.TryAccept()) << i;
   EXPECT_FALSE(bucket.TryAccept());
@@ -24,7 +22,7 @@ TEST(TokenBucket, AllowsTheBurstThenRefillsAtQps) {
 }
 
 TEST(TokenBucket, WaitSleepsForTheReservedTime) {
-  testing::FakeClock clock;
+  FakeClock clock(FakeClock::Waits::kJump);
   TokenBucket bucket(10, 2, clock);
   bucket.Wait();
   bucket.Wait();
@@ -36,11 +34,26 @@ TEST(TokenBucket, WaitSleepsForTheReservedTime) {
 }
 
 TEST(TokenBucket, ZeroQpsIsUnlimited) {
-  testing::FakeClock clock;
+  FakeClock clock(FakeClock::Waits::kJump);
   TokenBucket bucket(0, 1, clock);
   for (int i = 0; i < 1000; ++i) ASSERT_TRUE(bucket.TryAccept());
   bucket.Wait();
   EXPECT_EQ(clock.slept(), Clock::Duration::zero());
+}
+
+TEST(TokenBucket, ReservationsQueueAtOneTokenPerTick) {
+  FakeClock clock;
+  TokenBucket bucket(10, 100, clock);
+  for (int i = 0; i < 100; ++i) ASSERT_EQ(bucket.Reserve(), Clock::Duration(0)) << i;
+  EXPECT_EQ(bucket.Reserve(), milliseconds(100));
+  EXPECT_EQ(bucket.Reserve(), milliseconds(200));
+  // One second refills ten tokens; the two reservations above owe two of them.
+  clock.Advance(std::chrono::seconds(1));
+  for (int i = 0; i < 8; ++i) ASSERT_EQ(bucket.Reserve(), Clock::Duration(0)) << i;
+  EXPECT_EQ(bucket.Reserve(), milliseconds(100));
+  clock.Advance(std::chrono::seconds(60));
+  for (int i = 0; i < 100; ++i) ASSERT_EQ(bucket.Reserve(), Clock::Duration(0)) << i;
+  EXPECT_EQ(bucket.Reserve(), milliseconds(100));
 }
 
 }  // namespace

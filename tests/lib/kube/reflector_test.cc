@@ -9,8 +9,6 @@
 
 #include <gtest/gtest.h>
 
-#include "fake_clock.h"
-
 namespace oncoatlas::kube {
 namespace {
 
@@ -38,7 +36,7 @@ class ScriptedSource : public ListerWatcher {
   using WatchScript =
       std::function<ApiStatus(int call, const WatchOptions&, const std::function<bool(const WatchEvent&)>&)>;
 
-  ScriptedSource(testing::FakeClock& clock, ListScript list, WatchScript watch)
+  ScriptedSource(FakeClock& clock, ListScript list, WatchScript watch)
       : clock_(clock), list_(std::move(list)), watch_(std::move(watch)) {}
   void set_reflector(Reflector* r) { reflector_ = r; }
 
@@ -64,7 +62,7 @@ class ScriptedSource : public ListerWatcher {
   std::vector<WatchOptions> watch_options;
 
  private:
-  testing::FakeClock& clock_;
+  FakeClock& clock_;
   ListScript list_;
   WatchScript watch_;
   Reflector* reflector_ = nullptr;
@@ -105,7 +103,7 @@ class Recorder : public ReflectorHandler {
   const bool keeps_;
 };
 
-ReflectorOptions Options(testing::FakeClock& clock) {
+ReflectorOptions Options(FakeClock& clock) {
   ReflectorOptions o;
   o.resource = {"", "v1", "configmaps", true, "ConfigMap"};
   o.namespace_name = "ns";
@@ -124,7 +122,7 @@ std::vector<Clock::Duration> Gaps(const std::vector<Clock::TimePoint>& at) {
 }
 
 TEST(ReflectorBackoff, FailedListsWaitExponentiallyWithJitterUpToTheCap) {
-  testing::FakeClock clock;
+  FakeClock clock(FakeClock::Waits::kJump);
   ScriptedSource source(
       clock,
       [](int call, const ListOptions&) -> ApiResult<Json> {
@@ -153,7 +151,7 @@ TEST(ReflectorBackoff, FailedListsWaitExponentiallyWithJitterUpToTheCap) {
 }
 
 TEST(ReflectorBackoff, WatchFailuresBackOffAndAnEventResetsTheBackoff) {
-  testing::FakeClock clock;
+  FakeClock clock(FakeClock::Waits::kJump);
   ScriptedSource source(
       clock, [](int, const ListOptions&) -> ApiResult<Json> { return ListOf({Cm("a", "5")}, "5"); },
       [&](int call, const WatchOptions&, const std::function<bool(const WatchEvent&)>& on_event) -> ApiStatus {
@@ -194,7 +192,7 @@ TEST(ReflectorBackoff, WatchFailuresBackOffAndAnEventResetsTheBackoff) {
 }
 
 TEST(ReflectorBackoff, HonoursRetryAfterLongerThanTheBackoff) {
-  testing::FakeClock clock;
+  FakeClock clock(FakeClock::Waits::kJump);
   ScriptedSource source(
       clock, [](int, const ListOptions&) -> ApiResult<Json> { return ListOf({}, "1"); },
       [&](int call, const WatchOptions&, const auto&) -> ApiStatus {
@@ -211,7 +209,7 @@ TEST(ReflectorBackoff, HonoursRetryAfterLongerThanTheBackoff) {
 }
 
 TEST(ReflectorBackoff, AWatchTheServerEndsAtOnceWithNoEventIsBackedOff) {
-  testing::FakeClock clock;
+  FakeClock clock(FakeClock::Waits::kJump);
   ScriptedSource source(
       clock, [](int, const ListOptions&) -> ApiResult<Json> { return ListOf({}, "1"); },
       [&](int call, const WatchOptions&, const auto&) -> ApiStatus {
@@ -236,7 +234,7 @@ TEST(ReflectorBackoff, AWatchTheServerEndsAtOnceWithNoEventIsBackedOff) {
 // what the handler had, whether the reflector keeps its own copies or asks
 // the handler (informer-style) for the last known objects.
 void RelistDiff(bool handler_keeps_objects) {
-  testing::FakeClock clock;
+  FakeClock clock(FakeClock::Waits::kJump);
   ScriptedSource source(
       clock,
       [](int call, const ListOptions& o) -> ApiResult<Json> {

@@ -4,7 +4,6 @@
 
 #include <gtest/gtest.h>
 
-#include "fake_clock.h"
 #include "kube/api_error.h"
 
 namespace oncoatlas::kube {
@@ -24,7 +23,7 @@ HttpResponse Response(int code, const std::string& retry_after = "") {
 // Answers with the scripted responses in order and records when each request
 // was sent on the clock.
 struct ScriptedServer {
-  testing::FakeClock& clock;
+  FakeClock& clock;
   std::vector<HttpResponse> script;
   std::vector<Clock::TimePoint> sent_at;
   Result<HttpResponse> operator()() {
@@ -48,7 +47,7 @@ TEST(RetryDelay, HonoursRetryAfterOn429And5xxOnly) {
 }
 
 TEST(SendWithRetries, WaitsRetryAfterOnTheClockThenReturnsTheSuccess) {
-  testing::FakeClock clock;
+  FakeClock clock(FakeClock::Waits::kJump);
   ScriptedServer server{clock, {Response(429, "2"), Response(503, "5"), Response(201)}, {}};
   auto r = SendWithRetries([&] { return server(); }, clock, RetryPolicy{});
   ASSERT_TRUE(r.ok());
@@ -61,7 +60,7 @@ TEST(SendWithRetries, WaitsRetryAfterOnTheClockThenReturnsTheSuccess) {
 }
 
 TEST(SendWithRetries, GivesUpAfterMaxRetriesAndTheErrorKeepsRetryAfter) {
-  testing::FakeClock clock;
+  FakeClock clock(FakeClock::Waits::kJump);
   ScriptedServer server{clock, {Response(429, "4")}, {}};
   RetryPolicy p;
   p.max_retries = 3;
@@ -79,7 +78,7 @@ TEST(SendWithRetries, GivesUpAfterMaxRetriesAndTheErrorKeepsRetryAfter) {
 }
 
 TEST(SendWithRetries, DoesNotRetryOtherResponsesOrTransportErrors) {
-  testing::FakeClock clock;
+  FakeClock clock(FakeClock::Waits::kJump);
   ScriptedServer server{clock, {Response(409)}, {}};
   auto r = SendWithRetries([&] { return server(); }, clock, RetryPolicy{});
   ASSERT_TRUE(r.ok());
@@ -99,7 +98,7 @@ TEST(SendWithRetries, DoesNotRetryOtherResponsesOrTransportErrors) {
 }
 
 TEST(SendWithRetries, ZeroMaxRetriesSendsOnce) {
-  testing::FakeClock clock;
+  FakeClock clock(FakeClock::Waits::kJump);
   ScriptedServer server{clock, {Response(429, "1")}, {}};
   RetryPolicy p;
   p.max_retries = 0;

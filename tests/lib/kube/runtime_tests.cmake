@@ -1,5 +1,6 @@
 # Unit tests of the controller runtime (lib/kube, library oncoatlas_kube_runtime).
 oncoatlas_unit_test(kube_runtime_test
+  ${CMAKE_CURRENT_LIST_DIR}/backoff_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/clock_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/workqueue_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/metrics_test.cc

@@ -230,19 +230,6 @@ TEST(WorkQueue, ConcurrentWorkersNeverHoldTheSameItem) {
   EXPECT_GT(processed, 0);
 }
 
-TEST(ExponentialBackoff, DoublesFromBaseAndStopsAtTheCap) {
-  const auto base = milliseconds(5);
-  const auto cap = seconds(1000);
-  EXPECT_EQ(ExponentialBackoffDelay(base, cap, 0), milliseconds(5));
-  EXPECT_EQ(ExponentialBackoffDelay(base, cap, 1), milliseconds(10));
-  EXPECT_EQ(ExponentialBackoffDelay(base, cap, 10), milliseconds(5120));
-  // 5 ms * 2^17 = 655.36 s; 2^18 would pass 1000 s.
-  EXPECT_EQ(ExponentialBackoffDelay(base, cap, 17), milliseconds(655360));
-  EXPECT_EQ(ExponentialBackoffDelay(base, cap, 18), cap);
-  EXPECT_EQ(ExponentialBackoffDelay(base, cap, 5000), cap);
-  EXPECT_EQ(ExponentialBackoffDelay(base, cap, -3), base);
-}
-
 TEST(ItemExponentialFailureRateLimiter, CountsPerItem) {
   ItemExponentialFailureRateLimiter<std::string> l(milliseconds(5), seconds(1000));
   EXPECT_EQ(l.When("a"), milliseconds(5));
@@ -255,21 +242,6 @@ TEST(ItemExponentialFailureRateLimiter, CountsPerItem) {
   EXPECT_EQ(l.When("a"), milliseconds(5));
   for (int i = 0; i < 100; ++i) l.When("b");
   EXPECT_EQ(l.When("b"), seconds(1000));
-}
-
-TEST(QueueTokenBucket, BurstIsFreeThenOneTokenPerTenthOfASecond) {
-  FakeClock clock;
-  QueueTokenBucket bucket(clock, 10, 100);
-  for (int i = 0; i < 100; ++i) ASSERT_EQ(bucket.Reserve(), Clock::Duration(0)) << i;
-  EXPECT_EQ(bucket.Reserve(), milliseconds(100));
-  EXPECT_EQ(bucket.Reserve(), milliseconds(200));
-  // One second refills ten tokens; the two reservations above owe two of them.
-  clock.Advance(seconds(1));
-  for (int i = 0; i < 8; ++i) ASSERT_EQ(bucket.Reserve(), Clock::Duration(0)) << i;
-  EXPECT_EQ(bucket.Reserve(), milliseconds(100));
-  clock.Advance(seconds(60));
-  for (int i = 0; i < 100; ++i) ASSERT_EQ(bucket.Reserve(), Clock::Duration(0)) << i;
-  EXPECT_EQ(bucket.Reserve(), milliseconds(100));
 }
 
 TEST(ControllerRateLimiter, IsTheLongerOfBackoffAndBucket) {

@@ -14,6 +14,7 @@
 #include "kube/core_resources.h"
 #include "kube/lease_json.h"
 #include "support/control_plane.h"
+#include "support/files.h"
 
 namespace oncoatlas::datanode {
 namespace {
@@ -21,17 +22,11 @@ namespace {
 using kube::Json;
 using oncoatlas::testing::ControlPlane;
 using oncoatlas::testing::ControlPlaneEnvironment;
+using oncoatlas::testing::ReadFile;
 using oncoatlas::testing::WaitFor;
 using std::chrono::seconds;
 
 constexpr const char* kOperatorNamespace = "oncoatlas-system";
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 std::shared_ptr<kube::RestClient> ClientFromFile(const std::string& kubeconfig) {
   kube::KubeconfigOptions options;

@@ -1,4 +1,4 @@
-#include "dicom/pixel_cleaner.h"
+#include "dicom/internal/pixel_cleaner.h"
 
 #include <dcmtk/dcmdata/dcdatset.h>
 #include <dcmtk/dcmdata/dcdeftag.h>
@@ -13,7 +13,7 @@
 #include <set>
 #include <string>
 
-#include "dicom/attribute_text.h"
+#include "dicom/internal/attribute_text.h"
 
 namespace oncoatlas::dicom {
 namespace {

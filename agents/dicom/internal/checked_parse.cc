@@ -1,4 +1,4 @@
-#include "dicom/checked_parse.h"
+#include "dicom/internal/checked_parse.h"
 
 #include <dcmtk/dcmdata/dcdatset.h>
 #include <dcmtk/dcmdata/dcfilefo.h>
@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "dicom/memory_input_stream.h"
+#include "dicom/internal/memory_input_stream.h"
 #include "dicom/nesting_scan.h"
 
 namespace oncoatlas::dicom {

@@ -3,6 +3,8 @@
 // trimmed; empty when absent or unreadable. Part of agents/dicom/.
 #pragma once
 
+#include "dicom/internal/dicom_only.h"
+
 #include <dcmtk/config/osconfig.h>
 #include <dcmtk/dcmdata/dcitem.h>
 

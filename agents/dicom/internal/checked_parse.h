@@ -5,6 +5,8 @@
 // damaged file claims. Part of agents/dicom/. Thread-safe.
 #pragma once
 
+#include "dicom/internal/dicom_only.h"
+
 #include <memory>
 #include <string_view>
 

@@ -1,4 +1,4 @@
-#include "dicom/defacer.h"
+#include "dicom/internal/defacer.h"
 
 #include <dcmtk/dcmdata/dcdatset.h>
 #include <dcmtk/dcmdata/dcdeftag.h>
@@ -10,8 +10,8 @@
 #include <set>
 #include <string>
 
-#include "dicom/attribute_text.h"
-#include "dicom/pixel_cleaner.h"
+#include "dicom/internal/attribute_text.h"
+#include "dicom/internal/pixel_cleaner.h"
 
 namespace oncoatlas::dicom {
 namespace {

@@ -1,4 +1,4 @@
-#include "dicom/memory_input_stream.h"
+#include "dicom/internal/memory_input_stream.h"
 
 #include <algorithm>
 #include <cstring>

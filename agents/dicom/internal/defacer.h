@@ -5,6 +5,8 @@
 // sets once RegisterPixelDecoders() has returned.
 #pragma once
 
+#include "dicom/internal/dicom_only.h"
+
 #include <dcmtk/config/osconfig.h>
 #include <dcmtk/dcmdata/dcxfer.h>
 

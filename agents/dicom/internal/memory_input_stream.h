@@ -12,6 +12,8 @@
 // bytes are independent.
 #pragma once
 
+#include "dicom/internal/dicom_only.h"
+
 #include <dcmtk/config/osconfig.h>
 #include <dcmtk/dcmdata/dcistrma.h>
 

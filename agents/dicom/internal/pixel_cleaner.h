@@ -4,6 +4,8 @@
 // parallel once RegisterPixelDecoders() has returned.
 #pragma once
 
+#include "dicom/internal/dicom_only.h"
+
 #include <dcmtk/config/osconfig.h>
 #include <dcmtk/dcmdata/dcxfer.h>
 
