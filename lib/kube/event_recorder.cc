@@ -57,7 +57,7 @@ bool EventRecorder::TakeToken(const std::string& key) {
         1.0 /
         std::chrono::duration<double>(std::max<Clock::Duration>(options_.refill_interval, Clock::Duration(1))).count();
     lru_.push_front(key);
-    it = buckets_.emplace(key, Bucket{std::make_unique<TokenBucket>(qps, options_.burst, clock_), lru_.begin()}).first;
+    it = buckets_.try_emplace(key, qps, options_.burst, clock_, lru_.begin()).first;
     while (buckets_.size() > std::max<std::size_t>(options_.max_tracked_objects, 1)) {
       buckets_.erase(lru_.back());
       lru_.pop_back();
@@ -65,7 +65,7 @@ bool EventRecorder::TakeToken(const std::string& key) {
   } else {
     lru_.splice(lru_.begin(), lru_, it->second.lru);
   }
-  return it->second.tokens->TryAccept();
+  return it->second.tokens.TryAccept();
 }
 
 Status EventRecorder::Record(const ObjectReference& object, EventType type, std::string_view reason,

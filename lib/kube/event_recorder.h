@@ -9,7 +9,6 @@
 
 #include <chrono>
 #include <list>
-#include <memory>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -71,7 +70,9 @@ class EventRecorder {
 
  private:
   struct Bucket {
-    std::unique_ptr<TokenBucket> tokens;
+    Bucket(double qps, int burst, Clock& clock, std::list<std::string>::iterator at)
+        : tokens(qps, burst, clock), lru(at) {}
+    TokenBucket tokens;
     std::list<std::string>::iterator lru;
   };
 
