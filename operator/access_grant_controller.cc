@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <set>
 
+#include "api/node_contract.h"
+#include "api/resources.h"
 #include "api/types.h"
+#include "kube/rfc3339.h"
 #include "label_selector.h"
 #include "manager.h"
-#include "resources.h"
 
 namespace oncoatlas::op {
 namespace {
@@ -41,7 +43,7 @@ std::string Join(const std::vector<std::string>& items) {
 
 bool GrantCoversDataset(const nlohmann::json& grant, const nlohmann::json& dataset) {
   const std::string node = DatasetNode(dataset);
-  const std::string name = NameOf(dataset);
+  const std::string name = kube::NameOf(dataset);
   const nlohmann::json& names = Field(grant, {"spec", "datasets", "names"});
   if (names.is_array()) {
     for (const nlohmann::json& ref : names) {
@@ -61,7 +63,7 @@ GrantDatasets ResolveGrantDatasets(const nlohmann::json& grant, const ObjectLook
       if (!ref.is_object()) continue;
       const std::string node = ref.value("node", "");
       const std::string name = ref.value("name", "");
-      const ObjectPtr ds = datasets.Get(NodeNamespace(node), name);
+      const ObjectPtr ds = datasets.Get(api::NodeNamespace(node), name);
       if (ds != nullptr && DatasetNode(*ds) == node) {
         found.insert(node + "/" + name);
       } else {
@@ -72,7 +74,7 @@ GrantDatasets ResolveGrantDatasets(const nlohmann::json& grant, const ObjectLook
   const nlohmann::json& selector = Field(grant, {"spec", "datasets", "selector"});
   if (selector.is_object()) {
     for (const ObjectPtr& ds : datasets.List()) {
-      if (SelectorMatches(selector, *ds)) found.insert(DatasetNode(*ds) + "/" + NameOf(*ds));
+      if (SelectorMatches(selector, *ds)) found.insert(DatasetNode(*ds) + "/" + kube::NameOf(*ds));
     }
   }
   return {std::vector<std::string>(found.begin(), found.end()), missing};
@@ -85,36 +87,38 @@ Assessment AssessAccessGrant(const nlohmann::json& object, const GrantDatasets& 
   if (!grant.ok()) {
     const std::string message =
         "The AccessGrant cannot be read (" + grant.status().message() + "); fix the manifest and apply it again.";
-    a.conditions.push_back({kDatasetsResolved, false, "InvalidSpec", message});
-    a.conditions.push_back({kReady, false, "InvalidSpec", message});
+    a.conditions.push_back({kDatasetsResolved, kube::kConditionFalse, "InvalidSpec", message});
+    a.conditions.push_back({kube::kConditionReady, kube::kConditionFalse, "InvalidSpec", message});
     return a;
   }
   a.fields["datasetCount"] = static_cast<std::int64_t>(datasets.found.size());
 
-  std::optional<ConditionSpec> blocker;
+  std::optional<kube::ConditionSpec> blocker;
   if (!datasets.missing.empty()) {
     const std::string message = "Datasets not found: " + Join(datasets.missing) +
                                 " (node/name, in namespace oncoatlas-node-<node>); create them or remove them "
                                 "from spec.datasets.names.";
-    a.conditions.push_back({kDatasetsResolved, false, "DatasetNotFound", message});
-    blocker = ConditionSpec{kReady, false, "DatasetNotFound", message};
+    a.conditions.push_back({kDatasetsResolved, kube::kConditionFalse, "DatasetNotFound", message});
+    blocker = kube::ConditionSpec{kube::kConditionReady, kube::kConditionFalse, "DatasetNotFound", message};
   } else if (datasets.found.empty()) {
     const std::string message =
         "No Dataset matches spec.datasets; name Datasets or change the selector so it matches their labels.";
-    a.conditions.push_back({kDatasetsResolved, false, "NoDatasets", message});
-    blocker = ConditionSpec{kReady, false, "NoDatasets", message};
+    a.conditions.push_back({kDatasetsResolved, kube::kConditionFalse, "NoDatasets", message});
+    blocker = kube::ConditionSpec{kube::kConditionReady, kube::kConditionFalse, "NoDatasets", message};
   } else {
-    a.conditions.push_back({kDatasetsResolved, true, "DatasetsFound",
+    a.conditions.push_back({kDatasetsResolved, kube::kConditionTrue, "DatasetsFound",
                             std::to_string(datasets.found.size()) + " Datasets found: " + Join(datasets.found) + "."});
   }
 
   const auto from = kube::ParseTime(grant->spec.valid_from);
   const auto until = kube::ParseTime(grant->spec.valid_until);
   if (!blocker && until && now >= *until) {
-    blocker = ConditionSpec{kReady, false, "Expired",
+    blocker =
+        kube::ConditionSpec{kube::kConditionReady, kube::kConditionFalse, "Expired",
                             "The grant expired at " + grant->spec.valid_until + "; request a new grant to continue."};
   } else if (!blocker && from && now < *from) {
-    blocker = ConditionSpec{kReady, false, "NotYetValid", "The grant becomes valid at " + grant->spec.valid_from + "."};
+    blocker = kube::ConditionSpec{kube::kConditionReady, kube::kConditionFalse, "NotYetValid",
+                                  "The grant becomes valid at " + grant->spec.valid_from + "."};
   }
   // Re-decide when the window opens or closes.
   if (from && now < *from) {
@@ -124,7 +128,8 @@ Assessment AssessAccessGrant(const nlohmann::json& object, const GrantDatasets& 
   }
   if (a.requeue_after && *a.requeue_after > kMaxRequeue) a.requeue_after = kMaxRequeue;
   if (!blocker) {
-    blocker = ConditionSpec{kReady, false, "PolicyEvaluationPending",
+    blocker =
+        kube::ConditionSpec{kube::kConditionReady, kube::kConditionFalse, "PolicyEvaluationPending",
                             "References and validity window are in order; this operator version does not evaluate "
                             "AccessPolicies or approvals yet, so the grant gives no access."};
   }
@@ -138,7 +143,7 @@ std::vector<kube::Request> GrantsOfDataset(const nlohmann::json& dataset, const 
     // A grant with a selector may start or stop matching on a label change;
     // re-deciding it is cheap, so every selecting grant is re-enqueued.
     if (GrantCoversDataset(*grant, dataset) || Field(*grant, {"spec", "datasets", "selector"}).is_object()) {
-      out.push_back({NamespaceOf(*grant), NameOf(*grant)});
+      out.push_back({kube::NamespaceOf(*grant), kube::NameOf(*grant)});
     }
   }
   return out;
@@ -146,20 +151,20 @@ std::vector<kube::Request> GrantsOfDataset(const nlohmann::json& dataset, const 
 
 AccessGrantReconciler::AccessGrantReconciler(const ObjectLookup& grants, const ObjectLookup& datasets,
                                              ReconcilerDeps deps)
-    : ConditionReconciler(kAccessGrants, grants, deps), datasets_(datasets) {}
+    : ConditionReconciler(api::kAccessGrants, grants, deps), datasets_(datasets) {}
 
 Assessment AccessGrantReconciler::Assess(const nlohmann::json& grant) {
   return AssessAccessGrant(grant, ResolveGrantDatasets(grant, datasets_), clock().WallNow());
 }
 
 kube::Controller& RegisterAccessGrantController(Manager& manager) {
-  const ObjectLookup& grants = manager.Cache(kAccessGrants);
-  const ObjectLookup& datasets = manager.Cache(kDatasets);
+  const ObjectLookup& grants = manager.Cache(api::kAccessGrants);
+  const ObjectLookup& datasets = manager.Cache(api::kDatasets);
   ReconcilerDeps deps{&manager.status_writer(), &manager.events(), nullptr};
   kube::Controller& controller =
       manager.AddController("accessgrant", std::make_unique<AccessGrantReconciler>(grants, datasets, deps));
-  manager.Watch(kAccessGrants, controller, SelfRequest);
-  manager.Watch(kDatasets, controller,
+  manager.Watch(api::kAccessGrants, controller, SelfRequest);
+  manager.Watch(api::kDatasets, controller,
                 [&grants](const nlohmann::json& dataset) { return GrantsOfDataset(dataset, grants); });
   return controller;
 }

@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <set>
 
+#include "api/resources.h"
 #include "api/types.h"
 #include "manager.h"
-#include "resources.h"
 
 namespace oncoatlas::op {
 namespace {
@@ -36,7 +36,7 @@ Assessment AssessAccessPolicy(const nlohmann::json& object) {
   auto policy = api::FromJson<api::AccessPolicy>(object);
   if (!policy.ok()) {
     a.conditions.push_back(
-        {kReady, false, "InvalidSpec",
+        {kube::kConditionReady, kube::kConditionFalse, "InvalidSpec",
          "The AccessPolicy cannot be read (" + policy.status().message() + "); fix the manifest and apply it again."});
     return a;
   }
@@ -44,13 +44,13 @@ Assessment AssessAccessPolicy(const nlohmann::json& object) {
   std::set<std::string> names;
   for (const api::PolicyRule& rule : rules) {
     if (!names.insert(rule.name).second) {
-      a.conditions.push_back({kReady, false, "DuplicateRuleName",
+      a.conditions.push_back({kube::kConditionReady, kube::kConditionFalse, "DuplicateRuleName",
                               "Two rules are named \"" + rule.name + "\"; give each rule its own name."});
       return a;
     }
     if (rule.effect == "requireApprovals" && rule.approvals.value_or(0) < 1) {
       a.conditions.push_back(
-          {kReady, false, "InvalidRule",
+          {kube::kConditionReady, kube::kConditionFalse, "InvalidRule",
            "Rule \"" + rule.name + "\" requires approvals but sets no number; set approvals to 1 or more."});
       return a;
     }
@@ -58,7 +58,7 @@ Assessment AssessAccessPolicy(const nlohmann::json& object) {
   for (std::size_t i = 0; i < rules.size(); ++i) {
     for (std::size_t j = i + 1; j < rules.size(); ++j) {
       if (rules[i].effect != rules[j].effect && CanonicalMatch(rules[i].match) == CanonicalMatch(rules[j].match)) {
-        a.conditions.push_back({kReady, false, "ConflictingRules",
+        a.conditions.push_back({kube::kConditionReady, kube::kConditionFalse, "ConflictingRules",
                                 "Rules \"" + rules[i].name + "\" (" + rules[i].effect + ") and \"" + rules[j].name +
                                     "\" (" + rules[j].effect +
                                     ") match the same grants; narrow one match or remove one rule."});
@@ -66,20 +66,20 @@ Assessment AssessAccessPolicy(const nlohmann::json& object) {
       }
     }
   }
-  a.conditions.push_back(
-      {kReady, true, "Valid", "The policy's " + std::to_string(rules.size()) + " rules are consistent."});
+  a.conditions.push_back({kube::kConditionReady, kube::kConditionTrue, "Valid",
+                          "The policy's " + std::to_string(rules.size()) + " rules are consistent."});
   return a;
 }
 
 AccessPolicyReconciler::AccessPolicyReconciler(const ObjectLookup& policies, ReconcilerDeps deps)
-    : ConditionReconciler(kAccessPolicies, policies, deps) {}
+    : ConditionReconciler(api::kAccessPolicies, policies, deps) {}
 
 kube::Controller& RegisterAccessPolicyController(Manager& manager) {
-  const ObjectLookup& policies = manager.Cache(kAccessPolicies);
+  const ObjectLookup& policies = manager.Cache(api::kAccessPolicies);
   ReconcilerDeps deps{&manager.status_writer(), &manager.events(), nullptr};
   kube::Controller& controller =
       manager.AddController("accesspolicy", std::make_unique<AccessPolicyReconciler>(policies, deps));
-  manager.Watch(kAccessPolicies, controller, SelfRequest);
+  manager.Watch(api::kAccessPolicies, controller, SelfRequest);
   return controller;
 }
 

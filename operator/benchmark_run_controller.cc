@@ -3,17 +3,18 @@
 #include <algorithm>
 
 #include "access_grant_controller.h"
+#include "api/node_contract.h"
+#include "api/resources.h"
 #include "api/types.h"
 #include "manager.h"
-#include "resources.h"
 
 namespace oncoatlas::op {
 
 Assessment AssessBenchmarkRun(const nlohmann::json& object, const nlohmann::json* grant, const ObjectLookup& datasets) {
   Assessment a;
   auto set = [&a](bool references_ok, bool ready, const std::string& reason, const std::string& message) {
-    a.conditions.push_back({kReferencesResolved, references_ok, reason, message});
-    a.conditions.push_back({kReady, ready, reason, message});
+    a.conditions.push_back({kReferencesResolved, kube::ConditionStatusOf(references_ok), reason, message});
+    a.conditions.push_back({kube::kConditionReady, kube::ConditionStatusOf(ready), reason, message});
   };
   auto run = api::FromJson<api::BenchmarkRun>(object);
   if (!run.ok()) {
@@ -24,7 +25,7 @@ Assessment AssessBenchmarkRun(const nlohmann::json& object, const nlohmann::json
   std::vector<std::string> missing;
   std::vector<ObjectPtr> found;
   for (const api::DatasetRef& ref : run->spec.datasets) {
-    ObjectPtr ds = datasets.Get(NodeNamespace(ref.node), ref.name);
+    ObjectPtr ds = datasets.Get(api::NodeNamespace(ref.node), ref.name);
     if (ds == nullptr) {
       missing.push_back(ref.node + "/" + ref.name);
     } else {
@@ -39,7 +40,7 @@ Assessment AssessBenchmarkRun(const nlohmann::json& object, const nlohmann::json
     return a;
   }
   const std::string& grant_name = run->spec.grant_ref.name;
-  const std::string ns = NamespaceOf(object);
+  const std::string ns = kube::NamespaceOf(object);
   if (grant == nullptr) {
     set(false, false, "AccessGrantNotFound",
         "AccessGrant " + ns + "/" + grant_name + " does not exist; create it or set spec.grantRef to an existing one.");
@@ -48,7 +49,7 @@ Assessment AssessBenchmarkRun(const nlohmann::json& object, const nlohmann::json
   for (const ObjectPtr& ds : found) {
     if (!GrantCoversDataset(*grant, *ds)) {
       set(false, false, "DatasetNotCoveredByGrant",
-          "AccessGrant " + grant_name + " does not cover Dataset " + NamespaceOf(*ds) + "/" + NameOf(*ds) +
+          "AccessGrant " + grant_name + " does not cover Dataset " + kube::NamespaceOf(*ds) + "/" + kube::NameOf(*ds) +
               "; add it to the grant's datasets or use a grant that covers it.");
       return a;
     }
@@ -62,7 +63,7 @@ Assessment AssessBenchmarkRun(const nlohmann::json& object, const nlohmann::json
         "AccessGrant " + grant_name + " does not allow process; benchmark runs need a grant with permission process.");
     return a;
   }
-  const nlohmann::json grant_ready = FindCondition(*grant, kReady);
+  const nlohmann::json grant_ready = kube::FindCondition(*grant, kube::kConditionReady);
   if (!grant_ready.is_object() || grant_ready.value("status", "") != "True") {
     const std::string why = grant_ready.is_object() ? " (" + grant_ready.value("reason", "") + ")" : "";
     set(true, false, "GrantNotActive",
@@ -96,8 +97,8 @@ std::string GrantRefOf(const nlohmann::json& run) {
 std::vector<kube::Request> RunsOfGrant(const nlohmann::json& grant, const ObjectLookup& runs) {
   std::vector<kube::Request> out;
   for (const ObjectPtr& run : runs.List()) {
-    if (NamespaceOf(*run) == NamespaceOf(grant) && GrantRefOf(*run) == NameOf(grant)) {
-      out.push_back({NamespaceOf(*run), NameOf(*run)});
+    if (kube::NamespaceOf(*run) == kube::NamespaceOf(grant) && GrantRefOf(*run) == kube::NameOf(grant)) {
+      out.push_back({kube::NamespaceOf(*run), kube::NameOf(*run)});
     }
   }
   return out;
@@ -108,31 +109,33 @@ std::vector<kube::Request> RunsOfDataset(const nlohmann::json& dataset, const Ob
   const std::string node = spec.is_object() ? spec.value("node", "") : "";
   std::vector<kube::Request> out;
   for (const ObjectPtr& run : runs.List()) {
-    if (RunNamesDataset(*run, node, NameOf(dataset))) out.push_back({NamespaceOf(*run), NameOf(*run)});
+    if (RunNamesDataset(*run, node, kube::NameOf(dataset)))
+      out.push_back({kube::NamespaceOf(*run), kube::NameOf(*run)});
   }
   return out;
 }
 
 BenchmarkRunReconciler::BenchmarkRunReconciler(const ObjectLookup& runs, const ObjectLookup& grants,
                                                const ObjectLookup& datasets, ReconcilerDeps deps)
-    : ConditionReconciler(kBenchmarkRuns, runs, deps), grants_(grants), datasets_(datasets) {}
+    : ConditionReconciler(api::kBenchmarkRuns, runs, deps), grants_(grants), datasets_(datasets) {}
 
 Assessment BenchmarkRunReconciler::Assess(const nlohmann::json& run) {
   const std::string grant_name = GrantRefOf(run);
-  const ObjectPtr grant = grant_name.empty() ? nullptr : grants_.Get(NamespaceOf(run), grant_name);
+  const ObjectPtr grant = grant_name.empty() ? nullptr : grants_.Get(kube::NamespaceOf(run), grant_name);
   return AssessBenchmarkRun(run, grant.get(), datasets_);
 }
 
 kube::Controller& RegisterBenchmarkRunController(Manager& manager) {
-  const ObjectLookup& runs = manager.Cache(kBenchmarkRuns);
-  const ObjectLookup& grants = manager.Cache(kAccessGrants);
-  const ObjectLookup& datasets = manager.Cache(kDatasets);
+  const ObjectLookup& runs = manager.Cache(api::kBenchmarkRuns);
+  const ObjectLookup& grants = manager.Cache(api::kAccessGrants);
+  const ObjectLookup& datasets = manager.Cache(api::kDatasets);
   ReconcilerDeps deps{&manager.status_writer(), &manager.events(), nullptr};
   kube::Controller& controller =
       manager.AddController("benchmarkrun", std::make_unique<BenchmarkRunReconciler>(runs, grants, datasets, deps));
-  manager.Watch(kBenchmarkRuns, controller, SelfRequest);
-  manager.Watch(kAccessGrants, controller, [&runs](const nlohmann::json& grant) { return RunsOfGrant(grant, runs); });
-  manager.Watch(kDatasets, controller, [&runs](const nlohmann::json& ds) { return RunsOfDataset(ds, runs); });
+  manager.Watch(api::kBenchmarkRuns, controller, SelfRequest);
+  manager.Watch(api::kAccessGrants, controller,
+                [&runs](const nlohmann::json& grant) { return RunsOfGrant(grant, runs); });
+  manager.Watch(api::kDatasets, controller, [&runs](const nlohmann::json& ds) { return RunsOfDataset(ds, runs); });
   return controller;
 }
 

@@ -8,9 +8,9 @@ kube::ObjectReference ReferenceTo(const nlohmann::json& object) {
   kube::ObjectReference ref;
   ref.api_version = object.value("apiVersion", "");
   ref.kind = object.value("kind", "");
-  ref.ns = NamespaceOf(object);
-  ref.name = NameOf(object);
-  if (object.contains("metadata")) ref.uid = object["metadata"].value("uid", "");
+  ref.ns = kube::NamespaceOf(object);
+  ref.name = kube::NameOf(object);
+  ref.uid = kube::UidOf(object);
   return ref;
 }
 
@@ -24,7 +24,7 @@ ConditionReconciler::ConditionReconciler(kube::GroupVersionResource gvr, const O
 kube::ReconcileResult ConditionReconciler::Reconcile(const kube::Request& request) {
   const ObjectPtr object = objects_.Get(request.ns, request.name);
   if (object == nullptr) return kube::ReconcileResult::Done();  // deleted: nothing of ours to clean up
-  if (object->contains("metadata") && (*object)["metadata"].contains("deletionTimestamp")) {
+  if (kube::IsBeingDeleted(*object)) {
     return kube::ReconcileResult::Done();  // being deleted: no finalizers of ours, nothing to report
   }
 
@@ -32,16 +32,9 @@ kube::ReconcileResult ConditionReconciler::Reconcile(const kube::Request& reques
   nlohmann::json status = object->value("status", nlohmann::json::object());
   if (!status.is_object()) status = nlohmann::json::object();
   for (auto it = assessment.fields.begin(); it != assessment.fields.end(); ++it) status[it.key()] = *it;
-  const nlohmann::json previous_generation = status.value("observedGeneration", nlohmann::json());
-  const std::vector<ConditionTransition> transitions =
-      SetConditions(status, assessment.conditions, GenerationOf(*object), clock_.WallNow());
-  if (!assessment.owns_observed_generation) {
-    if (previous_generation.is_null()) {
-      status.erase("observedGeneration");
-    } else {
-      status["observedGeneration"] = previous_generation;
-    }
-  }
+  const std::vector<kube::ConditionChange> changes =
+      kube::SetConditions(status, assessment.conditions, kube::GenerationOf(*object), clock_.WallNow());
+  if (assessment.owns_observed_generation) status["observedGeneration"] = kube::GenerationOf(*object);
 
   auto wrote = WriteStatusIfChanged(*deps_.status_writer, gvr_, *object, status);
   if (!wrote.ok()) {
@@ -49,19 +42,19 @@ kube::ReconcileResult ConditionReconciler::Reconcile(const kube::Request& reques
     // one and the retry decides again.
     return kube::ReconcileResult::Error(wrote.status().WithContext("writing the status of " + request.ToString()));
   }
-  if (*wrote) EmitEvents(*object, transitions);
+  if (*wrote) EmitEvents(*object, changes);
   if (assessment.requeue_after) return kube::ReconcileResult::RequeueAfter(*assessment.requeue_after);
   return kube::ReconcileResult::Done();
 }
 
-void ConditionReconciler::EmitEvents(const nlohmann::json& object,
-                                     const std::vector<ConditionTransition>& transitions) {
+void ConditionReconciler::EmitEvents(const nlohmann::json& object, const std::vector<kube::ConditionChange>& changes) {
   if (deps_.events == nullptr) return;
-  for (const ConditionTransition& t : transitions) {
-    const auto type = t.now.status ? kube::EventType::kNormal : kube::EventType::kWarning;
+  for (const kube::ConditionChange& t : changes) {
+    if (!t.StatusChanged()) continue;  // a new reason under the same status is no transition
+    const auto type = t.now.IsTrue() ? kube::EventType::kNormal : kube::EventType::kWarning;
     Status recorded = deps_.events->Record(ReferenceTo(object), type, t.now.reason, t.now.message);
     if (!recorded.ok() && recorded.code() != StatusCode::kResourceExhausted) {
-      spdlog::warn("could not record Event {} for {} {}: {}", t.now.reason, gvr_.kind, NameOf(object),
+      spdlog::warn("could not record Event {} for {} {}: {}", t.now.reason, gvr_.kind, kube::NameOf(object),
                    recorded.ToString());
     }
   }

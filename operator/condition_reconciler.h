@@ -15,8 +15,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "conditions.h"
 #include "kube/clock.h"
+#include "kube/conditions.h"
 #include "kube/controller.h"
 #include "kube/event_recorder.h"
 #include "kube/resource.h"
@@ -34,7 +34,7 @@ struct ReconcilerDeps {
 
 // A kind's decision about one object.
 struct Assessment {
-  std::vector<ConditionSpec> conditions;
+  std::vector<kube::ConditionSpec> conditions;
   // Status fields besides conditions and observedGeneration this reconciler
   // owns (e.g. datasetCount), merged into the status.
   nlohmann::json fields = nlohmann::json::object();
@@ -60,7 +60,7 @@ class ConditionReconciler : public kube::Reconciler {
   kube::Clock& clock() const { return clock_; }
 
  private:
-  void EmitEvents(const nlohmann::json& object, const std::vector<ConditionTransition>& transitions);
+  void EmitEvents(const nlohmann::json& object, const std::vector<kube::ConditionChange>& changes);
 
   const kube::GroupVersionResource gvr_;
   const ObjectLookup& objects_;

@@ -1,8 +1,9 @@
 #include "dataset_controller.h"
 
+#include "api/node_contract.h"
+#include "api/resources.h"
 #include "api/types.h"
 #include "manager.h"
-#include "resources.h"
 
 namespace oncoatlas::op {
 
@@ -12,25 +13,25 @@ Assessment AssessDataset(const nlohmann::json& object, const nlohmann::json* dat
   auto dataset = api::FromJson<api::Dataset>(object);
   if (!dataset.ok()) {
     a.conditions.push_back(
-        {kDataNodeFound, false, "InvalidSpec",
+        {kDataNodeFound, kube::kConditionFalse, "InvalidSpec",
          "The Dataset cannot be read (" + dataset.status().message() + "); fix the manifest and apply it again."});
     return a;
   }
   const std::string& node = dataset->spec.node;
-  const std::string expected_ns = NodeNamespace(node);
-  if (NamespaceOf(object) != expected_ns) {
-    a.conditions.push_back({kDataNodeFound, false, "NamespaceMismatch",
+  const std::string expected_ns = api::NodeNamespace(node);
+  if (kube::NamespaceOf(object) != expected_ns) {
+    a.conditions.push_back({kDataNodeFound, kube::kConditionFalse, "NamespaceMismatch",
                             "A Dataset of DataNode \"" + node + "\" must live in namespace " + expected_ns +
                                 "; create it there (spec.node cannot be changed)."});
     return a;
   }
   if (datanode == nullptr) {
     a.conditions.push_back(
-        {kDataNodeFound, false, "DataNodeNotFound",
+        {kDataNodeFound, kube::kConditionFalse, "DataNodeNotFound",
          "DataNode \"" + node + "\" does not exist; create it (kubectl get datanodes lists the existing ones)."});
     return a;
   }
-  a.conditions.push_back({kDataNodeFound, true, "DataNodeFound",
+  a.conditions.push_back({kDataNodeFound, kube::kConditionTrue, "DataNodeFound",
                           "DataNode \"" + node + "\" exists; its agent reports ingestion in this status."});
 
   // Whether the node's agent reports in (the DataNode's phase, from its heartbeat).
@@ -39,7 +40,7 @@ Assessment AssessDataset(const nlohmann::json& object, const nlohmann::json* dat
   const nlohmann::json& status = object.value("status", nlohmann::json::object());
   const std::string phase = status.is_object() ? status.value("phase", "") : "";
   if (node_phase == "Disconnected") {
-    a.conditions.push_back({kNodeConnected, false, "NodeDisconnected",
+    a.conditions.push_back({kNodeConnected, kube::kConditionFalse, "NodeDisconnected",
                             "DataNode \"" + node +
                                 "\" is Disconnected (no heartbeat from its agent): this collection can be neither "
                                 "ingested nor served until the agent reports in again; see kubectl describe datanode " +
@@ -48,10 +49,10 @@ Assessment AssessDataset(const nlohmann::json& object, const nlohmann::json* dat
     return a;
   }
   if (node_phase == "Connected" || node_phase == "Degraded") {
-    a.conditions.push_back({kNodeConnected, true, "NodeConnected",
+    a.conditions.push_back({kNodeConnected, kube::kConditionTrue, "NodeConnected",
                             "DataNode \"" + node + "\" is " + node_phase + ": its agent reports in."});
   } else {
-    a.conditions.push_back({kNodeConnected, false, "NodeNotConnected",
+    a.conditions.push_back({kNodeConnected, kube::kConditionFalse, "NodeNotConnected",
                             "DataNode \"" + node + "\" is " + (node_phase.empty() ? "Pending" : node_phase) +
                                 ": its agent ingests this Dataset once it reports in."});
   }
@@ -74,17 +75,17 @@ std::string PhaseFromAgentConditions(const nlohmann::json& status) {
 }
 
 std::vector<kube::Request> DatasetsOfDataNode(const nlohmann::json& datanode, const ObjectLookup& datasets) {
-  const std::string node = NameOf(datanode);
+  const std::string node = kube::NameOf(datanode);
   std::vector<kube::Request> out;
   for (const ObjectPtr& ds : datasets.List()) {
     const nlohmann::json& spec = ds->value("spec", nlohmann::json::object());
-    if (spec.is_object() && spec.value("node", "") == node) out.push_back({NamespaceOf(*ds), NameOf(*ds)});
+    if (spec.is_object() && spec.value("node", "") == node) out.push_back({kube::NamespaceOf(*ds), kube::NameOf(*ds)});
   }
   return out;
 }
 
 DatasetReconciler::DatasetReconciler(const ObjectLookup& datasets, const ObjectLookup& datanodes, ReconcilerDeps deps)
-    : ConditionReconciler(kDatasets, datasets, deps), datanodes_(datanodes) {}
+    : ConditionReconciler(api::kDatasets, datasets, deps), datanodes_(datanodes) {}
 
 Assessment DatasetReconciler::Assess(const nlohmann::json& dataset) {
   const nlohmann::json& spec = dataset.value("spec", nlohmann::json::object());
@@ -94,13 +95,13 @@ Assessment DatasetReconciler::Assess(const nlohmann::json& dataset) {
 }
 
 kube::Controller& RegisterDatasetController(Manager& manager) {
-  const ObjectLookup& datasets = manager.Cache(kDatasets);
-  const ObjectLookup& datanodes = manager.Cache(kDataNodes);
+  const ObjectLookup& datasets = manager.Cache(api::kDatasets);
+  const ObjectLookup& datanodes = manager.Cache(api::kDataNodes);
   ReconcilerDeps deps{&manager.status_writer(), &manager.events(), nullptr};
   kube::Controller& controller =
       manager.AddController("dataset", std::make_unique<DatasetReconciler>(datasets, datanodes, deps));
-  manager.Watch(kDatasets, controller, SelfRequest);
-  manager.Watch(kDataNodes, controller,
+  manager.Watch(api::kDatasets, controller, SelfRequest);
+  manager.Watch(api::kDataNodes, controller,
                 [&datasets](const nlohmann::json& node) { return DatasetsOfDataNode(node, datasets); });
   return controller;
 }

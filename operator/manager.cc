@@ -37,9 +37,9 @@ std::string CandidateIdentity() {
 }  // namespace
 
 std::vector<kube::Request> SelfRequest(const nlohmann::json& object) {
-  const std::string name = NameOf(object);
+  const std::string name = kube::NameOf(object);
   if (name.empty()) return {};
-  return {kube::Request{NamespaceOf(object), name}};
+  return {kube::Request{kube::NamespaceOf(object), name}};
 }
 
 Manager::Manager(OperatorOptions options, std::shared_ptr<kube::RestClient> client)

@@ -7,9 +7,9 @@
 // Lease is released, caches and servers stop.
 //
 // Registering a controller (before Run):
-//   const ObjectLookup& sets = manager.Cache(kDatasets);
+//   const ObjectLookup& sets = manager.Cache(api::kDatasets);
 //   kube::Controller& c = manager.AddController("dataset", std::make_unique<MyReconciler>(sets, deps));
-//   manager.Watch(kDatasets, c, SelfRequest);
+//   manager.Watch(api::kDatasets, c, SelfRequest);
 //   manager.Watch(kube::core::kSecrets, c, map_fn, {operator_namespace});
 // A self-contained part with its own informers and workers (the DataNode
 // controller) is added with AddRunnable: started when this process starts

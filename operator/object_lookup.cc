@@ -3,23 +3,12 @@
 namespace oncoatlas::op {
 namespace {
 
-std::string MetadataString(const nlohmann::json& object, const char* field) {
-  if (!object.is_object()) return "";
-  auto meta = object.find("metadata");
-  if (meta == object.end() || !meta->is_object()) return "";
-  auto value = meta->find(field);
-  return value != meta->end() && value->is_string() ? value->get<std::string>() : "";
-}
-
 std::string Key(const std::string& ns, const std::string& name) { return ns + "/" + name; }
 
 }  // namespace
 
-std::string NamespaceOf(const nlohmann::json& object) { return MetadataString(object, "namespace"); }
-std::string NameOf(const nlohmann::json& object) { return MetadataString(object, "name"); }
-
 void FakeObjectLookup::Put(nlohmann::json object) {
-  const std::string key = Key(NamespaceOf(object), NameOf(object));
+  const std::string key = Key(kube::NamespaceOf(object), kube::NameOf(object));
   std::lock_guard<std::mutex> l(mu_);
   objects_[key] = std::make_shared<const nlohmann::json>(std::move(object));
 }

@@ -12,6 +12,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "kube/object_meta.h"
+
 namespace oncoatlas::op {
 
 using ObjectPtr = std::shared_ptr<const nlohmann::json>;
@@ -37,9 +39,5 @@ class FakeObjectLookup final : public ObjectLookup {
   mutable std::mutex mu_;
   std::map<std::string, ObjectPtr> objects_;  // GUARDED_BY(mu_); by "ns/name"
 };
-
-// The object's metadata fields, "" when absent.
-std::string NamespaceOf(const nlohmann::json& object);
-std::string NameOf(const nlohmann::json& object);
 
 }  // namespace oncoatlas::op

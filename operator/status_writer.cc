@@ -28,7 +28,7 @@ Status RestStatusWriter::Write(const kube::GroupVersionResource& gvr, const nloh
   nlohmann::json updated = object;
   updated["status"] = status;
   if (writes_ != nullptr) writes_->Inc({gvr.resource});
-  auto result = client_.UpdateStatus(gvr, NamespaceOf(object), updated, {.field_manager = field_manager_});
+  auto result = client_.UpdateStatus(gvr, kube::NamespaceOf(object), updated, {.field_manager = field_manager_});
   if (!result.ok()) return result.error().status();
   return Status::Ok();
 }
@@ -41,7 +41,7 @@ Status FakeStatusWriter::Write(const kube::GroupVersionResource& gvr, const nloh
     fail_next_ = Status::Ok();
     return failure;
   }
-  writes_.push_back({gvr.resource, NamespaceOf(object), NameOf(object), status});
+  writes_.push_back({gvr.resource, kube::NamespaceOf(object), kube::NameOf(object), status});
   return Status::Ok();
 }
 

@@ -186,7 +186,7 @@ Status ParseRoot(const YAML::Node& doc, std::string_view source, AgentConfig& c)
   ONCOATLAS_RETURN_IF_ERROR(
       h.String("kubeconfig", c.hub.kubeconfig, true, "set the path of the hub kubeconfig (or pass --hub-kubeconfig)"));
   ONCOATLAS_RETURN_IF_ERROR(h.String("namespace", c.hub.namespace_name, true,
-                                     "set it to the node's hub namespace, oncoatlas-node-" + c.node));
+                                     "set it to the node's hub namespace, " + api::NodeNamespace(c.node)));
   if (!IsDnsLabel(c.hub.namespace_name)) {
     return h.Error("namespace",
                    "\"" + c.hub.namespace_name + "\" is not a namespace name; use lower-case letters, digits and '-'");

@@ -11,12 +11,13 @@
 #include <variant>
 #include <vector>
 
+#include "api/node_contract.h"
 #include "core/status.h"
 
 namespace oncoatlas::agent {
 
 struct HeartbeatConfig {
-  std::string lease_name = "oncoatlas-agent";
+  std::string lease_name = api::kHeartbeatLease;
   int lease_duration_seconds = 40;
   int renew_interval_seconds = 10;
 };

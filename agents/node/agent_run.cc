@@ -8,6 +8,7 @@
 #include <mutex>
 #include <thread>
 
+#include "api/resources.h"
 #include "dicom/dcmtk_deidentifier.h"
 #include "index/sqlite_index.h"
 #include "kube/backoff.h"
@@ -24,8 +25,6 @@
 
 namespace oncoatlas::agent {
 namespace {
-
-const kube::GroupVersionResource kDatasets{"oncoatlas.io", "v1alpha1", "datasets", true, "Dataset"};
 
 constexpr std::chrono::seconds kInitialBackoff(1);
 constexpr std::chrono::seconds kFirstCheckWait(10);
@@ -168,7 +167,7 @@ class AgentRun::Impl : private kube::ReflectorHandler {
                                                      config_.hub.heartbeat.lease_name, "oncoatlas-agent");
     heartbeat_ = std::make_unique<Heartbeat>(*leases_, identity_);
     kube::ReflectorOptions watch;
-    watch.resource = kDatasets;
+    watch.resource = api::kDatasets;
     watch.namespace_name = config_.hub.namespace_name;
     datasets_ = std::make_unique<kube::Informer>(*client_, watch);
     datasets_->AddHandler(this);

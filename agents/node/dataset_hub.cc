@@ -1,5 +1,6 @@
 #include "node/dataset_hub.h"
 
+#include "api/resources.h"
 #include "kube/client_config.h"
 #include "kube/core_resources.h"
 
@@ -8,19 +9,19 @@ namespace {
 
 using nlohmann::json;
 
-const kube::GroupVersionResource kDatasets{"oncoatlas.io", "v1alpha1", "datasets", true, "Dataset"};
-
 class RestDatasetHub final : public DatasetHub {
  public:
   RestDatasetHub(kube::RestClient& client, std::string ns) : client_(client), ns_(std::move(ns)) {}
 
   Result<json> GetDataset(const std::string& name) override {
-    auto r = client_.Get(kDatasets, ns_, name);
+    auto r = client_.Get(api::kDatasets, ns_, name);
     if (!r.ok()) return r.status();
     return std::move(r).value();
   }
 
-  Status UpdateStatus(const json& dataset) override { return client_.UpdateStatus(kDatasets, ns_, dataset).status(); }
+  Status UpdateStatus(const json& dataset) override {
+    return client_.UpdateStatus(api::kDatasets, ns_, dataset).status();
+  }
 
   Result<std::string> GetSecretValue(const std::string& name, const std::string& key) override {
     auto r = client_.Get(kube::core::kSecrets, ns_, name);

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "index/dataset_summary.h"
+#include "kube/conditions.h"
 #include "kube/rfc3339.h"
 
 namespace oncoatlas::agent {
@@ -12,12 +13,7 @@ using nlohmann::json;
 
 constexpr size_t kMaxFacetValues = 256;
 
-struct ConditionValue {
-  const char* type;
-  const char* status;  // "True", "False", "Unknown"
-  std::string reason;
-  std::string message;
-};
+using ConditionValue = kube::ConditionSpec;
 
 json Exclusions(const std::map<std::string, std::uint64_t>& reasons) {
   std::uint64_t total = 0;
@@ -80,25 +76,6 @@ std::vector<ConditionValue> Conditions(const DatasetObservation& o) {
   const std::string reason = o.failure ? o.failure->reason : "Pending";
   const std::string message = o.failure ? o.failure->message : "The agent has not started ingesting this Dataset yet.";
   return {{kConditionReady, "False", reason, message}, {kConditionIngested, "False", reason, message}, source};
-}
-
-void SetCondition(json& conditions, const ConditionValue& c, std::int64_t generation, const std::string& now) {
-  json* existing = nullptr;
-  for (json& item : conditions) {
-    if (item.is_object() && item.value("type", "") == c.type) existing = &item;
-  }
-  std::string since = now;
-  if (existing != nullptr && existing->value("status", "") == c.status) {
-    since = existing->value("lastTransitionTime", now);
-  }
-  json value = {
-      {"type", c.type},     {"status", c.status},  {"observedGeneration", generation}, {"lastTransitionTime", since},
-      {"reason", c.reason}, {"message", c.message}};
-  if (existing != nullptr) {
-    *existing = std::move(value);
-  } else {
-    conditions.push_back(std::move(value));
-  }
 }
 
 }  // namespace
@@ -170,11 +147,7 @@ json BuildDatasetStatus(const json& current, const DatasetObservation& o, std::c
   }
   if (o.last_ingest_time) status["lastIngestTime"] = kube::FormatTime(*o.last_ingest_time);
 
-  json conditions = status.value("conditions", json::array());
-  if (!conditions.is_array()) conditions = json::array();
-  const std::string now_text = kube::FormatTime(now);
-  for (const ConditionValue& c : Conditions(o)) SetCondition(conditions, c, o.generation, now_text);
-  status["conditions"] = std::move(conditions);
+  kube::SetConditions(status, Conditions(o), o.generation, now);
   return status;
 }
 

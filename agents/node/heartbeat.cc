@@ -2,7 +2,8 @@
 
 #include <unistd.h>
 
-#include <ctime>
+#include "api/node_contract.h"
+#include "kube/rfc3339.h"
 
 namespace oncoatlas::agent {
 
@@ -11,15 +12,6 @@ std::string HolderIdentity(const std::string& node) {
   if (::gethostname(host, sizeof(host) - 1) != 0) host[0] = '\0';
   std::string h = host[0] != '\0' ? host : "unknown-host";
   return node + "/" + h + "-" + std::to_string(::getpid());
-}
-
-std::string FormatRfc3339(std::chrono::system_clock::time_point t) {
-  const std::time_t tt = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  const std::size_t n = std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return std::string(buf, n);
 }
 
 kube::LeaseRecord DesiredLease(const kube::LeaseRecord* current, const HeartbeatIdentity& id, const PacsStatus& pacs,
@@ -32,16 +24,16 @@ kube::LeaseRecord DesiredLease(const kube::LeaseRecord* current, const Heartbeat
   }
   record.lease_duration_seconds = id.lease_duration_seconds;
   record.renew_time = now;
-  record.labels[kLabelNode] = id.node;
+  record.labels[api::kNodeLabel] = id.node;
   auto& a = record.annotations;
-  a[kAnnotationVersion] = kAgentVersion;
-  a[kAnnotationCapabilities] = kAgentCapabilities;
-  a[kAnnotationPacsReachable] = pacs.reachable ? "true" : "false";
-  a[kAnnotationPacsMessage] = pacs.message;
+  a[api::kAgentVersionAnnotation] = kAgentVersion;
+  a[api::kCapabilitiesAnnotation] = kAgentCapabilities;
+  a[api::kPacsReachableAnnotation] = pacs.reachable ? "true" : "false";
+  a[api::kPacsMessageAnnotation] = pacs.message;
   if (pacs.checked_at) {
-    a[kAnnotationPacsCheckedAt] = FormatRfc3339(*pacs.checked_at);
+    a[api::kPacsCheckedAtAnnotation] = kube::FormatTime(*pacs.checked_at);
   } else {
-    a.erase(kAnnotationPacsCheckedAt);
+    a.erase(api::kPacsCheckedAtAnnotation);
   }
   return record;
 }

@@ -2,8 +2,8 @@
 // coordination.k8s.io/v1 Lease `hub.heartbeat.leaseName` in its hub namespace,
 // with holderIdentity "<node>/<hostname>-<pid>", renewTime, and the
 // annotations oncoatlas.io/{agent-version, capabilities, pacs-reachable,
-// pacs-message, pacs-checked-at} written together with each renew (see
-// /work/agent-contract.md, mirrored in agents/README.md). It is a heartbeat,
+// pacs-message, pacs-checked-at} written together with each renew (the
+// contract with the operator: api/node_contract.h). It is a heartbeat,
 // not an election: a restarted agent takes the Lease over at once.
 // Threading: Renew is called from one thread at a time; the kube::LeaseStore
 // must be thread-safe (all of lib/kube's are).
@@ -23,13 +23,6 @@ inline constexpr const char* kAgentVersion = "0.1.0";
 // What this build of the agent can do, as the oncoatlas.io/capabilities annotation lists it.
 inline constexpr const char* kAgentCapabilities = "dimse-source,folder-source,deidentify,index";
 
-inline constexpr const char* kAnnotationVersion = "oncoatlas.io/agent-version";
-inline constexpr const char* kAnnotationCapabilities = "oncoatlas.io/capabilities";
-inline constexpr const char* kAnnotationPacsReachable = "oncoatlas.io/pacs-reachable";
-inline constexpr const char* kAnnotationPacsMessage = "oncoatlas.io/pacs-message";
-inline constexpr const char* kAnnotationPacsCheckedAt = "oncoatlas.io/pacs-checked-at";
-inline constexpr const char* kLabelNode = "oncoatlas.io/node";
-
 struct HeartbeatIdentity {
   std::string node;
   std::string holder_identity;  // "<node>/<hostname>-<pid>"
@@ -47,9 +40,6 @@ struct PacsStatus {
 
 // "<node>/<hostname>-<pid>" for this process.
 std::string HolderIdentity(const std::string& node);
-
-// "2026-01-02T03:04:05Z"
-std::string FormatRfc3339(std::chrono::system_clock::time_point t);
 
 // The Lease to write: `current` (null when none exists yet) with our holder,
 // duration, renewTime = now (acquireTime and leaseTransitions move when the

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "kube/log_redaction.h"
+#include "kube/object_meta.h"
 
 namespace oncoatlas::kube {
 
@@ -126,11 +127,9 @@ std::string StringField(const nlohmann::json& object, const char* key) {
 
 std::vector<Request> OwnerRequests(const nlohmann::json& object, const OwnerMatch& match) {
   std::vector<Request> out;
-  const nlohmann::json* metadata = Field(object, "metadata");
-  if (metadata == nullptr) return out;
-  const nlohmann::json* refs = Field(*metadata, "ownerReferences");
+  const nlohmann::json* refs = Field(MetadataOf(object), "ownerReferences");
   if (refs == nullptr || !refs->is_array()) return out;
-  const std::string ns = match.owner_namespaced ? StringField(*metadata, "namespace") : std::string();
+  const std::string ns = match.owner_namespaced ? NamespaceOf(object) : std::string();
   for (const nlohmann::json& ref : *refs) {
     if (!ref.is_object()) continue;
     if (match.only_controller) {

@@ -1,25 +1,15 @@
 #include "kube/event_recorder.h"
 
-#include <ctime>
-
 #include <nlohmann/json.hpp>
 
 #include "kube/log_redaction.h"
+#include "kube/rfc3339.h"
 
 namespace oncoatlas::kube {
 
 namespace {
 
 constexpr std::size_t kMaxMessageBytes = 1024;
-
-std::string Rfc3339(std::chrono::system_clock::time_point t) {
-  const std::time_t secs = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  const std::size_t n = std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return std::string(buf, n);
-}
 
 // Cuts at a byte limit without splitting a UTF-8 sequence.
 std::string Truncate(std::string s, std::size_t limit) {
@@ -42,7 +32,7 @@ nlohmann::json EventToJson(const Event& e) {
                              {"name", e.involved_object.name}};
   if (!e.involved_object.ns.empty()) involved["namespace"] = e.involved_object.ns;
   if (!e.involved_object.uid.empty()) involved["uid"] = e.involved_object.uid;
-  const std::string ts = Rfc3339(e.timestamp);
+  const std::string ts = FormatTime(e.timestamp);
   return {{"apiVersion", "v1"},
           {"kind", "Event"},
           {"metadata", {{"name", e.involved_object.name + suffix}, {"namespace", ns}}},

@@ -1,14 +1,9 @@
 #include "kube/informer.h"
 
+#include "kube/object_meta.h"
+
 namespace oncoatlas::kube {
 namespace {
-
-const Json* Metadata(const Json& object) {
-  if (!object.is_object()) return nullptr;
-  auto it = object.find("metadata");
-  if (it == object.end() || !it->is_object()) return nullptr;
-  return &*it;
-}
 
 // Packed by Store::Put from a valid Json, so it always unpacks.
 ObjectPtr Unpack(const std::string& packed) {
@@ -65,9 +60,9 @@ void Store::IndexLocked(const std::string& key, const Json& object, bool add) {
       if (it->second.empty()) index.erase(it);
     }
   };
-  const Json* md = Metadata(object);
-  if (md == nullptr) return;
-  update(by_namespace_, md->value("namespace", ""));
+  if (!object.is_object() || !object.contains("metadata")) return;
+  const Json* md = &MetadataOf(object);
+  update(by_namespace_, NamespaceOf(object));
   if (auto labels = md->find("labels"); labels != md->end() && labels->is_object()) {
     for (const auto& [k, v] : labels->items()) {
       if (v.is_string()) update(by_label_, k + "=" + v.get<std::string>());

@@ -3,17 +3,9 @@
 #include <algorithm>
 #include <set>
 
+#include "kube/object_meta.h"
+
 namespace oncoatlas::kube {
-namespace {
-
-std::string ResourceVersionOf(const Json& object) {
-  if (!object.is_object()) return "";
-  auto md = object.find("metadata");
-  if (md == object.end() || !md->is_object()) return "";
-  return md->value("resourceVersion", "");
-}
-
-}  // namespace
 
 Reflector::Reflector(RestClient& client, ReflectorOptions options, ReflectorHandler& handler)
     : owned_source_(std::make_unique<RestListerWatcher>(client, options.resource, options.namespace_name)),

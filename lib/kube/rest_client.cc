@@ -1,5 +1,7 @@
 #include "kube/rest_client.h"
 
+#include "kube/object_meta.h"
+
 namespace oncoatlas::kube {
 
 Result<std::unique_ptr<RestClient>> RestClient::Create(const ClientConfig& config, Options options) {
@@ -13,10 +15,8 @@ Result<std::unique_ptr<RestClient>> RestClient::Create(const ClientConfig& confi
 }
 
 std::string ObjectKey(const Json& object) {
-  const Json& md = object.contains("metadata") ? object["metadata"] : Json::object();
-  const std::string ns = md.is_object() ? md.value("namespace", "") : "";
-  const std::string name = md.is_object() ? md.value("name", "") : "";
-  return ns.empty() ? name : ns + "/" + name;
+  const std::string ns = NamespaceOf(object);
+  return ns.empty() ? NameOf(object) : ns + "/" + NameOf(object);
 }
 
 ApiResult<HttpResponse> RestClient::Exchange(const HttpRequest& request) {
@@ -136,8 +136,7 @@ ApiStatus RestClient::CreateSerialized(const GroupVersionResource& gvr, const st
 
 ApiResult<Json> RestClient::Update(const GroupVersionResource& gvr, const std::string& ns, const Json& object,
                                    const WriteOptions& options, const std::string& subresource) {
-  std::string name;
-  if (object.contains("metadata") && object["metadata"].is_object()) name = object["metadata"].value("name", "");
+  const std::string name = NameOf(object);
   if (name.empty()) return InvalidArgumentError("update " + gvr.Name() + ": object has no metadata.name");
   return Request("PUT", ResourcePath(gvr, ns, name, subresource) + WriteQuery(options), &object);
 }
@@ -171,8 +170,7 @@ ApiResult<Json> RestClient::Apply(const GroupVersionResource& gvr, const std::st
   if (options.field_manager.empty()) {
     return InvalidArgumentError("apply " + gvr.Name() + ": a field manager is required for server-side apply");
   }
-  std::string name;
-  if (object.contains("metadata") && object["metadata"].is_object()) name = object["metadata"].value("name", "");
+  const std::string name = NameOf(object);
   if (name.empty()) return InvalidArgumentError("apply " + gvr.Name() + ": object has no metadata.name");
   Query q;
   q.Add("fieldManager", options.field_manager);

@@ -13,7 +13,7 @@ add_library(oncoatlas_kube_runtime
   ${CMAKE_CURRENT_LIST_DIR}/lease_json.cc
   ${CMAKE_CURRENT_LIST_DIR}/event_recorder.cc
 )
-target_link_libraries(oncoatlas_kube_runtime PUBLIC oncoatlas_kube_clock oncoatlas_core Threads::Threads spdlog::spdlog nlohmann_json::nlohmann_json Boost::boost)
+target_link_libraries(oncoatlas_kube_runtime PUBLIC oncoatlas_kube_meta oncoatlas_kube_clock oncoatlas_core Threads::Threads spdlog::spdlog nlohmann_json::nlohmann_json Boost::boost)
 
 # The runtime's interfaces backed by the API server (through the client
 # library): leader election's LeaseStore and the recorder's EventSink.

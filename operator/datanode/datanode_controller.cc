@@ -1,5 +1,9 @@
 #include "datanode/datanode_controller.h"
 
+#include "api/resources.h"
+#include "kube/core_resources.h"
+#include "kube/object_meta.h"
+
 namespace oncoatlas::datanode {
 
 class DataNodeController::Handler : public kube::ReflectorHandler {
@@ -14,20 +18,6 @@ class DataNodeController::Handler : public kube::ReflectorHandler {
 };
 
 namespace {
-
-std::string Label(const kube::Json& object, const char* key) {
-  if (!object.is_object() || !object.contains("metadata") || !object["metadata"].is_object()) return "";
-  const auto& m = object["metadata"];
-  if (auto l = m.find("labels"); l != m.end() && l->is_object()) {
-    if (auto v = l->find(key); v != l->end() && v->is_string()) return v->get<std::string>();
-  }
-  return "";
-}
-
-std::string MetadataField(const kube::Json& object, const char* key) {
-  if (!object.is_object() || !object.contains("metadata") || !object["metadata"].is_object()) return "";
-  return object["metadata"].value(key, "");
-}
 
 kube::ReflectorOptions Watch(const kube::GroupVersionResource& resource, std::string label_selector = "",
                              std::string field_selector = "", std::string namespace_name = "") {
@@ -54,37 +44,37 @@ DataNodeController::DataNodeController(std::shared_ptr<kube::RestClient> hub, Da
     if (!node.empty() && controller_) controller_->Enqueue({"", node});
   };
 
-  auto& datanodes = AddInformer(Watch(gvr::kDataNodes),
-                                [enqueue_node](const kube::Json& o) { enqueue_node(MetadataField(o, "name")); });
+  auto& datanodes =
+      AddInformer(Watch(api::kDataNodes), [enqueue_node](const kube::Json& o) { enqueue_node(kube::NameOf(o)); });
   const std::string managed = std::string("app.kubernetes.io/managed-by=") + kManagedBy;
   ReconcilerCaches caches;
   caches.datanodes = &datanodes.store();
   for (const auto* g :
-       {&gvr::kNamespaces, &gvr::kServiceAccounts, &gvr::kRoles, &gvr::kRoleBindings, &gvr::kConfigMaps, &gvr::kSecrets,
-        &gvr::kPersistentVolumeClaims, &gvr::kServices, &gvr::kNetworkPolicies, &gvr::kDeployments}) {
-    auto& informer =
-        AddInformer(Watch(*g, managed), [enqueue_node](const kube::Json& o) { enqueue_node(Label(o, kNodeLabel)); });
+       {&kube::core::kNamespaces, &kube::core::kServiceAccounts, &kube::core::kRoles, &kube::core::kRoleBindings,
+        &kube::core::kConfigMaps, &kube::core::kSecrets, &kube::core::kPersistentVolumeClaims, &kube::core::kServices,
+        &kube::core::kNetworkPolicies, &kube::core::kDeployments}) {
+    auto& informer = AddInformer(
+        Watch(*g, managed), [enqueue_node](const kube::Json& o) { enqueue_node(kube::LabelOf(o, api::kNodeLabel)); });
     caches.managed[g->Name()] = &informer.store();
   }
   caches.leases =
-      &AddInformer(Watch(gvr::kLeases, "", std::string("metadata.name=") + kHeartbeatLease), [enqueue_node](
-                                                                                                 const kube::Json& o) {
-         enqueue_node(NodeOfNamespace(MetadataField(o, "namespace")));
-       }).store();
-  caches.datasets = &AddInformer(Watch(gvr::kDatasets), [enqueue_node](const kube::Json& o) {
-                       enqueue_node(NodeOfNamespace(MetadataField(o, "namespace")));
+      &AddInformer(Watch(kube::core::kLeases, "", std::string("metadata.name=") + api::kHeartbeatLease),
+                   [enqueue_node](const kube::Json& o) { enqueue_node(api::NodeOfNamespace(kube::NamespaceOf(o))); })
+           .store();
+  caches.datasets = &AddInformer(Watch(api::kDatasets), [enqueue_node](const kube::Json& o) {
+                       enqueue_node(api::NodeOfNamespace(kube::NamespaceOf(o)));
                      }).store();
   const kube::Store* nodes = &datanodes.store();
-  auto& kubeconfigs = AddInformer(Watch(gvr::kSecrets, "", "", options_.reconciler.operator_namespace),
+  auto& kubeconfigs = AddInformer(Watch(kube::core::kSecrets, "", "", options_.reconciler.operator_namespace),
                                   [this, nodes](const kube::Json& secret) {
-                                    const std::string name = MetadataField(secret, "name");
+                                    const std::string name = kube::NameOf(secret);
                                     for (const auto& node : nodes->List()) {
                                       const auto& spec = (*node)["spec"];
                                       if (spec.is_object() && spec.contains("cluster") && spec["cluster"].is_object() &&
                                           spec["cluster"].contains("remote") && spec["cluster"]["remote"].is_object()) {
                                         const auto& ref = spec["cluster"]["remote"]["kubeconfigSecretRef"];
                                         if (ref.is_object() && ref.value("name", "") == name && controller_) {
-                                          controller_->Enqueue({"", MetadataField(*node, "name")});
+                                          controller_->Enqueue({"", kube::NameOf(*node)});
                                         }
                                       }
                                     }

@@ -1,31 +1,20 @@
 #include "datanode/node_status.h"
 
-#include <ctime>
 #include <sstream>
 #include <vector>
 
+#include "api/node_contract.h"
+#include "kube/conditions.h"
 #include "kube/lease_json.h"
+#include "kube/object_meta.h"
+#include "kube/rfc3339.h"
 
 namespace oncoatlas::datanode {
 namespace {
 
 using Json = nlohmann::json;
 
-struct Cond {
-  std::string type;
-  std::string status;
-  std::string reason;
-  std::string message;
-};
-
-std::string Annotation(const Json& object, const char* key) {
-  if (object.is_object() && object.contains("metadata") && object["metadata"].is_object() &&
-      object["metadata"].contains("annotations") && object["metadata"]["annotations"].is_object()) {
-    const auto& a = object["metadata"]["annotations"];
-    if (auto it = a.find(key); it != a.end() && it->is_string()) return it->get<std::string>();
-  }
-  return "";
-}
+using Cond = kube::ConditionSpec;
 
 std::vector<std::string> SplitCapabilities(const std::string& text) {
   std::vector<std::string> out;
@@ -43,24 +32,7 @@ std::vector<std::string> SplitCapabilities(const std::string& text) {
   return out;
 }
 
-const Json* PreviousCondition(const Json& previous, const std::string& type) {
-  if (!previous.is_object() || !previous.contains("conditions") || !previous["conditions"].is_array()) return nullptr;
-  for (const auto& c : previous["conditions"]) {
-    if (c.is_object() && c.value("type", "") == type) return &c;
-  }
-  return nullptr;
-}
-
 }  // namespace
-
-std::string FormatRfc3339(std::chrono::system_clock::time_point t) {
-  const std::time_t secs = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 NodeStatusResult ComputeNodeStatus(const NodeObservation& o, const Json& previous,
                                    std::chrono::system_clock::time_point now) {
@@ -86,20 +58,21 @@ NodeStatusResult ComputeNodeStatus(const NodeObservation& o, const Json& previou
       const auto renew = *record->renew_time;
       const auto duration =
           std::chrono::seconds(record->lease_duration_seconds > 0 ? record->lease_duration_seconds : 1);
-      status["lastHeartbeat"] = FormatRfc3339(std::chrono::time_point_cast<std::chrono::seconds>(renew));
-      if (const auto v = Annotation(o.lease, kAgentVersionAnnotation); !v.empty()) status["agentVersion"] = v;
-      if (const auto caps = SplitCapabilities(Annotation(o.lease, kCapabilitiesAnnotation)); !caps.empty()) {
+      status["lastHeartbeat"] = kube::FormatTime(renew);
+      if (const auto v = kube::AnnotationOf(o.lease, api::kAgentVersionAnnotation); !v.empty())
+        status["agentVersion"] = v;
+      if (const auto caps = SplitCapabilities(kube::AnnotationOf(o.lease, api::kCapabilitiesAnnotation));
+          !caps.empty()) {
         status["capabilities"] = caps;
       }
       const auto expires = renew + duration;
       if (now <= expires) {
         connected = {"AgentConnected", "True", "HeartbeatFresh",
-                     "the agent " + record->holder_identity + " renewed its heartbeat at " +
-                         FormatRfc3339(std::chrono::time_point_cast<std::chrono::seconds>(renew))};
+                     "the agent " + record->holder_identity + " renewed its heartbeat at " + kube::FormatTime(renew)};
         result.recheck_after = expires - now + std::chrono::seconds(1);
-        const std::string reachable = Annotation(o.lease, kPacsReachableAnnotation);
-        const std::string message = Annotation(o.lease, kPacsMessageAnnotation);
-        const std::string checked = Annotation(o.lease, kPacsCheckedAtAnnotation);
+        const std::string reachable = kube::AnnotationOf(o.lease, api::kPacsReachableAnnotation);
+        const std::string message = kube::AnnotationOf(o.lease, api::kPacsMessageAnnotation);
+        const std::string checked = kube::AnnotationOf(o.lease, api::kPacsCheckedAtAnnotation);
         if (reachable == "true") {
           pacs = {"PACSReachable", "True", "PACSReachable",
                   message.empty() ? "the agent reaches its PACS" + (checked.empty() ? "" : " (checked " + checked + ")")
@@ -111,10 +84,8 @@ NodeStatusResult ComputeNodeStatus(const NodeObservation& o, const Json& previou
         }
       } else {
         connected = {"AgentConnected", "False", "HeartbeatStale",
-                     "the agent's last heartbeat was at " +
-                         FormatRfc3339(std::chrono::time_point_cast<std::chrono::seconds>(renew)) +
-                         ", older than its lease of " + std::to_string(duration.count()) +
-                         "s; check that the agent process runs and reaches the hub"};
+                     "the agent's last heartbeat was at " + kube::FormatTime(renew) + ", older than its lease of " +
+                         std::to_string(duration.count()) + "s; check that the agent process runs and reaches the hub"};
         pacs = {"PACSReachable", "Unknown", "AgentNotConnected",
                 "the agent does not report in, so its PACS reachability is unknown"};
       }
@@ -143,22 +114,8 @@ NodeStatusResult ComputeNodeStatus(const NodeObservation& o, const Json& previou
   }
   status["phase"] = phase;
 
-  Json conditions = Json::array();
-  for (const Cond* c : {&deployed, &connected, &pacs, &ready}) {
-    std::string ltt = FormatRfc3339(now);
-    if (const Json* p = PreviousCondition(previous, c->type);
-        p && p->value("status", "") == c->status && (*p)["lastTransitionTime"].is_string()) {
-      ltt = (*p)["lastTransitionTime"].get<std::string>();
-    }
-    std::string message = c->message.size() > 32000 ? c->message.substr(0, 32000) : c->message;
-    conditions.push_back({{"type", c->type},
-                          {"status", c->status},
-                          {"observedGeneration", o.generation},
-                          {"lastTransitionTime", ltt},
-                          {"reason", c->reason},
-                          {"message", message}});
-  }
-  status["conditions"] = conditions;
+  if (previous.is_object() && previous.contains("conditions")) status["conditions"] = previous["conditions"];
+  kube::SetConditions(status, {deployed, connected, pacs, ready}, o.generation, now);
   result.status = std::move(status);
   return result;
 }

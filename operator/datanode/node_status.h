@@ -14,12 +14,6 @@
 
 namespace oncoatlas::datanode {
 
-inline constexpr const char* kAgentVersionAnnotation = "oncoatlas.io/agent-version";
-inline constexpr const char* kCapabilitiesAnnotation = "oncoatlas.io/capabilities";
-inline constexpr const char* kPacsReachableAnnotation = "oncoatlas.io/pacs-reachable";
-inline constexpr const char* kPacsMessageAnnotation = "oncoatlas.io/pacs-message";
-inline constexpr const char* kPacsCheckedAtAnnotation = "oncoatlas.io/pacs-checked-at";
-
 struct NodeObservation {
   std::int64_t generation = 0;
   std::string hub_namespace;
@@ -43,11 +37,8 @@ struct NodeStatusResult {
 };
 
 // `previous` is the current status (for lastTransitionTime of conditions whose
-// status did not change); `now` is wall-clock time.
+// status did not change; see kube/conditions.h); `now` is wall-clock time.
 NodeStatusResult ComputeNodeStatus(const NodeObservation& observation, const nlohmann::json& previous,
                                    std::chrono::system_clock::time_point now);
-
-// RFC 3339 in UTC with seconds ("2026-01-02T03:04:05Z").
-std::string FormatRfc3339(std::chrono::system_clock::time_point t);
 
 }  // namespace oncoatlas::datanode

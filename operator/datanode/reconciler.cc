@@ -5,9 +5,13 @@
 #include <spdlog/spdlog.h>
 
 #include "api/json_mapping.h"
+#include "api/resources.h"
 #include "datanode/covers.h"
 #include "datanode/token_schedule.h"
+#include "kube/conditions.h"
+#include "kube/core_resources.h"
 #include "kube/lease_json.h"
+#include "kube/object_meta.h"
 
 namespace oncoatlas::datanode {
 namespace {
@@ -18,24 +22,9 @@ using kube::ReconcileResult;
 
 std::string Key(const std::string& ns, const std::string& name) { return ns.empty() ? name : ns + "/" + name; }
 
-const Json& Metadata(const Json& object) {
-  static const Json kEmpty = Json::object();
-  const auto it = object.find("metadata");
-  return it != object.end() && it->is_object() ? *it : kEmpty;
-}
-
-std::string Annotation(const Json& object, const std::string& key) {
-  const Json& m = Metadata(object);
-  if (auto a = m.find("annotations"); a != m.end() && a->is_object()) {
-    if (auto v = a->find(key); v != a->end() && v->is_string()) return v->get<std::string>();
-  }
-  return "";
-}
-
 std::string DescribeObject(const Json& object) {
-  const Json& m = Metadata(object);
-  const std::string ns = m.value("namespace", "");
-  return object.value("kind", "") + " " + (ns.empty() ? "" : ns + "/") + m.value("name", "");
+  const std::string ns = kube::NamespaceOf(object);
+  return object.value("kind", "") + " " + (ns.empty() ? "" : ns + "/") + kube::NameOf(object);
 }
 
 std::string Decode(const Json& secret, const std::string& key) {
@@ -68,11 +57,10 @@ ApiResult<Json> DataNodeReconciler::Current(kube::RestClient& client, bool use_c
 
 ApiResult<Json> DataNodeReconciler::Ensure(kube::RestClient& client, bool use_cache, const Json& desired) {
   const std::string kind = desired.value("kind", "");
-  const auto* gvr = gvr::ForKind(kind);
+  const auto* gvr = ResourceForKind(kind);
   if (gvr == nullptr) return kube::ApiError(InternalError("no resource known for kind " + kind));
-  const Json& m = Metadata(desired);
-  const std::string ns = m.value("namespace", "");
-  const std::string name = m.value("name", "");
+  const std::string ns = kube::NamespaceOf(desired);
+  const std::string name = kube::NameOf(desired);
   auto current = Current(client, use_cache, *gvr, ns, name);
   if (!current.ok()) return current;
   if (!current->is_null() && Covers(*current, desired)) return current;
@@ -105,12 +93,12 @@ ApiResult<DataNodeReconciler::Credentials> DataNodeReconciler::EnsureCredentials
   }
   // After a restart of the operator: the token already at the site, if it is still good.
   const Placement placement = PlacementOf(node, options_.render);
-  auto secret = Current(site, use_cache, gvr::kSecrets, placement.agent_namespace, HubSecretName(name));
+  auto secret = Current(site, use_cache, kube::core::kSecrets, placement.agent_namespace, HubSecretName(name));
   if (secret.ok() && secret->is_object()) {
-    const std::string expiry = Annotation(*secret, kTokenExpiryAnnotation);
+    const std::string expiry = kube::AnnotationOf(*secret, kTokenExpiryAnnotation);
     const std::string token = Decode(*secret, "token");
     auto expires = kube::ParseMicroTime(expiry);
-    if (!token.empty() && expires.ok() && Annotation(*secret, kTokenServiceAccountUidAnnotation) == sa_uid) {
+    if (!token.empty() && expires.ok() && kube::AnnotationOf(*secret, kTokenServiceAccountUidAnnotation) == sa_uid) {
       const auto renew_at = *expires - lifetime + renew_after;
       if (now < renew_at) {
         Credentials c{{token, expiry, sa_uid}, renew_at};
@@ -124,7 +112,8 @@ ApiResult<DataNodeReconciler::Credentials> DataNodeReconciler::EnsureCredentials
                         {"kind", "TokenRequest"},
                         {"spec", {{"expirationSeconds", lifetime.count()}}}};
   auto response = hub_->Request(
-      "POST", ResourcePath(gvr::kServiceAccounts, NodeNamespace(name), kAgentServiceAccount, "token"), &request);
+      "POST", ResourcePath(kube::core::kServiceAccounts, api::NodeNamespace(name), api::kAgentServiceAccount, "token"),
+      &request);
   if (!response.ok()) return response.error();
   const Json& status = (*response)["status"];
   if (!status.is_object() || !status.contains("token") || !status["token"].is_string()) {
@@ -152,7 +141,7 @@ Status DataNodeReconciler::WriteStatus(const Json& object, const Json& status) {
   for (auto it = previous.begin(); it != previous.end(); ++it) {
     if (!status.contains(it.key())) patch_status[it.key()] = nullptr;
   }
-  auto patched = hub_->PatchStatus(gvr::kDataNodes, "", Metadata(object).value("name", ""), kube::PatchType::kMerge,
+  auto patched = hub_->PatchStatus(api::kDataNodes, "", kube::NameOf(object), kube::PatchType::kMerge,
                                    Json{{"status", patch_status}}, {.field_manager = kFieldManager});
   return patched.status();
 }
@@ -170,8 +159,7 @@ void DataNodeReconciler::RecordTransitions(const Json& object, const Json& statu
   };
   static const Json kEmpty = Json::object();
   const auto before = conditions(object.contains("status") ? object["status"] : kEmpty);
-  const Json& m = Metadata(object);
-  const kube::ObjectReference ref{api::kApiVersion, "DataNode", "", m.value("name", ""), m.value("uid", "")};
+  const kube::ObjectReference ref{api::kApiVersion, "DataNode", "", kube::NameOf(object), kube::UidOf(object)};
   for (const auto& [type, now] : conditions(status)) {
     const std::string value = now->value("status", "");
     if (type == "Ready" || value == "Unknown") continue;  // Ready repeats one of the others
@@ -190,24 +178,17 @@ void DataNodeReconciler::RecordTransitions(const Json& object, const Json& statu
 }
 
 Status DataNodeReconciler::EnsureFinalizer(const Json& object, bool present) {
-  const Json& m = Metadata(object);
-  std::vector<std::string> finalizers;
-  if (auto it = m.find("finalizers"); it != m.end() && it->is_array()) {
-    for (const auto& f : *it) {
-      if (f.is_string()) finalizers.push_back(f.get<std::string>());
-    }
-  }
-  const bool has = std::find(finalizers.begin(), finalizers.end(), kFinalizer) != finalizers.end();
-  if (has == present) return Status::Ok();
+  std::vector<std::string> finalizers = kube::FinalizersOf(object);
+  if (kube::HasFinalizer(object, kFinalizer) == present) return Status::Ok();
   if (present) {
     finalizers.push_back(kFinalizer);
   } else {
     finalizers.erase(std::remove(finalizers.begin(), finalizers.end(), kFinalizer), finalizers.end());
   }
   // resourceVersion makes the patch fail (409) rather than drop another party's finalizer.
-  const Json patch = {{"metadata", {{"finalizers", finalizers}, {"resourceVersion", m.value("resourceVersion", "")}}}};
+  const Json patch = {{"metadata", {{"finalizers", finalizers}, {"resourceVersion", kube::ResourceVersionOf(object)}}}};
   return hub_
-      ->Patch(gvr::kDataNodes, "", m.value("name", ""), kube::PatchType::kMerge, patch,
+      ->Patch(api::kDataNodes, "", kube::NameOf(object), kube::PatchType::kMerge, patch,
               {.field_manager = kFieldManager})
       .status();
 }
@@ -217,12 +198,12 @@ std::optional<std::int64_t> DataNodeReconciler::DatasetCount(const std::string& 
   if (caches_.datasets != nullptr) {
     for (const auto& d : caches_.datasets->ByNamespace(ns)) items.push_back(*d);
   } else {
-    auto listed = hub_->ListAll(gvr::kDatasets, ns);
+    auto listed = hub_->ListAll(api::kDatasets, ns);
     if (!listed.ok()) return std::nullopt;
     items = std::move(listed->items);
   }
   if (names != nullptr) {
-    for (const auto& d : items) names->push_back(Metadata(d).value("name", ""));
+    for (const auto& d : items) names->push_back(kube::NameOf(d));
   }
   return static_cast<std::int64_t>(items.size());
 }
@@ -239,7 +220,7 @@ ReconcileResult DataNodeReconciler::Reconcile(const kube::Request& request) {
     }
     object = *cached;
   } else {
-    auto got = hub_->Get(gvr::kDataNodes, "", request.name);
+    auto got = hub_->Get(api::kDataNodes, "", request.name);
     if (!got.ok()) {
       if (got.error().http_code() == 404) return ReconcileResult::Done();
       return ReconcileResult::Error(got.error().status());
@@ -251,19 +232,19 @@ ReconcileResult DataNodeReconciler::Reconcile(const kube::Request& request) {
     return ReconcileResult::TerminalError(
         InvalidArgumentError("DataNode " + request.name + " does not match the API: " + node.status().message()));
   }
-  if (Metadata(object).contains("deletionTimestamp")) return ReconcileDelete(*node, object);
+  if (kube::IsBeingDeleted(object)) return ReconcileDelete(*node, object);
   return ReconcileNormal(*node, object);
 }
 
 ReconcileResult DataNodeReconciler::ReconcileNormal(const api::DataNode& node, const Json& object) {
-  const std::string name = Metadata(object).value("name", "");
-  const std::string uid = Metadata(object).value("uid", "");
-  const std::string hub_ns = NodeNamespace(name);
+  const std::string name = kube::NameOf(object);
+  const std::string uid = kube::UidOf(object);
+  const std::string hub_ns = api::NodeNamespace(name);
   const auto now = clock_.WallNow();
   if (Status s = EnsureFinalizer(object, true); !s.ok()) return ReconcileResult::Error(s);
 
   NodeObservation observation;
-  observation.generation = Metadata(object).value("generation", std::int64_t{0});
+  observation.generation = kube::GenerationOf(object);
   observation.hub_namespace = hub_ns;
   std::optional<std::chrono::system_clock::duration> requeue;
   const auto requeue_at_most = [&](std::chrono::system_clock::duration d) {
@@ -282,7 +263,7 @@ ReconcileResult DataNodeReconciler::ReconcileNormal(const api::DataNode& node, c
       retry = ensured.error().status();
       break;
     }
-    if (desired.value("kind", "") == "ServiceAccount") sa_uid = Metadata(*ensured).value("uid", "");
+    if (desired.value("kind", "") == "ServiceAccount") sa_uid = kube::UidOf(*ensured);
   }
 
   // Site side.
@@ -346,8 +327,8 @@ ReconcileResult DataNodeReconciler::ReconcileNormal(const api::DataNode& node, c
 
   // The heartbeat.
   if (caches_.leases != nullptr) {
-    if (auto lease = caches_.leases->Get(hub_ns + "/" + kHeartbeatLease)) observation.lease = *lease;
-  } else if (auto lease = hub_->Get(gvr::kLeases, hub_ns, kHeartbeatLease); lease.ok()) {
+    if (auto lease = caches_.leases->Get(hub_ns + "/" + api::kHeartbeatLease)) observation.lease = *lease;
+  } else if (auto lease = hub_->Get(kube::core::kLeases, hub_ns, api::kHeartbeatLease); lease.ok()) {
     observation.lease = std::move(lease).value();
   }
   observation.dataset_count = DatasetCount(hub_ns, nullptr);
@@ -366,40 +347,15 @@ ReconcileResult DataNodeReconciler::ReconcileNormal(const api::DataNode& node, c
 }
 
 ReconcileResult DataNodeReconciler::ReconcileDelete(const api::DataNode& node, const Json& object) {
-  const std::string name = Metadata(object).value("name", "");
-  const std::string hub_ns = NodeNamespace(name);
-  const Json& m = Metadata(object);
-  bool ours = false;
-  if (auto it = m.find("finalizers"); it != m.end() && it->is_array()) {
-    for (const auto& f : *it) ours = ours || (f.is_string() && f.get<std::string>() == kFinalizer);
-  }
-  if (!ours) return ReconcileResult::Done();
+  const std::string name = kube::NameOf(object);
+  const std::string hub_ns = api::NodeNamespace(name);
+  if (!kube::HasFinalizer(object, kFinalizer)) return ReconcileResult::Done();
 
   const Json previous = object.contains("status") && object["status"].is_object() ? object["status"] : Json::object();
   const auto blocked = [&](const std::string& reason, const std::string& message) {
     Json status = previous;
-    Json conditions = Json::array();
-    if (status.contains("conditions") && status["conditions"].is_array()) {
-      for (const auto& c : status["conditions"]) {
-        if (c.is_object() && c.value("type", "") != "Ready") conditions.push_back(c);
-      }
-    }
-    std::string ltt = FormatRfc3339(clock_.WallNow());
-    if (status.contains("conditions") && status["conditions"].is_array()) {
-      for (const auto& c : status["conditions"]) {
-        if (c.is_object() && c.value("type", "") == "Ready" && c.value("status", "") == "False" &&
-            c.contains("lastTransitionTime")) {
-          ltt = c["lastTransitionTime"].get<std::string>();
-        }
-      }
-    }
-    conditions.push_back({{"type", "Ready"},
-                          {"status", "False"},
-                          {"observedGeneration", m.value("generation", std::int64_t{0})},
-                          {"lastTransitionTime", ltt},
-                          {"reason", reason},
-                          {"message", message}});
-    status["conditions"] = conditions;
+    kube::SetConditions(status, {{kube::kConditionReady, kube::kConditionFalse, reason, message}},
+                        kube::GenerationOf(object), clock_.WallNow());
     return WriteStatus(object, status);
   };
 
@@ -434,12 +390,12 @@ ReconcileResult DataNodeReconciler::ReconcileDelete(const api::DataNode& node, c
     const kube::GroupVersionResource* gvr;
     std::string name;
   };
-  std::vector<Child> children = {{&gvr::kDeployments, AgentObjectName(name)},
-                                 {&gvr::kServices, AgentObjectName(name)},
-                                 {&gvr::kNetworkPolicies, AgentObjectName(name)},
-                                 {&gvr::kConfigMaps, AgentObjectName(name)},
-                                 {&gvr::kSecrets, HubSecretName(name)}};
-  if (!retain) children.push_back({&gvr::kPersistentVolumeClaims, StoreClaimName(name)});
+  std::vector<Child> children = {{&kube::core::kDeployments, AgentObjectName(name)},
+                                 {&kube::core::kServices, AgentObjectName(name)},
+                                 {&kube::core::kNetworkPolicies, AgentObjectName(name)},
+                                 {&kube::core::kConfigMaps, AgentObjectName(name)},
+                                 {&kube::core::kSecrets, HubSecretName(name)}};
+  if (!retain) children.push_back({&kube::core::kPersistentVolumeClaims, StoreClaimName(name)});
   for (const auto& child : children) {
     auto deleted = site.client->Delete(*child.gvr, placement.agent_namespace, child.name);
     if (!deleted.ok() && deleted.error().http_code() != 404) {
@@ -451,9 +407,9 @@ ReconcileResult DataNodeReconciler::ReconcileDelete(const api::DataNode& node, c
   }
 
   // Hub credentials: without the ServiceAccount its tokens no longer authenticate.
-  auto sa = hub_->Delete(gvr::kServiceAccounts, hub_ns, kAgentServiceAccount);
+  auto sa = hub_->Delete(kube::core::kServiceAccounts, hub_ns, api::kAgentServiceAccount);
   if (!sa.ok() && sa.error().http_code() != 404) return ReconcileResult::Error(sa.error().status());
-  auto ns = hub_->Delete(gvr::kNamespaces, "", hub_ns);
+  auto ns = hub_->Delete(kube::core::kNamespaces, "", hub_ns);
   if (!ns.ok() && ns.error().http_code() != 404) return ReconcileResult::Error(ns.error().status());
 
   {

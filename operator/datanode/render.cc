@@ -4,10 +4,11 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "kube/core_resources.h"
+
 namespace oncoatlas::datanode {
 namespace {
 
-constexpr const char* kNamespacePrefix = "oncoatlas-node-";
 constexpr const char* kAgentConfigPath = "/etc/oncoatlas/config/agent.yaml";
 constexpr const char* kHubMountPath = "/etc/oncoatlas/hub";
 constexpr const char* kPacsCredentialsPath = "/etc/oncoatlas/pacs";
@@ -17,7 +18,7 @@ Json Labels(const std::string& node) {
   return {{"app.kubernetes.io/name", "oncoatlas-agent"},
           {"app.kubernetes.io/instance", node},
           {"app.kubernetes.io/managed-by", kManagedBy},
-          {kNodeLabel, node}};
+          {api::kNodeLabel, node}};
 }
 
 Json SelectorLabels(const std::string& node) {
@@ -66,36 +67,29 @@ Json EgressTo(const std::string& host, int port) {
 
 }  // namespace
 
-namespace gvr {
-const kube::GroupVersionResource* ForKind(const std::string& kind) {
-  for (const auto* g : {&kNamespaces, &kServiceAccounts, &kRoles, &kRoleBindings, &kConfigMaps, &kSecrets,
-                        &kPersistentVolumeClaims, &kServices, &kNetworkPolicies, &kDeployments, &kLeases}) {
+const kube::GroupVersionResource* ResourceForKind(const std::string& kind) {
+  namespace core = kube::core;
+  for (const auto* g : {&core::kNamespaces, &core::kServiceAccounts, &core::kRoles, &core::kRoleBindings,
+                        &core::kConfigMaps, &core::kSecrets, &core::kPersistentVolumeClaims, &core::kServices,
+                        &core::kNetworkPolicies, &core::kDeployments}) {
     if (g->kind == kind) return g;
   }
   return nullptr;
 }
-}  // namespace gvr
 
-std::string NodeNamespace(const std::string& node) { return kNamespacePrefix + node; }
 std::string AgentObjectName(const std::string& node) { return "oncoatlas-agent-" + node; }
 std::string HubSecretName(const std::string& node) { return AgentObjectName(node) + "-hub"; }
 std::string StoreClaimName(const std::string& node) { return AgentObjectName(node) + "-store"; }
-
-std::string NodeOfNamespace(const std::string& ns) {
-  const std::string prefix = kNamespacePrefix;
-  if (ns.size() <= prefix.size() || ns.compare(0, prefix.size(), prefix) != 0) return "";
-  return ns.substr(prefix.size());
-}
 
 Placement PlacementOf(const api::DataNode& node, const RenderOptions& options) {
   Placement p;
   if (node.spec.cluster.remote) {
     p.remote = true;
-    p.agent_namespace = node.spec.cluster.remote->agent_namespace.value_or("oncoatlas-agent");
+    p.agent_namespace = node.spec.cluster.remote->agent_namespace.value_or(api::kDefaultRemoteAgentNamespace);
     p.hub_server = node.spec.cluster.remote->hub_server;
   } else {
     const auto& local = node.spec.cluster.local;
-    p.agent_namespace = local && local->agent_namespace ? *local->agent_namespace : "oncoatlas-agents";
+    p.agent_namespace = local && local->agent_namespace ? *local->agent_namespace : api::kDefaultLocalAgentNamespace;
     p.hub_server = options.local_hub_server;
   }
   return p;
@@ -166,7 +160,7 @@ std::string EncodeBase64(const std::string& in) {
 
 std::vector<Json> RenderHubObjects(const api::DataNode& node, const std::string& uid) {
   const std::string name = NameOf(node);
-  const std::string ns = NodeNamespace(name);
+  const std::string ns = api::NodeNamespace(name);
   const Json owner = OwnerReference(node, uid);
   std::vector<Json> out;
 
@@ -176,40 +170,27 @@ std::vector<Json> RenderHubObjects(const api::DataNode& node, const std::string&
 
   Json sa = {{"apiVersion", "v1"},
              {"kind", "ServiceAccount"},
-             {"metadata", Metadata(kAgentServiceAccount, ns, name)},
+             {"metadata", Metadata(api::kAgentServiceAccount, ns, name)},
              // The agent runs outside any pod of this cluster; no token Secret, no mount.
              {"automountServiceAccountToken", false}};
   sa["metadata"]["ownerReferences"] = owner;
   out.push_back(std::move(sa));
 
-  // Read what the operator projects, write status and the heartbeat: this namespace only.
-  // Secrets by name only (a Dataset's pseudonymisation key Secret; its name is
-  // the Dataset's choice, so resourceNames cannot pin it): no list or watch.
-  const Json rules = Json::array({
-      {{"apiGroups", {""}}, {"resources", {"configmaps"}}, {"verbs", {"get", "list", "watch"}}},
-      {{"apiGroups", {""}}, {"resources", {"secrets"}}, {"verbs", {"get"}}},
-      {{"apiGroups", {"oncoatlas.io"}},
-       {"resources", {"datasets", "accessgrants", "benchmarkruns"}},
-       {"verbs", {"get", "list", "watch"}}},
-      {{"apiGroups", {"oncoatlas.io"}},
-       {"resources", {"datasets/status", "benchmarkruns/status"}},
-       {"verbs", {"update", "patch"}}},
-      {{"apiGroups", {"coordination.k8s.io"}}, {"resources", {"leases"}}, {"verbs", {"get", "create", "update"}}},
-      {{"apiGroups", {""}}, {"resources", {"events"}}, {"verbs", {"create", "patch"}}},
-  });
+  // The agent's rights, in this namespace only.
   Json role = {{"apiVersion", "rbac.authorization.k8s.io/v1"},
                {"kind", "Role"},
-               {"metadata", Metadata(kAgentRole, ns, name)},
-               {"rules", rules}};
+               {"metadata", Metadata(api::kAgentRole, ns, name)},
+               {"rules", api::AgentHubRulesJson()}};
   role["metadata"]["ownerReferences"] = owner;
   out.push_back(std::move(role));
 
   Json binding = {
       {"apiVersion", "rbac.authorization.k8s.io/v1"},
       {"kind", "RoleBinding"},
-      {"metadata", Metadata(kAgentRole, ns, name)},
-      {"roleRef", {{"apiGroup", "rbac.authorization.k8s.io"}, {"kind", "Role"}, {"name", kAgentRole}}},
-      {"subjects", Json::array({{{"kind", "ServiceAccount"}, {"name", kAgentServiceAccount}, {"namespace", ns}}})}};
+      {"metadata", Metadata(api::kAgentRole, ns, name)},
+      {"roleRef", {{"apiGroup", "rbac.authorization.k8s.io"}, {"kind", "Role"}, {"name", api::kAgentRole}}},
+      {"subjects",
+       Json::array({{{"kind", "ServiceAccount"}, {"name", api::kAgentServiceAccount}, {"namespace", ns}}})}};
   binding["metadata"]["ownerReferences"] = owner;
   out.push_back(std::move(binding));
   return out;
@@ -222,9 +203,9 @@ std::string RenderAgentConfig(const api::DataNode& node, const Placement& placem
   y << YAML::Key << "node" << YAML::Value << name;
   y << YAML::Key << "hub" << YAML::Value << YAML::BeginMap;
   y << YAML::Key << "kubeconfig" << YAML::Value << std::string(kHubMountPath) + "/kubeconfig";
-  y << YAML::Key << "namespace" << YAML::Value << NodeNamespace(name);
+  y << YAML::Key << "namespace" << YAML::Value << api::NodeNamespace(name);
   y << YAML::Key << "heartbeat" << YAML::Value << YAML::BeginMap;
-  y << YAML::Key << "leaseName" << YAML::Value << kHeartbeatLease;
+  y << YAML::Key << "leaseName" << YAML::Value << api::kHeartbeatLease;
   y << YAML::Key << "leaseDurationSeconds" << YAML::Value << options.lease_duration_seconds;
   y << YAML::Key << "renewIntervalSeconds" << YAML::Value << options.lease_renew_interval_seconds;
   y << YAML::EndMap << YAML::EndMap;
@@ -291,7 +272,7 @@ std::string RenderHubKubeconfig(const std::string& node, const std::string& hub_
   y << YAML::Key << "context" << YAML::Value << YAML::BeginMap;
   y << YAML::Key << "cluster" << YAML::Value << "hub";
   y << YAML::Key << "user" << YAML::Value << "oncoatlas-agent";
-  y << YAML::Key << "namespace" << YAML::Value << NodeNamespace(node);
+  y << YAML::Key << "namespace" << YAML::Value << api::NodeNamespace(node);
   y << YAML::EndMap << YAML::EndMap << YAML::EndSeq;
   y << YAML::Key << "current-context" << YAML::Value << "hub";
   y << YAML::EndMap;

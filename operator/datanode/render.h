@@ -1,7 +1,8 @@
 // DataNode → desired objects: the hub side (node namespace, the agent's
 // ServiceAccount, Role and RoleBinding) and the site side (agent namespace,
 // ConfigMap with agent.yaml, hub-credential Secret, PVC, Service,
-// NetworkPolicy, Deployment), as /work/agent-contract.md fixes them.
+// NetworkPolicy, Deployment), as the contract with the agent fixes them
+// (api/node_contract.h).
 // Pure functions of their arguments; safe from any thread.
 #pragma once
 
@@ -13,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/datanode.h"
+#include "api/node_contract.h"
 #include "core/status.h"
 #include "kube/resource.h"
 
@@ -22,10 +24,6 @@ using Json = nlohmann::json;
 
 inline constexpr const char* kFieldManager = "oncoatlas-operator";
 inline constexpr const char* kManagedBy = "oncoatlas-operator";
-inline constexpr const char* kNodeLabel = "oncoatlas.io/node";
-inline constexpr const char* kAgentServiceAccount = "oncoatlas-agent";
-inline constexpr const char* kAgentRole = "oncoatlas-agent";
-inline constexpr const char* kHeartbeatLease = "oncoatlas-agent";
 inline constexpr const char* kTokenExpiryAnnotation = "oncoatlas.io/token-expiry";
 // The uid of the ServiceAccount the token was minted for: a recreated
 // ServiceAccount invalidates older tokens, so the operator mints anew.
@@ -34,36 +32,14 @@ inline constexpr const char* kFinalizer = "oncoatlas.io/datanode-cleanup";
 inline constexpr int kHealthPort = 8081;
 inline constexpr int kDicomWebPort = 8080;
 
-// The kinds this reconciler writes.
-namespace gvr {
-inline const kube::GroupVersionResource kDataNodes{"oncoatlas.io", "v1alpha1", "datanodes", false, "DataNode"};
-inline const kube::GroupVersionResource kDatasets{"oncoatlas.io", "v1alpha1", "datasets", true, "Dataset"};
-inline const kube::GroupVersionResource kNamespaces{"", "v1", "namespaces", false, "Namespace"};
-inline const kube::GroupVersionResource kServiceAccounts{"", "v1", "serviceaccounts", true, "ServiceAccount"};
-inline const kube::GroupVersionResource kRoles{"rbac.authorization.k8s.io", "v1", "roles", true, "Role"};
-inline const kube::GroupVersionResource kRoleBindings{"rbac.authorization.k8s.io", "v1", "rolebindings", true,
-                                                      "RoleBinding"};
-inline const kube::GroupVersionResource kConfigMaps{"", "v1", "configmaps", true, "ConfigMap"};
-inline const kube::GroupVersionResource kSecrets{"", "v1", "secrets", true, "Secret"};
-inline const kube::GroupVersionResource kPersistentVolumeClaims{"", "v1", "persistentvolumeclaims", true,
-                                                                "PersistentVolumeClaim"};
-inline const kube::GroupVersionResource kServices{"", "v1", "services", true, "Service"};
-inline const kube::GroupVersionResource kNetworkPolicies{"networking.k8s.io", "v1", "networkpolicies", true,
-                                                         "NetworkPolicy"};
-inline const kube::GroupVersionResource kDeployments{"apps", "v1", "deployments", true, "Deployment"};
-inline const kube::GroupVersionResource kLeases{"coordination.k8s.io", "v1", "leases", true, "Lease"};
-// The GVR of a rendered object by its kind; null for kinds not listed above.
-const kube::GroupVersionResource* ForKind(const std::string& kind);
-}  // namespace gvr
+// The resource of a rendered object by its kind; null for kinds the
+// renderers do not produce.
+const kube::GroupVersionResource* ResourceForKind(const std::string& kind);
 
-// "oncoatlas-node-<name>"
-std::string NodeNamespace(const std::string& node);
 // "oncoatlas-agent-<name>": ConfigMap, Deployment, Service, NetworkPolicy.
 std::string AgentObjectName(const std::string& node);
 std::string HubSecretName(const std::string& node);   // "oncoatlas-agent-<name>-hub"
 std::string StoreClaimName(const std::string& node);  // "oncoatlas-agent-<name>-store"
-// The node a node namespace belongs to; "" when `ns` is not one.
-std::string NodeOfNamespace(const std::string& ns);
 
 // Where the agent runs.
 struct Placement {

@@ -9,6 +9,7 @@
 
 #include "datanode/render.h"
 #include "kube/client_config.h"
+#include "kube/core_resources.h"
 
 namespace oncoatlas::datanode {
 
@@ -92,7 +93,7 @@ SiteAccess SiteClusters::For(const api::DataNode& node) {
     if (!cached) return {nullptr, {"KubeconfigSecretNotFound", where + " does not exist" + fix_create}};
     secret = *cached;
   } else {
-    auto got = hub_->Get(gvr::kSecrets, operator_namespace_, ref.name);
+    auto got = hub_->Get(kube::core::kSecrets, operator_namespace_, ref.name);
     if (!got.ok()) {
       if (got.error().http_code() == 404) {
         return {nullptr, {"KubeconfigSecretNotFound", where + " does not exist" + fix_create}};

@@ -5,12 +5,13 @@
 
 #include "access_grant_controller.h"
 #include "access_policy_controller.h"
+#include "api/node_contract.h"
+#include "api/resources.h"
 #include "benchmark_run_controller.h"
 #include "dataset_controller.h"
 #include "kube/clock.h"
 #include "kube/rfc3339.h"
 #include "label_selector.h"
-#include "resources.h"
 
 namespace oncoatlas::op {
 namespace {
@@ -73,7 +74,7 @@ json RunObject(const std::string& ns, const std::string& name, json datasets, co
             {"grantRef", {{"name", grant}}}}}};
 }
 
-const ConditionSpec* Find(const Assessment& a, const std::string& type) {
+const kube::ConditionSpec* Find(const Assessment& a, const std::string& type) {
   for (const auto& c : a.conditions) {
     if (c.type == type) return &c;
   }
@@ -236,7 +237,7 @@ TEST_F(ReconcilerTest, DatasetOutsideItsNodeNamespace) {
   const json node = DataNode("se", {{"local", json::object()}});
   const Assessment a = AssessDataset(ds, &node);
   EXPECT_FALSE(a.owns_observed_generation);
-  EXPECT_EQ(Find(a, kReady), nullptr) << "Ready is the agent's";
+  EXPECT_EQ(Find(a, kube::kConditionReady), nullptr) << "Ready is the agent's";
   ASSERT_NE(Find(a, kDataNodeFound), nullptr);
   EXPECT_EQ(Find(a, kDataNodeFound)->reason, "NamespaceMismatch");
   EXPECT_NE(Find(a, kDataNodeFound)->message.find("oncoatlas-node-se"), std::string::npos);
@@ -268,36 +269,37 @@ TEST(AccessGrantAssessment, DatasetsWindowAndPolicy) {
       Grant("g", "a", {{"names", {{{"node", "se"}, {"name", "breast"}}, {{"node", "fr"}, {"name", "x"}}}}}, {"query"},
             "2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z");
   Assessment a = AssessAccessGrant(named_missing, ResolveGrantDatasets(named_missing, datasets), now);
-  EXPECT_EQ(Find(a, kReady)->reason, "DatasetNotFound");
-  EXPECT_NE(Find(a, kReady)->message.find("fr/x"), std::string::npos);
-  EXPECT_FALSE(Find(a, kDatasetsResolved)->status);
+  EXPECT_EQ(Find(a, kube::kConditionReady)->reason, "DatasetNotFound");
+  EXPECT_NE(Find(a, kube::kConditionReady)->message.find("fr/x"), std::string::npos);
+  EXPECT_FALSE(Find(a, kDatasetsResolved)->IsTrue());
   EXPECT_EQ(a.fields["datasetCount"], 1);
 
   const json selected = Grant("g", "b", {{"selector", {{"matchLabels", {{"cancer", "lung"}}}}}}, {"query"},
                               "2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z");
   a = AssessAccessGrant(selected, ResolveGrantDatasets(selected, datasets), now);
-  EXPECT_TRUE(Find(a, kDatasetsResolved)->status);
+  EXPECT_TRUE(Find(a, kDatasetsResolved)->IsTrue());
   EXPECT_EQ(a.fields["datasetCount"], 1);
-  EXPECT_EQ(Find(a, kReady)->reason, "PolicyEvaluationPending");
-  EXPECT_FALSE(Find(a, kReady)->status) << "no policy engine yet: a grant must never claim to be active";
+  EXPECT_EQ(Find(a, kube::kConditionReady)->reason, "PolicyEvaluationPending");
+  EXPECT_FALSE(Find(a, kube::kConditionReady)->IsTrue())
+      << "no policy engine yet: a grant must never claim to be active";
   ASSERT_TRUE(a.requeue_after);  // until validUntil (capped)
 
   const json future = Grant("g", "c", {{"names", {{{"node", "se"}, {"name", "breast"}}}}}, {"process"},
                             "2026-06-01T00:00:10Z", "2027-01-01T00:00:00Z");
   a = AssessAccessGrant(future, ResolveGrantDatasets(future, datasets), now);
-  EXPECT_EQ(Find(a, kReady)->reason, "NotYetValid");
+  EXPECT_EQ(Find(a, kube::kConditionReady)->reason, "NotYetValid");
   ASSERT_TRUE(a.requeue_after);
   EXPECT_EQ(*a.requeue_after, std::chrono::seconds(11));
 
   const json expired = Grant("g", "d", {{"names", {{{"node", "se"}, {"name", "breast"}}}}}, {"query"},
                              "2025-01-01T00:00:00Z", "2026-05-31T23:59:59Z");
   a = AssessAccessGrant(expired, ResolveGrantDatasets(expired, datasets), now);
-  EXPECT_EQ(Find(a, kReady)->reason, "Expired");
+  EXPECT_EQ(Find(a, kube::kConditionReady)->reason, "Expired");
 
   const json none = Grant("g", "e", {{"selector", {{"matchLabels", {{"cancer", "skin"}}}}}}, {"query"},
                           "2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z");
   a = AssessAccessGrant(none, ResolveGrantDatasets(none, datasets), now);
-  EXPECT_EQ(Find(a, kReady)->reason, "NoDatasets");
+  EXPECT_EQ(Find(a, kube::kConditionReady)->reason, "NoDatasets");
 
   FakeObjectLookup grants;
   grants.Put(named_missing);
@@ -315,28 +317,29 @@ TEST(BenchmarkRunAssessment, EveryReference) {
   const json run = RunObject("v", "r", ds_ref, "g");
 
   EXPECT_EQ(Find(AssessBenchmarkRun(RunObject("v", "r", {{{"node", "se"}, {"name", "nope"}}}, "g"), nullptr, datasets),
-                 kReady)
+                 kube::kConditionReady)
                 ->reason,
             "DatasetNotFound");
-  EXPECT_EQ(Find(AssessBenchmarkRun(run, nullptr, datasets), kReady)->reason, "AccessGrantNotFound");
+  EXPECT_EQ(Find(AssessBenchmarkRun(run, nullptr, datasets), kube::kConditionReady)->reason, "AccessGrantNotFound");
 
   json other = Grant("v", "g", {{"names", {{{"node", "de"}, {"name", "lung"}}}}}, {"process"}, "2026-01-01T00:00:00Z",
                      "2027-01-01T00:00:00Z");
-  EXPECT_EQ(Find(AssessBenchmarkRun(run, &other, datasets), kReady)->reason, "DatasetNotCoveredByGrant");
+  EXPECT_EQ(Find(AssessBenchmarkRun(run, &other, datasets), kube::kConditionReady)->reason, "DatasetNotCoveredByGrant");
 
   json query_only = Grant("v", "g", {{"names", ds_ref}}, {"query"}, "2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z");
-  EXPECT_EQ(Find(AssessBenchmarkRun(run, &query_only, datasets), kReady)->reason, "GrantLacksProcessPermission");
+  EXPECT_EQ(Find(AssessBenchmarkRun(run, &query_only, datasets), kube::kConditionReady)->reason,
+            "GrantLacksProcessPermission");
 
   json inactive = Grant("v", "g", {{"names", ds_ref}}, {"process"}, "2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z");
   inactive["status"] = {{"conditions", {{{"type", "Ready"}, {"status", "False"}, {"reason", "NotYetValid"}}}}};
   Assessment a = AssessBenchmarkRun(run, &inactive, datasets);
-  EXPECT_EQ(Find(a, kReady)->reason, "GrantNotActive");
-  EXPECT_NE(Find(a, kReady)->message.find("NotYetValid"), std::string::npos);
-  EXPECT_TRUE(Find(a, kReferencesResolved)->status);
+  EXPECT_EQ(Find(a, kube::kConditionReady)->reason, "GrantNotActive");
+  EXPECT_NE(Find(a, kube::kConditionReady)->message.find("NotYetValid"), std::string::npos);
+  EXPECT_TRUE(Find(a, kReferencesResolved)->IsTrue());
 
   json active = inactive;
   active["status"]["conditions"][0]["status"] = "True";
-  EXPECT_TRUE(Find(AssessBenchmarkRun(run, &active, datasets), kReady)->status);
+  EXPECT_TRUE(Find(AssessBenchmarkRun(run, &active, datasets), kube::kConditionReady)->IsTrue());
 
   FakeObjectLookup runs;
   runs.Put(run);
@@ -358,12 +361,12 @@ TEST(AccessPolicyAssessment, ConsistentAndConflictingRules) {
       {"name", "d"}, {"match", {{"permissions", {"process", "query"}}}}, {"effect", "deny"}, {"message", "m"}};
   const json deny_other = {
       {"name", "d"}, {"match", {{"permissions", {"retrieve"}}}}, {"effect", "deny"}, {"message", "m"}};
-  EXPECT_EQ(Find(AssessAccessPolicy(policy({allow, deny_other})), kReady)->reason, "Valid");
+  EXPECT_EQ(Find(AssessAccessPolicy(policy({allow, deny_other})), kube::kConditionReady)->reason, "Valid");
   const Assessment conflict = AssessAccessPolicy(policy({allow, deny_same}));
-  EXPECT_EQ(Find(conflict, kReady)->reason, "ConflictingRules");
-  EXPECT_NE(Find(conflict, kReady)->message.find("\"a\""), std::string::npos);
+  EXPECT_EQ(Find(conflict, kube::kConditionReady)->reason, "ConflictingRules");
+  EXPECT_NE(Find(conflict, kube::kConditionReady)->message.find("\"a\""), std::string::npos);
   const json zero = {{"name", "z"}, {"effect", "requireApprovals"}, {"approvals", 0}, {"message", "m"}};
-  EXPECT_EQ(Find(AssessAccessPolicy(policy({zero})), kReady)->reason, "InvalidRule");
+  EXPECT_EQ(Find(AssessAccessPolicy(policy({zero})), kube::kConditionReady)->reason, "InvalidRule");
 }
 
 TEST(LabelSelector, Operators) {

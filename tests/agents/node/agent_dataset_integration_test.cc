@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "api/resources.h"
 #include "core/subprocess.h"
 #include "index/sqlite_index.h"
 #include "kube/client_config.h"
@@ -20,6 +21,7 @@
 #include "support/agent_process.h"
 #include "support/control_plane.h"
 #include "support/files.h"
+#include "support/node_hub.h"
 #include "support/orthanc.h"
 
 namespace oncoatlas::testing {
@@ -34,7 +36,6 @@ constexpr const char* kNode = "dsnode";
 constexpr const char* kHubNs = "oncoatlas-node-dsnode";
 constexpr const char* kSiteNs = "oncoatlas-agent-dsnode";
 constexpr int kMinimumCellCount = 5;
-const kube::GroupVersionResource kDatasets{"oncoatlas.io", "v1alpha1", "datasets", true, "Dataset"};
 
 ControlPlane& Cp() { return ControlPlaneEnvironment::Get(); }
 
@@ -108,46 +109,8 @@ class AgentDatasetTest : public ::testing::Test {
     ASSERT_TRUE(cfg.ok()) << cfg.status().ToString();
     admin_ = std::move(kube::RestClient::Create(*cfg)).value().release();
 
-    // The hub side as the operator renders it (operator/datanode/render.cc).
-    Kubectl({"apply", "--server-side", "-f", "-"}, std::string(R"(
-apiVersion: v1
-kind: Namespace
-metadata: {name: oncoatlas-node-dsnode}
----
-apiVersion: v1
-kind: ServiceAccount
-metadata: {name: oncoatlas-agent, namespace: oncoatlas-node-dsnode}
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: Role
-metadata: {name: oncoatlas-agent, namespace: oncoatlas-node-dsnode}
-rules:
-- apiGroups: [""]
-  resources: [configmaps]
-  verbs: [get, list, watch]
-- apiGroups: [""]
-  resources: [secrets]
-  verbs: [get]
-- apiGroups: [oncoatlas.io]
-  resources: [datasets, accessgrants, benchmarkruns]
-  verbs: [get, list, watch]
-- apiGroups: [oncoatlas.io]
-  resources: [datasets/status, benchmarkruns/status]
-  verbs: [update, patch]
-- apiGroups: [coordination.k8s.io]
-  resources: [leases]
-  verbs: [get, create, update]
-- apiGroups: [""]
-  resources: [events]
-  verbs: [create, patch]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: RoleBinding
-metadata: {name: oncoatlas-agent, namespace: oncoatlas-node-dsnode}
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: oncoatlas-agent}
-subjects:
-- {kind: ServiceAccount, name: oncoatlas-agent, namespace: oncoatlas-node-dsnode}
-)"));
+    // The hub side as the operator renders it.
+    Kubectl({"apply", "--server-side", "-f", "-"}, NodeHubObjects(kNode).dump());
     json body = {
         {"apiVersion", "authentication.k8s.io/v1"}, {"kind", "TokenRequest"}, {"spec", {{"expirationSeconds", 3600}}}};
     auto token = admin_->Request(
@@ -230,7 +193,7 @@ subjects:
   }
 
   static json Get(const std::string& name) {
-    auto r = admin_->Get(kDatasets, kHubNs, name);
+    auto r = admin_->Get(api::kDatasets, kHubNs, name);
     return r.ok() ? *r : json();
   }
 
@@ -262,7 +225,7 @@ subjects:
                             {"lastTransitionTime", "2026-01-01T00:00:00Z"},
                             {"reason", "DataNodeFound"},
                             {"message", "DataNode \"dsnode\" exists"}});
-      auto r = admin_->UpdateStatus(kDatasets, kHubNs, ds);
+      auto r = admin_->UpdateStatus(api::kDatasets, kHubNs, ds);
       if (r.ok()) return;
       ASSERT_EQ(r.error().http_code(), 409) << r.status().ToString();
     }

@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "api/resources.h"
 #include "kube/client_config.h"
 #include "kube/core_resources.h"
 #include "kube/lease_json.h"
@@ -21,6 +22,7 @@
 #include "support/agent_process.h"
 #include "support/control_plane.h"
 #include "support/files.h"
+#include "support/node_hub.h"
 #include "support/orthanc.h"
 
 namespace oncoatlas::testing {
@@ -34,7 +36,6 @@ namespace fs = std::filesystem;
 constexpr const char* kNode = "x";
 constexpr const char* kHubNs = "oncoatlas-node-x";
 constexpr const char* kSiteNs = "oncoatlas-agent-x";
-const kube::GroupVersionResource kDataNodes{"oncoatlas.io", "v1alpha1", "datanodes", false, "DataNode"};
 
 ControlPlane& Cp() { return ControlPlaneEnvironment::Get(); }
 
@@ -79,52 +80,9 @@ std::string MintToken(kube::RestClient& admin, const std::string& ns, const std:
   return r.ok() ? r->at("status").value("token", "") : "";
 }
 
-// The hub side of the contract for node `node`.
+// The hub side of the contract for node `node`, as the operator renders it.
 void CreateNodeNamespace(const std::string& node) {
-  const std::string ns = "oncoatlas-node-" + node;
-  Kubectl({"apply", "--server-side", "-f", "-"}, R"(
-apiVersion: v1
-kind: Namespace
-metadata: {name: )" + ns + R"(}
----
-apiVersion: v1
-kind: ServiceAccount
-metadata: {name: oncoatlas-agent, namespace: )" + ns +
-                                                     R"(}
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: Role
-metadata: {name: oncoatlas-agent, namespace: )" + ns +
-                                                     R"(}
-rules:
-- apiGroups: [""]
-  resources: [configmaps]
-  verbs: [get, list, watch]
-- apiGroups: [""]
-  resources: [secrets]
-  verbs: [get]
-- apiGroups: [oncoatlas.io]
-  resources: [datasets, accessgrants, benchmarkruns]
-  verbs: [get, list, watch]
-- apiGroups: [oncoatlas.io]
-  resources: [datasets/status, benchmarkruns/status]
-  verbs: [update, patch]
-- apiGroups: [coordination.k8s.io]
-  resources: [leases]
-  verbs: [get, create, update]
-- apiGroups: [""]
-  resources: [events]
-  verbs: [create, patch]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: RoleBinding
-metadata: {name: oncoatlas-agent, namespace: )" + ns +
-                                                     R"(}
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: oncoatlas-agent}
-subjects:
-- {kind: ServiceAccount, name: oncoatlas-agent, namespace: )" +
-                                                     ns + R"(}
-)");
+  Kubectl({"apply", "--server-side", "-f", "-"}, NodeHubObjects(node).dump());
 }
 
 std::string HubKubeconfig() {
@@ -371,10 +329,14 @@ spec:
 TEST_F(AgentRunTest, AgentCredentialsStopAtItsNamespace) {
   auto agent = TokenClient(MintToken(*admin_, kHubNs, "oncoatlas-agent"));
   // What the Role allows.
-  auto own = agent->List(kube::core::kConfigMaps, kHubNs);
+  auto own = agent->List(api::kDatasets, kHubNs);
   EXPECT_TRUE(own.ok()) << own.status().ToString();
+  // Nothing the agent does not use: ConfigMaps, even in its own namespace.
+  auto configmaps = agent->List(kube::core::kConfigMaps, kHubNs);
+  ASSERT_FALSE(configmaps.ok());
+  EXPECT_EQ(configmaps.error().http_code(), 403);
   // Another node's namespace.
-  auto other = agent->List(kube::core::kConfigMaps, "oncoatlas-node-y");
+  auto other = agent->List(api::kDatasets, "oncoatlas-node-y");
   ASSERT_FALSE(other.ok());
   EXPECT_EQ(other.error().http_code(), 403);
   auto other_lease = agent->Get(kube::core::kLeases, "oncoatlas-node-y", "oncoatlas-agent");
@@ -388,15 +350,15 @@ TEST_F(AgentRunTest, AgentCredentialsStopAtItsNamespace) {
   std::string sample = ReadFile(SourceDir() + "/crds/samples/10-datanodes.yaml");
   sample = sample.substr(0, sample.find("\n---"));
   Kubectl({"apply", "--server-side", "-f", "-"}, sample);
-  auto patch = agent->Patch(kDataNodes, "", "se-stockholm", kube::PatchType::kMerge,
+  auto patch = agent->Patch(api::kDataNodes, "", "se-stockholm", kube::PatchType::kMerge,
                             json{{"metadata", {{"labels", {{"touched", "yes"}}}}}});
   ASSERT_FALSE(patch.ok());
   EXPECT_EQ(patch.error().http_code(), 403);
-  auto status = agent->PatchStatus(kDataNodes, "", "se-stockholm", kube::PatchType::kMerge,
+  auto status = agent->PatchStatus(api::kDataNodes, "", "se-stockholm", kube::PatchType::kMerge,
                                    json{{"status", {{"agentVersion", "9.9.9"}}}});
   ASSERT_FALSE(status.ok());
   EXPECT_EQ(status.error().http_code(), 403);
-  auto get = agent->Get(kDataNodes, "", "se-stockholm");
+  auto get = agent->Get(api::kDataNodes, "", "se-stockholm");
   ASSERT_FALSE(get.ok());
   EXPECT_EQ(get.error().http_code(), 403);
 }

@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "api/resources.h"
 #include "datanode/datanode_controller.h"
 #include "kube/client_config.h"
 #include "support/control_plane.h"
@@ -76,7 +77,7 @@ bool RunRound(kube::RestClient& admin, const CountingObserver& observer, const s
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&, t] {
       for (int i = t; i < count; i += 8) {
-        if (!admin.Create(dn::gvr::kDataNodes, "", Node(prefix + "-" + std::to_string(i))).ok()) failures++;
+        if (!admin.Create(oncoatlas::api::kDataNodes, "", Node(prefix + "-" + std::to_string(i))).ok()) failures++;
       }
     });
   }
@@ -87,7 +88,7 @@ bool RunRound(kube::RestClient& admin, const CountingObserver& observer, const s
   }
   const auto deadline = start + std::chrono::minutes(10);
   while (std::chrono::steady_clock::now() < deadline) {
-    auto list = admin.List(dn::gvr::kDataNodes, "");
+    auto list = admin.List(oncoatlas::api::kDataNodes, "");
     if (list.ok()) {
       int deployed = 0;
       for (const auto& n : (*list)["items"]) {

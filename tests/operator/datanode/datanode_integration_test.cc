@@ -8,8 +8,10 @@
 #include <fstream>
 #include <sstream>
 
+#include "api/resources.h"
 #include "datanode/datanode_controller.h"
 #include "kube/client_config.h"
+#include "kube/core_resources.h"
 #include "kube/lease_json.h"
 #include "support/control_plane.h"
 #include "support/files.h"
@@ -133,12 +135,12 @@ class DataNodeIntegration : public ::testing::Test {
                    {"kind", "Secret"},
                    {"metadata", {{"name", name}, {"namespace", kOperatorNamespace}}},
                    {"data", {{"kubeconfig", EncodeBase64(kubeconfig)}}}};
-    auto r = Hub().Apply(gvr::kSecrets, kOperatorNamespace, secret, {.field_manager = "test", .force = true});
+    auto r = Hub().Apply(kube::core::kSecrets, kOperatorNamespace, secret, {.field_manager = "test", .force = true});
     ASSERT_TRUE(r.ok()) << r.error().ToString();
   }
 
   static Json Node(const std::string& name) {
-    auto got = Hub().Get(gvr::kDataNodes, "", name);
+    auto got = Hub().Get(api::kDataNodes, "", name);
     return got.ok() ? *got : Json();
   }
 
@@ -164,7 +166,7 @@ class DataNodeIntegration : public ::testing::Test {
   }
 
   static std::string Token(kube::RestClient& site, const std::string& ns, const std::string& node) {
-    const Json secret = Get(site, gvr::kSecrets, ns, HubSecretName(node));
+    const Json secret = Get(site, kube::core::kSecrets, ns, HubSecretName(node));
     if (!secret.is_object()) return "";
     return *kube::DecodeBase64(secret["data"]["token"].get<std::string>());
   }
@@ -204,30 +206,30 @@ DataNodeController* DataNodeIntegration::controller_ = nullptr;
 
 TEST_F(DataNodeIntegration, LocalNodeGetsEveryChildAndDriftIsUndone) {
   const std::string name = "local-a";
-  const std::string hub_ns = NodeNamespace(name);
+  const std::string hub_ns = api::NodeNamespace(name);
   const std::string agent_ns = "agents-" + name;
   Apply(LocalNode(name));
   ASSERT_TRUE(WaitFor([&] { return ConditionIs(name, "AgentDeployed", "True"); }, seconds(60))) << Node(name).dump(2);
 
   // Hub side.
-  EXPECT_TRUE(Get(Hub(), gvr::kNamespaces, "", hub_ns).is_object());
-  const Json role = Get(Hub(), gvr::kRoles, hub_ns, "oncoatlas-agent");
+  EXPECT_TRUE(Get(Hub(), kube::core::kNamespaces, "", hub_ns).is_object());
+  const Json role = Get(Hub(), kube::core::kRoles, hub_ns, "oncoatlas-agent");
   ASSERT_TRUE(role.is_object());
   EXPECT_EQ(role["rules"], RenderHubObjects(*api::FromJson<api::DataNode>(Node(name)), "")[2]["rules"]);
-  EXPECT_EQ(Get(Hub(), gvr::kRoleBindings, hub_ns, "oncoatlas-agent")["subjects"][0]["name"], "oncoatlas-agent");
-  const Json sa = Get(Hub(), gvr::kServiceAccounts, hub_ns, "oncoatlas-agent");
+  EXPECT_EQ(Get(Hub(), kube::core::kRoleBindings, hub_ns, "oncoatlas-agent")["subjects"][0]["name"], "oncoatlas-agent");
+  const Json sa = Get(Hub(), kube::core::kServiceAccounts, hub_ns, "oncoatlas-agent");
   ASSERT_TRUE(sa.is_object());
 
   // Site side, here on the hub.
-  const Json cm = Get(Hub(), gvr::kConfigMaps, agent_ns, AgentObjectName(name));
+  const Json cm = Get(Hub(), kube::core::kConfigMaps, agent_ns, AgentObjectName(name));
   ASSERT_TRUE(cm.is_object());
   EXPECT_NE(cm["data"]["agent.yaml"].get<std::string>().find("namespace: " + hub_ns), std::string::npos);
-  const Json deployment = Get(Hub(), gvr::kDeployments, agent_ns, AgentObjectName(name));
+  const Json deployment = Get(Hub(), kube::core::kDeployments, agent_ns, AgentObjectName(name));
   ASSERT_TRUE(deployment.is_object());
   EXPECT_EQ(deployment["spec"]["template"]["spec"]["containers"][0]["securityContext"]["readOnlyRootFilesystem"], true);
-  EXPECT_TRUE(Get(Hub(), gvr::kServices, agent_ns, AgentObjectName(name)).is_object());
-  EXPECT_TRUE(Get(Hub(), gvr::kNetworkPolicies, agent_ns, AgentObjectName(name)).is_object());
-  EXPECT_TRUE(Get(Hub(), gvr::kPersistentVolumeClaims, agent_ns, StoreClaimName(name)).is_object());
+  EXPECT_TRUE(Get(Hub(), kube::core::kServices, agent_ns, AgentObjectName(name)).is_object());
+  EXPECT_TRUE(Get(Hub(), kube::core::kNetworkPolicies, agent_ns, AgentObjectName(name)).is_object());
+  EXPECT_TRUE(Get(Hub(), kube::core::kPersistentVolumeClaims, agent_ns, StoreClaimName(name)).is_object());
   const std::string token = Token(Hub(), agent_ns, name);
   EXPECT_EQ(WhoAmI(token), "system:serviceaccount:" + hub_ns + ":oncoatlas-agent");
   const Json node = Node(name);
@@ -244,11 +246,12 @@ TEST_F(DataNodeIntegration, LocalNodeGetsEveryChildAndDriftIsUndone) {
   ASSERT_EQ(ControlPlaneEnvironment::Get().Kubectl({"delete", "role", "-n", hub_ns, "oncoatlas-agent"}).exit_code, 0);
   EXPECT_TRUE(WaitFor(
       [&] {
-        const Json again = Get(Hub(), gvr::kConfigMaps, agent_ns, AgentObjectName(name));
+        const Json again = Get(Hub(), kube::core::kConfigMaps, agent_ns, AgentObjectName(name));
         return again.is_object() && again["metadata"]["uid"] != cm_uid;
       },
       seconds(30)));
-  EXPECT_TRUE(WaitFor([&] { return Get(Hub(), gvr::kRoles, hub_ns, "oncoatlas-agent").is_object(); }, seconds(30)));
+  EXPECT_TRUE(
+      WaitFor([&] { return Get(Hub(), kube::core::kRoles, hub_ns, "oncoatlas-agent").is_object(); }, seconds(30)));
 
   // An edited child is set back.
   ASSERT_EQ(ControlPlaneEnvironment::Get()
@@ -257,7 +260,7 @@ TEST_F(DataNodeIntegration, LocalNodeGetsEveryChildAndDriftIsUndone) {
             0);
   EXPECT_TRUE(WaitFor(
       [&] {
-        const Json d = Get(Hub(), gvr::kDeployments, agent_ns, AgentObjectName(name));
+        const Json d = Get(Hub(), kube::core::kDeployments, agent_ns, AgentObjectName(name));
         return d.is_object() && d["spec"]["template"]["spec"]["containers"][0]["image"] != "evil:1";
       },
       seconds(30)));
@@ -273,35 +276,36 @@ TEST_F(DataNodeIntegration, AgentCredentialsAreScopedToTheirNamespace) {
   auto agent = TokenClient(Hub(), token);
 
   // What it may do: read its namespace, write its heartbeat.
-  auto own = agent->List(gvr::kConfigMaps, NodeNamespace("scope-a"));
+  auto own = agent->List(kube::core::kConfigMaps, api::NodeNamespace("scope-a"));
   EXPECT_TRUE(own.ok()) << own.error().ToString();
   // What it may not.
-  auto other = agent->List(gvr::kConfigMaps, NodeNamespace("scope-b"));
+  auto other = agent->List(kube::core::kConfigMaps, api::NodeNamespace("scope-b"));
   ASSERT_FALSE(other.ok());
   EXPECT_EQ(other.error().http_code(), 403);
-  auto other_secret = agent->List(gvr::kSecrets, NodeNamespace("scope-b"));
+  auto other_secret = agent->List(kube::core::kSecrets, api::NodeNamespace("scope-b"));
   ASSERT_FALSE(other_secret.ok());
   EXPECT_EQ(other_secret.error().http_code(), 403);
-  auto all_secrets = agent->List(gvr::kSecrets, "");
+  auto all_secrets = agent->List(kube::core::kSecrets, "");
   ASSERT_FALSE(all_secrets.ok());
   EXPECT_EQ(all_secrets.error().http_code(), 403);
   auto patch =
-      agent->Patch(gvr::kDataNodes, "", "scope-a", kube::PatchType::kMerge, {{"metadata", {{"labels", {{"x", "y"}}}}}});
+      agent->Patch(api::kDataNodes, "", "scope-a", kube::PatchType::kMerge, {{"metadata", {{"labels", {{"x", "y"}}}}}});
   ASSERT_FALSE(patch.ok());
   EXPECT_EQ(patch.error().http_code(), 403);
-  auto status = agent->PatchStatus(gvr::kDataNodes, "", "scope-a", kube::PatchType::kMerge,
+  auto status = agent->PatchStatus(api::kDataNodes, "", "scope-a", kube::PatchType::kMerge,
                                    {{"status", {{"agentVersion", "9"}}}});
   ASSERT_FALSE(status.ok());
   EXPECT_EQ(status.error().http_code(), 403);
-  auto lease_elsewhere = agent->Create(gvr::kLeases, NodeNamespace("scope-b"),
-                                       kube::LeaseToJson(Record("x", 10), "oncoatlas-agent", NodeNamespace("scope-b")));
+  auto lease_elsewhere =
+      agent->Create(kube::core::kLeases, api::NodeNamespace("scope-b"),
+                    kube::LeaseToJson(Record("x", 10), "oncoatlas-agent", api::NodeNamespace("scope-b")));
   ASSERT_FALSE(lease_elsewhere.ok());
   EXPECT_EQ(lease_elsewhere.error().http_code(), 403);
 }
 
 TEST_F(DataNodeIntegration, HeartbeatDrivesConnectedPacsAndReady) {
   const std::string name = "beat";
-  const std::string hub_ns = NodeNamespace(name);
+  const std::string hub_ns = api::NodeNamespace(name);
   Apply(LocalNode(name));
   ASSERT_TRUE(WaitFor([&] { return ConditionIs(name, "AgentDeployed", "True"); }, seconds(60)));
   EXPECT_TRUE(ConditionIs(name, "AgentConnected", "False", "NoHeartbeat"));
@@ -316,13 +320,13 @@ TEST_F(DataNodeIntegration, HeartbeatDrivesConnectedPacsAndReady) {
                                         {"oncoatlas.io/capabilities", "dimse-source,deidentify"},
                                         {"oncoatlas.io/pacs-reachable", reachable},
                                         {"oncoatlas.io/pacs-message", message}};
-    auto current = agent->Get(gvr::kLeases, hub_ns, "oncoatlas-agent");
+    auto current = agent->Get(kube::core::kLeases, hub_ns, "oncoatlas-agent");
     if (current.ok()) {
       lease["metadata"]["resourceVersion"] = (*current)["metadata"]["resourceVersion"];
-      auto r = agent->Update(gvr::kLeases, hub_ns, lease);
+      auto r = agent->Update(kube::core::kLeases, hub_ns, lease);
       ASSERT_TRUE(r.ok()) << r.error().ToString();
     } else {
-      auto r = agent->Create(gvr::kLeases, hub_ns, lease);
+      auto r = agent->Create(kube::core::kLeases, hub_ns, lease);
       ASSERT_TRUE(r.ok()) << r.error().ToString();
     }
   };
@@ -355,7 +359,7 @@ TEST_F(DataNodeIntegration, TokenIsRenewedInPlace) {
   ASSERT_TRUE(WaitFor([&] { return ConditionIs(name, "AgentDeployed", "True"); }, seconds(60)));
   const std::string agent_ns = "agents-" + name;
   const std::string deployment_version =
-      Get(Hub(), gvr::kDeployments, agent_ns, AgentObjectName(name))["metadata"]["resourceVersion"];
+      Get(Hub(), kube::core::kDeployments, agent_ns, AgentObjectName(name))["metadata"]["resourceVersion"];
   std::vector<std::string> tokens = {Token(Hub(), agent_ns, name)};
   // The test's renewal period is 4 s: three renewals within a minute.
   ASSERT_TRUE(WaitFor(
@@ -366,11 +370,11 @@ TEST_F(DataNodeIntegration, TokenIsRenewedInPlace) {
       },
       seconds(60), std::chrono::milliseconds(200)));
   for (const auto& t : tokens)
-    EXPECT_EQ(WhoAmI(t), "system:serviceaccount:" + NodeNamespace(name) + ":oncoatlas-agent");
+    EXPECT_EQ(WhoAmI(t), "system:serviceaccount:" + api::NodeNamespace(name) + ":oncoatlas-agent");
   // Only the Secret changed: the agent's Deployment (and so its pods) stayed as they were.
-  EXPECT_EQ(Get(Hub(), gvr::kDeployments, agent_ns, AgentObjectName(name))["metadata"]["resourceVersion"],
+  EXPECT_EQ(Get(Hub(), kube::core::kDeployments, agent_ns, AgentObjectName(name))["metadata"]["resourceVersion"],
             deployment_version);
-  const Json secret = Get(Hub(), gvr::kSecrets, agent_ns, HubSecretName(name));
+  const Json secret = Get(Hub(), kube::core::kSecrets, agent_ns, HubSecretName(name));
   EXPECT_EQ(Node(name)["status"]["credentialExpiry"], secret["metadata"]["annotations"][kTokenExpiryAnnotation]);
 }
 
@@ -380,22 +384,24 @@ TEST_F(DataNodeIntegration, RemoteNodeDeploysToTheSiteCluster) {
   PutKubeconfigSecret("remote-a-kubeconfig", ReadFile(site_->kubeconfig()));
   Apply(RemoteNode(name, "remote-a-kubeconfig"));
   ASSERT_TRUE(WaitFor([&] { return ConditionIs(name, "AgentDeployed", "True"); }, seconds(60))) << Node(name).dump(2);
-  for (const auto* g : {&gvr::kConfigMaps, &gvr::kServices, &gvr::kNetworkPolicies, &gvr::kDeployments}) {
+  for (const auto* g :
+       {&kube::core::kConfigMaps, &kube::core::kServices, &kube::core::kNetworkPolicies, &kube::core::kDeployments}) {
     EXPECT_TRUE(Get(Site(), *g, agent_ns, AgentObjectName(name)).is_object()) << g->resource;
     EXPECT_FALSE(Get(Hub(), *g, agent_ns, AgentObjectName(name)).is_object()) << g->resource;
   }
-  EXPECT_TRUE(Get(Site(), gvr::kPersistentVolumeClaims, agent_ns, StoreClaimName(name)).is_object());
-  const Json secret = Get(Site(), gvr::kSecrets, agent_ns, HubSecretName(name));
+  EXPECT_TRUE(Get(Site(), kube::core::kPersistentVolumeClaims, agent_ns, StoreClaimName(name)).is_object());
+  const Json secret = Get(Site(), kube::core::kSecrets, agent_ns, HubSecretName(name));
   ASSERT_TRUE(secret.is_object());
   EXPECT_NE(kube::DecodeBase64(secret["data"]["kubeconfig"])->find(Hub().config().ServerUrl()), std::string::npos);
-  EXPECT_EQ(WhoAmI(Token(Site(), agent_ns, name)), "system:serviceaccount:" + NodeNamespace(name) + ":oncoatlas-agent");
+  EXPECT_EQ(WhoAmI(Token(Site(), agent_ns, name)),
+            "system:serviceaccount:" + api::NodeNamespace(name) + ":oncoatlas-agent");
 
   // Drift on the site is undone by the periodic re-check.
-  const std::string uid = Get(Site(), gvr::kServices, agent_ns, AgentObjectName(name))["metadata"]["uid"];
+  const std::string uid = Get(Site(), kube::core::kServices, agent_ns, AgentObjectName(name))["metadata"]["uid"];
   ASSERT_EQ(site_->Kubectl({"delete", "service", "-n", agent_ns, AgentObjectName(name)}).exit_code, 0);
   EXPECT_TRUE(WaitFor(
       [&] {
-        const Json s = Get(Site(), gvr::kServices, agent_ns, AgentObjectName(name));
+        const Json s = Get(Site(), kube::core::kServices, agent_ns, AgentObjectName(name));
         return s.is_object() && s["metadata"]["uid"] != uid;
       },
       seconds(30)));
@@ -442,7 +448,7 @@ TEST_F(DataNodeIntegration, DeletionWaitsForDatasetsThenRemovesEverythingAndRevo
   // A Dataset holds the local node's deletion back, visibly.
   const Json dataset = {{"apiVersion", "oncoatlas.io/v1alpha1"},
                         {"kind", "Dataset"},
-                        {"metadata", {{"name", "lung-ct"}, {"namespace", NodeNamespace(local)}}},
+                        {"metadata", {{"name", "lung-ct"}, {"namespace", api::NodeNamespace(local)}}},
                         {"spec",
                          {{"node", local},
                           {"source", {{"protocol", "dimse"}}},
@@ -450,7 +456,7 @@ TEST_F(DataNodeIntegration, DeletionWaitsForDatasetsThenRemovesEverythingAndRevo
                           {"deidentification", {{"profile", "BasicProfile"}}},
                           {"pseudonymisation", {{"keySecretRef", {{"name", "pseudonymisation-key"}}}}},
                           {"dataUse", {{"permission", "DUO:0000042"}}}}}};
-  auto created = Hub().Create(gvr::kDatasets, NodeNamespace(local), dataset);
+  auto created = Hub().Create(api::kDatasets, api::NodeNamespace(local), dataset);
   ASSERT_TRUE(created.ok()) << created.error().ToString();
   ASSERT_TRUE(WaitFor([&] { return Node(local)["status"].value("datasetCount", 0) == 1; }, seconds(30)));
   ASSERT_EQ(ControlPlaneEnvironment::Get().Kubectl({"delete", "datanode", local, "--wait=false"}).exit_code, 0);
@@ -458,8 +464,8 @@ TEST_F(DataNodeIntegration, DeletionWaitsForDatasetsThenRemovesEverythingAndRevo
   ASSERT_TRUE(WaitFor([&] { return ConditionIs(local, "Ready", "False", "DeletionBlockedByDatasets"); }, seconds(30)))
       << Node(local).dump(2);
   EXPECT_NE(Condition(local, "Ready")["message"].get<std::string>().find("lung-ct"), std::string::npos);
-  EXPECT_TRUE(Get(Hub(), gvr::kDeployments, "agents-" + local, AgentObjectName(local)).is_object());
-  ASSERT_TRUE(Hub().Delete(gvr::kDatasets, NodeNamespace(local), "lung-ct").ok());
+  EXPECT_TRUE(Get(Hub(), kube::core::kDeployments, "agents-" + local, AgentObjectName(local)).is_object());
+  ASSERT_TRUE(Hub().Delete(api::kDatasets, api::NodeNamespace(local), "lung-ct").ok());
 
   struct Placed {
     kube::RestClient* client;
@@ -471,30 +477,31 @@ TEST_F(DataNodeIntegration, DeletionWaitsForDatasetsThenRemovesEverythingAndRevo
     kube::RestClient* client = p.client;
     const std::string& name = p.name;
     const std::string& ns = p.ns;
-    ExpectDeleted(Hub(), gvr::kDataNodes, "", name);
-    for (const auto* g : {&gvr::kConfigMaps, &gvr::kServices, &gvr::kNetworkPolicies, &gvr::kDeployments}) {
+    ExpectDeleted(Hub(), api::kDataNodes, "", name);
+    for (const auto* g :
+         {&kube::core::kConfigMaps, &kube::core::kServices, &kube::core::kNetworkPolicies, &kube::core::kDeployments}) {
       ExpectDeleted(*client, *g, ns, AgentObjectName(name));
     }
-    ExpectDeleted(*client, gvr::kSecrets, ns, HubSecretName(name));
-    ExpectDeleted(Hub(), gvr::kServiceAccounts, NodeNamespace(name), "oncoatlas-agent");
+    ExpectDeleted(*client, kube::core::kSecrets, ns, HubSecretName(name));
+    ExpectDeleted(Hub(), kube::core::kServiceAccounts, api::NodeNamespace(name), "oncoatlas-agent");
   }
   // retainOnDelete: false for the local node, the default (true) for the remote one.
   // (The PVC-protection finalizer keeps a deleted claim until a controller this control plane
   // does not run removes it: deleted means gone or being deleted.)
   EXPECT_TRUE(WaitFor(
       [&] {
-        const Json pvc = Get(Hub(), gvr::kPersistentVolumeClaims, "agents-" + local, StoreClaimName(local));
+        const Json pvc = Get(Hub(), kube::core::kPersistentVolumeClaims, "agents-" + local, StoreClaimName(local));
         return !pvc.is_object() || pvc["metadata"].contains("deletionTimestamp");
       },
       seconds(30)));
-  EXPECT_TRUE(Get(Site(), gvr::kPersistentVolumeClaims, "agent-" + remote, StoreClaimName(remote)).is_object());
+  EXPECT_TRUE(Get(Site(), kube::core::kPersistentVolumeClaims, "agent-" + remote, StoreClaimName(remote)).is_object());
   // The tokens no longer authenticate.
   EXPECT_TRUE(WaitFor([&] { return WhoAmI(local_token).empty() && WhoAmI(remote_token).empty(); }, seconds(30)));
   // The node namespaces go (the namespace controller empties them first).
   EXPECT_TRUE(WaitFor(
       [&] {
-        const Json a = Get(Hub(), gvr::kNamespaces, "", NodeNamespace(local));
-        const Json b = Get(Hub(), gvr::kNamespaces, "", NodeNamespace(remote));
+        const Json a = Get(Hub(), kube::core::kNamespaces, "", api::NodeNamespace(local));
+        const Json b = Get(Hub(), kube::core::kNamespaces, "", api::NodeNamespace(remote));
         return (!a.is_object() || a["metadata"].contains("deletionTimestamp")) &&
                (!b.is_object() || b["metadata"].contains("deletionTimestamp"));
       },

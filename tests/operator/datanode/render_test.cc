@@ -75,13 +75,15 @@ TEST(RenderHub, NamespaceServiceAccountRoleAndBindingScopedToTheNode) {
       }
       if (r == "datasets/status") {
         dataset_status = true;
-        EXPECT_EQ(rule["verbs"], nlohmann::json({"update", "patch"}));
+        EXPECT_EQ(rule["verbs"], nlohmann::json({"update"}));
       }
+      EXPECT_NE(r, "configmaps") << "the agent reads its configuration from the site, never from the hub";
     }
   }
   EXPECT_TRUE(leases);
   EXPECT_TRUE(secrets);
   EXPECT_TRUE(dataset_status);
+  EXPECT_EQ(role["rules"], api::AgentHubRulesJson()) << "the contract's rules, as data";
   const auto& binding = Find(objects, "RoleBinding");
   EXPECT_EQ(binding["roleRef"]["kind"], "Role");
   EXPECT_EQ(binding["subjects"][0]["name"], "oncoatlas-agent");
@@ -222,9 +224,9 @@ TEST(Covers, SubsetSemantics) {
 }
 
 TEST(NodeNamespace, RoundTrip) {
-  EXPECT_EQ(NodeOfNamespace(NodeNamespace("x-1")), "x-1");
-  EXPECT_EQ(NodeOfNamespace("default"), "");
-  EXPECT_EQ(NodeOfNamespace("oncoatlas-node-"), "");
+  EXPECT_EQ(api::NodeOfNamespace(api::NodeNamespace("x-1")), "x-1");
+  EXPECT_EQ(api::NodeOfNamespace("default"), "");
+  EXPECT_EQ(api::NodeOfNamespace("oncoatlas-node-"), "");
 }
 
 }  // namespace

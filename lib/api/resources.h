@@ -1,13 +1,11 @@
 // The oncoatlas.io/v1alpha1 resources as GroupVersionResource constants for
-// RestClient and the caches, and the naming rules objects follow (a DataNode's
-// hub namespace). Values and pure functions; thread-safe.
+// RestClient and the caches of the operator and the agent (crds/ is the
+// source of truth for group, version and plural). Values; thread-safe.
 #pragma once
-
-#include <string>
 
 #include "kube/resource.h"
 
-namespace oncoatlas::op {
+namespace oncoatlas::api {
 
 inline constexpr char kGroup[] = "oncoatlas.io";
 inline constexpr char kVersion[] = "v1alpha1";
@@ -18,7 +16,4 @@ inline const kube::GroupVersionResource kAccessGrants{kGroup, kVersion, "accessg
 inline const kube::GroupVersionResource kBenchmarkRuns{kGroup, kVersion, "benchmarkruns", true, "BenchmarkRun"};
 inline const kube::GroupVersionResource kAccessPolicies{kGroup, kVersion, "accesspolicies", false, "AccessPolicy"};
 
-// The hub namespace of DataNode `node`, where its Datasets live.
-inline std::string NodeNamespace(const std::string& node) { return "oncoatlas-node-" + node; }
-
-}  // namespace oncoatlas::op
+}  // namespace oncoatlas::api
