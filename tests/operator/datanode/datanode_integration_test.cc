@@ -275,13 +275,16 @@ TEST_F(DataNodeIntegration, AgentCredentialsAreScopedToTheirNamespace) {
   ASSERT_FALSE(token.empty());
   auto agent = TokenClient(Hub(), token);
 
-  // What it may do: read its namespace, write its heartbeat.
-  auto own = agent->List(kube::core::kConfigMaps, api::NodeNamespace("scope-a"));
+  // What it may do: read its Datasets, write its heartbeat.
+  auto own = agent->List(api::kDatasets, api::NodeNamespace("scope-a"));
   EXPECT_TRUE(own.ok()) << own.error().ToString();
-  // What it may not.
-  auto other = agent->List(kube::core::kConfigMaps, api::NodeNamespace("scope-b"));
+  // What it may not: another node's Datasets, or anything its Role does not name.
+  auto other = agent->List(api::kDatasets, api::NodeNamespace("scope-b"));
   ASSERT_FALSE(other.ok());
   EXPECT_EQ(other.error().http_code(), 403);
+  auto own_config = agent->List(kube::core::kConfigMaps, api::NodeNamespace("scope-a"));
+  ASSERT_FALSE(own_config.ok());
+  EXPECT_EQ(own_config.error().http_code(), 403);
   auto other_secret = agent->List(kube::core::kSecrets, api::NodeNamespace("scope-b"));
   ASSERT_FALSE(other_secret.ok());
   EXPECT_EQ(other_secret.error().http_code(), 403);
