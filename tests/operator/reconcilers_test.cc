@@ -371,7 +371,6 @@ TEST(AccessPolicyAssessment, ConsistentAndConflictingRules) {
 
 TEST(LabelSelector, Operators) {
   const json obj = {{"metadata", {{"labels", {{"a", "1"}, {"b", "2"}}}}}};
-  EXPECT_TRUE(SelectorMatches(json::object(), obj));
   EXPECT_TRUE(SelectorMatches({{"matchLabels", {{"a", "1"}}}}, obj));
   EXPECT_FALSE(SelectorMatches({{"matchLabels", {{"a", "2"}}}}, obj));
   EXPECT_TRUE(
@@ -381,6 +380,25 @@ TEST(LabelSelector, Operators) {
   EXPECT_TRUE(SelectorMatches({{"matchExpressions", {{{"key", "c"}, {"operator", "DoesNotExist"}}}}}, obj));
   EXPECT_FALSE(SelectorMatches({{"matchExpressions", {{{"key", "c"}, {"operator", "Exists"}}}}}, obj));
   EXPECT_FALSE(SelectorMatches({{"matchExpressions", {{{"key", "a"}, {"operator", "Like"}}}}}, obj));
+}
+
+// A selector without a requirement would cover every Dataset of the
+// federation: it matches nothing, as do requirements the CRD refuses.
+TEST(LabelSelector, RefusesEmptyAndMalformedSelectors) {
+  const json obj = {{"metadata", {{"labels", {{"a", "1"}}}}}};
+  const json unlabelled = {{"metadata", json::object()}};
+  EXPECT_FALSE(SelectorMatches(json::object(), obj));
+  EXPECT_FALSE(SelectorMatches(json::object(), unlabelled));
+  EXPECT_FALSE(SelectorMatches({{"matchLabels", json::object()}, {"matchExpressions", json::array()}}, obj));
+  EXPECT_FALSE(SelectorMatches({{"matchExpressions", {{{"key", "c"}, {"operator", "NotIn"}}}}}, obj))
+      << "NotIn without values";
+  EXPECT_FALSE(
+      SelectorMatches({{"matchExpressions", {{{"key", "a"}, {"operator", "In"}, {"values", json::array()}}}}}, obj));
+  EXPECT_FALSE(
+      SelectorMatches({{"matchExpressions", {{{"key", "a"}, {"operator", "Exists"}, {"values", {"1"}}}}}}, obj))
+      << "Exists with values";
+  EXPECT_TRUE(
+      SelectorMatches({{"matchExpressions", {{{"key", "a"}, {"operator", "Exists"}, {"values", nullptr}}}}}, obj));
 }
 
 TEST(Rfc3339, ParseAndFormat) {
