@@ -13,7 +13,7 @@
 namespace oncoatlas::api {
 
 struct MetricRequest {
-  std::string name;                          // auc, sensitivityAtSpecificity, specificityAtSensitivity, pf1, accuracy
+  std::string name;                          // AUC, SensitivityAtSpecificity, SpecificityAtSensitivity, PF1, Accuracy
   std::optional<std::int64_t> at_per_mille;  // the operating point of the *At* metrics, 1-999
   nlohmann::json unknown_fields;
 

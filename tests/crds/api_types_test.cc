@@ -694,5 +694,32 @@ TEST(CrdSchemas, ConditionTypesAndReasonsAreTheOnesTheOperatorAndAgentWrite) {
   }
 }
 
+// Enum values are CamelCase across the API, as Kubernetes writes them, except
+// where the value is a word another standard or component defines (see
+// crds/README.md).
+TEST(CrdSchemas, EnumValuesAreCamelCase) {
+  const std::map<std::string, std::string> exceptions = {
+      {"datanode.yaml spec.agent.logLevel", "the words of the operator's and the agent's --log-level"},
+      {"datanode.yaml spec.pacs.dimse.retrieveMethod", "DICOM's service names C-GET and C-MOVE"},
+      {"dataset.yaml spec.source.protocol", "the name of the DataNode's spec.pacs member it must match"},
+  };
+  static const std::regex camel("^[A-Z][A-Za-z0-9]*$");
+  int enums = 0;
+  for (const auto& file : CrdFiles()) {
+    ForEachNode(SchemaOf(file), "", [&](const YAML::Node& node, const std::string& path) {
+      if (!node["enum"] || (node["type"] && node["type"].as<std::string>() != "string")) return;
+      const std::string where = file + " " + path;
+      if (exceptions.count(where)) return;
+      ++enums;
+      for (const auto& v : node["enum"]) {
+        const std::string value = v.as<std::string>();
+        if (value.rfind("DUO:", 0) == 0) continue;  // ontology CURIEs
+        EXPECT_TRUE(std::regex_match(value, camel)) << where << ": " << value;
+      }
+    });
+  }
+  EXPECT_GE(enums, 20);
+}
+
 }  // namespace
 }  // namespace oncoatlas::api
