@@ -9,7 +9,6 @@
 #include <fstream>
 #include <iterator>
 #include <map>
-#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -245,7 +244,8 @@ TEST(Crds, DefaultsDoNotDependOnWhetherTheirParentIsWritten) {
       "apiVersion: oncoatlas.io/v1alpha1\nkind: DataNode\nmetadata: {name: NAME}\nspec:\n"
       "  organisation: {name: Example Hospital}\n  country: FR\n  tier: 1\n  cluster: {local: {}}\n";
   auto manifest = [&](const std::string& name, const std::string& extra) {
-    return std::regex_replace(node, std::regex("NAME"), name) + extra;
+    std::string text = node;
+    return text.replace(text.find("NAME"), 4, name) + extra;
   };
   ASSERT_TRUE(Cp().Kubectl({"apply", "--server-side", "-f", "-"}, manifest("defaults-without-agent", "")).success());
   ASSERT_TRUE(Cp().Kubectl({"apply", "--server-side", "-f", "-"},
@@ -333,15 +333,20 @@ CorpusCase LoadCorpusCase(const fs::path& path) {
   CorpusCase c;
   c.name = path.filename().string();
   std::istringstream lines(ReadFile(path));
-  static const std::regex repeat(R"(^(.*\S)\s+# repeat: ([0-9]+)$)");
+  const std::string repeat = "# repeat: ";
   for (std::string line; std::getline(lines, line);) {
     if (line.rfind("# expect: ", 0) == 0) c.expect.push_back(line.substr(10));
     if (line.rfind("# mode: update", 0) == 0) c.update = true;
     if (line.rfind("# mode: status", 0) == 0) c.status = true;
-    std::smatch m;
-    if (std::regex_match(line, m, repeat)) {
-      for (int i = 0, n = std::stoi(m[2]); i < n; ++i) {
-        c.text += std::regex_replace(m[1].str(), std::regex("\\{i\\}"), std::to_string(i)) + "\n";
+    const std::size_t at = line.rfind(repeat);
+    if (at != std::string::npos && line.rfind('#', 0) != 0) {
+      std::string item = line.substr(0, at);
+      while (!item.empty() && item.back() == ' ') item.pop_back();
+      const std::size_t placeholder = item.find("{i}");
+      for (int i = 0, n = std::stoi(line.substr(at + repeat.size())); i < n; ++i) {
+        std::string copy = item;
+        if (placeholder != std::string::npos) copy.replace(placeholder, 3, std::to_string(i));
+        c.text += copy + "\n";
       }
       continue;
     }
