@@ -14,11 +14,16 @@ namespace oncoatlas::op {
 namespace {
 
 // What the reconciler renders, on the hub and at a local site.
-const kube::GroupVersionResource* const kManagedResources[] = {
-    &kube::core::kNamespaces, &kube::core::kServiceAccounts,        &kube::core::kRoles,
-    &kube::core::kRoleBindings, &kube::core::kConfigMaps,           &kube::core::kSecrets,
-    &kube::core::kPersistentVolumeClaims, &kube::core::kServices,   &kube::core::kNetworkPolicies,
-    &kube::core::kDeployments};
+const kube::GroupVersionResource* const kManagedResources[] = {&kube::core::kNamespaces,
+                                                               &kube::core::kServiceAccounts,
+                                                               &kube::core::kRoles,
+                                                               &kube::core::kRoleBindings,
+                                                               &kube::core::kConfigMaps,
+                                                               &kube::core::kSecrets,
+                                                               &kube::core::kPersistentVolumeClaims,
+                                                               &kube::core::kServices,
+                                                               &kube::core::kNetworkPolicies,
+                                                               &kube::core::kDeployments};
 
 std::vector<kube::Request> Node(const std::string& name) {
   if (name.empty()) return {};
@@ -77,7 +82,8 @@ std::vector<kube::Request> DataNodesOfKubeconfigSecret(const nlohmann::json& sec
   const std::string name = kube::NameOf(secret);
   std::vector<kube::Request> out;
   for (const ObjectPtr& node : datanodes.List()) {
-    const nlohmann::json ref = node->value(nlohmann::json::json_pointer("/spec/cluster/remote/kubeconfigSecretRef"), nlohmann::json());
+    const nlohmann::json ref =
+        node->value(nlohmann::json::json_pointer("/spec/cluster/remote/kubeconfigSecretRef"), nlohmann::json());
     if (ref.is_object() && ref.value("name", "") == name) out.push_back({"", kube::NameOf(*node)});
   }
   return out;
@@ -94,10 +100,11 @@ kube::Controller& RegisterDataNodeController(Manager& manager, datanode::Reconci
   const CacheScope managed{kAllNamespaces, std::string("app.kubernetes.io/managed-by=") + datanode::kManagedBy, ""};
   const CacheScope leases{kAllNamespaces, "", std::string("metadata.name=") + api::kHeartbeatLease};
   const CacheScope kubeconfigs{{options.operator_namespace}, "", ""};
+  const CacheScope everywhere{kAllNamespaces, "", ""};
   datanode::ReconcilerCaches caches;
   caches.datanodes = &manager.Cache(api::kDataNodes);
   caches.leases = &manager.Cache(kube::core::kLeases, leases);
-  caches.datasets = &manager.Cache(api::kDatasets, {.namespaces = kAllNamespaces});
+  caches.datasets = &manager.Cache(api::kDatasets, everywhere);
   caches.kubeconfigs = &manager.Cache(kube::core::kSecrets, kubeconfigs);
   for (const kube::GroupVersionResource* gvr : kManagedResources) {
     caches.managed[gvr->Name()] = &manager.Cache(*gvr, managed);
@@ -117,7 +124,7 @@ kube::Controller& RegisterDataNodeController(Manager& manager, datanode::Reconci
     return Node(api::NodeOfNamespace(kube::NamespaceOf(o)));
   };
   manager.Watch(kube::core::kLeases, controller, by_node_namespace, leases);
-  manager.Watch(api::kDatasets, controller, by_node_namespace, {.namespaces = kAllNamespaces});
+  manager.Watch(api::kDatasets, controller, by_node_namespace, everywhere);
   manager.Watch(
       kube::core::kSecrets, controller,
       [&datanodes](const nlohmann::json& secret) { return DataNodesOfKubeconfigSecret(secret, datanodes); },

@@ -10,7 +10,7 @@
 //   const ObjectLookup& sets = manager.Cache(api::kDatasets);
 //   kube::Controller& c = manager.AddController("dataset", std::make_unique<MyReconciler>(sets, deps));
 //   manager.Watch(api::kDatasets, c, SelfRequest);
-//   manager.Watch(kube::core::kSecrets, c, map_fn, {.namespaces = {manager.operator_namespace()}});
+//   manager.Watch(kube::core::kSecrets, c, map_fn, CacheScope{{manager.operator_namespace()}, "", ""});
 // Threading: Cache/AddController/Watch before Run, from one thread; Run
 // blocks the calling thread; RequestShutdown may be called from any thread.
 #pragma once

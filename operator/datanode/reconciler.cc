@@ -66,7 +66,11 @@ ApiResult<Json> DataNodeReconciler::Ensure(kube::RestClient& client, bool use_ca
   const std::string name = kube::NameOf(desired);
   auto current = Current(client, use_cache, *gvr, ns, name);
   if (!current.ok()) return current;
-  if (!current->is_null() && Covers(*current, desired)) return current;
+  // Objects from a list carry no apiVersion and kind; the resource stands for them.
+  Json fields = desired;
+  fields.erase("apiVersion");
+  fields.erase("kind");
+  if (!current->is_null() && Covers(*current, fields)) return current;
   kube::ApplyOptions apply;
   apply.field_manager = kFieldManager;
   apply.force = true;
@@ -198,7 +202,8 @@ ReconcileResult DataNodeReconciler::Finish(Pass pass) {
     if (status.recheck_after) pass.RequeueAtMost(*status.recheck_after);
     auto wrote = op::WriteStatusIfChanged(*deps_.status_writer, api::kDataNodes, pass.object, status.status);
     if (!wrote.ok()) {
-      if (pass.retry.ok()) pass.retry = wrote.status().WithContext("writing the status of DataNode " + kube::NameOf(pass.object));
+      if (pass.retry.ok())
+        pass.retry = wrote.status().WithContext("writing the status of DataNode " + kube::NameOf(pass.object));
     } else if (*wrote) {
       // Ready repeats one of the others; Unknown is no news.
       std::erase_if(status.changes, [](const kube::ConditionChange& c) {
@@ -265,15 +270,15 @@ DataNodeReconciler::Pass DataNodeReconciler::ReconcileNormal(const api::DataNode
     return pass;
   }
   observation.credential_expiry = credentials->agent.expiry;
-  pass.RequeueAtMost(std::max<std::chrono::system_clock::duration>(credentials->renew_at - now, std::chrono::seconds(1)));
+  pass.RequeueAtMost(
+      std::max<std::chrono::system_clock::duration>(credentials->renew_at - now, std::chrono::seconds(1)));
   if (placement.remote) pass.RequeueAtMost(options_.site_resync);
   for (const Json& desired : RenderSiteObjects(node, options_.render, credentials->agent)) {
     auto ensured = Ensure(*site.client, use_cache, desired);
     if (!ensured.ok()) {
-      const SiteProblem p =
-          placement.remote
-              ? ClassifySiteError(ensured.error(), server)
-              : SiteProblem{"ApplyFailed", "cannot apply " + DescribeObject(desired) + ": " + ensured.error().message()};
+      const SiteProblem p = placement.remote ? ClassifySiteError(ensured.error(), server)
+                                             : SiteProblem{"ApplyFailed", "cannot apply " + DescribeObject(desired) +
+                                                                              ": " + ensured.error().message()};
       observation.deploy_reason = p.reason;
       observation.deploy_message = p.message;
       if (p.reason == "SiteClusterUnreachable") {
@@ -307,7 +312,8 @@ DataNodeReconciler::Pass DataNodeReconciler::ReconcileDelete(const api::DataNode
     return pass;
   };
 
-  // Datasets would go with the namespace: deletion waits until they are removed on purpose.
+  // Datasets would go with the namespace: deletion waits until they are removed
+  // on purpose (the Dataset watch brings the node back).
   if (!names.empty()) {
     std::string list;
     for (std::size_t i = 0; i < names.size() && i < 5; ++i) list += (i ? ", " : "") + names[i];
@@ -316,7 +322,6 @@ DataNodeReconciler::Pass DataNodeReconciler::ReconcileDelete(const api::DataNode
                    "the DataNode is being deleted but " + std::to_string(names.size()) + " Dataset(s) remain in " +
                        hub_ns + " (" + list + "); deletion waits so they are not removed unnoticed: " +
                        "delete them first (kubectl delete datasets --all -n " + hub_ns + ")");
-    // The Dataset watch brings the node back.
   }
 
   // Site workloads.

@@ -80,9 +80,9 @@ class DataNodeReconciler : public kube::Reconciler {
   };
   // What a pass found, for the one status write at its end.
   struct Pass {
-    kube::Json object;                         // the DataNode as last read or patched
+    kube::Json object;                        // the DataNode as last read or patched
     std::optional<NodeObservation> observed;  // none: the DataNode is released, nothing to write
-    Status retry = Status::Ok();               // a failure that calls for backoff
+    Status retry = Status::Ok();              // a failure that calls for backoff
     std::optional<kube::Clock::Duration> requeue;
     void RequeueAtMost(kube::Clock::Duration d) {
       if (!requeue || d < *requeue) requeue = d;

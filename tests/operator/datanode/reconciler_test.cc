@@ -26,11 +26,11 @@ class RecordingSink final : public kube::EventSink {
 };
 
 json DataNode(const std::string& name, json cluster) {
-  return {{"apiVersion", "oncoatlas.io/v1alpha1"},
-          {"kind", "DataNode"},
-          {"metadata", {{"name", name}, {"generation", 2}, {"uid", "u-" + name}}},
-          {"spec",
-           {{"organisation", {{"name", "Org"}}}, {"country", "SE"}, {"tier", 1}, {"cluster", std::move(cluster)}}}};
+  return {
+      {"apiVersion", "oncoatlas.io/v1alpha1"},
+      {"kind", "DataNode"},
+      {"metadata", {{"name", name}, {"generation", 2}, {"uid", "u-" + name}}},
+      {"spec", {{"organisation", {{"name", "Org"}}}, {"country", "SE"}, {"tier", 1}, {"cluster", std::move(cluster)}}}};
 }
 
 std::shared_ptr<kube::RestClient> UnusedClient() {
