@@ -219,7 +219,6 @@ ReconcileResult DataNodeReconciler::Finish(Pass pass) {
 
 DataNodeReconciler::Pass DataNodeReconciler::ReconcileNormal(const api::DataNode& node, Json object) {
   Pass pass;
-  const std::string name = kube::NameOf(object);
   const std::string uid = kube::UidOf(object);
   const auto now = clock_.WallNow();
   if (Status s = EnsureFinalizer(object, true); !s.ok()) {
