@@ -195,6 +195,8 @@ class AgentDatasetTest : public ::testing::Test {
     delete base_;
   }
 
+  void SetUp() override { ASSERT_NE(agent_, nullptr) << "the suite's setup failed"; }
+
   static void CreateKeySecret(const std::string& name, const std::string& key) {
     const json secret = {{"apiVersion", "v1"},
                          {"kind", "Secret"},
