@@ -471,6 +471,7 @@ TEST_F(DatasetControllerTest, EachDatasetGetsAPrivateSpoolFolderRemovedWithItsRe
   const fs::path spool = fs::path(::testing::TempDir()) / ("dataset-controller-spool-" + std::to_string(::getpid()));
   fs::remove_all(spool);
   options_.spool_dir = spool.string();
+  std::ofstream(dir_ / "junk.dcm") << std::string(300, 'x');  // a record, whose removal removes the folder
   Put(Dataset("breast", "u1", 1));
   auto real = MakeIngestionBackend(options_.pacs, store_, *index_);
   auto controller = Make(real.get());
