@@ -12,6 +12,7 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -49,6 +50,18 @@ class EventSink {
  public:
   virtual ~EventSink() = default;
   virtual Status Create(const Event& event) = 0;
+};
+
+// An EventSink for tests: keeps every Event it is given and answers `next`.
+// Not thread-safe.
+class FakeEventSink final : public EventSink {
+ public:
+  Status Create(const Event& event) override {
+    events.push_back(event);
+    return next;
+  }
+  std::vector<Event> events;
+  Status next;
 };
 
 struct EventRecorderOptions {

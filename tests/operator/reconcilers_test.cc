@@ -18,15 +18,6 @@ namespace {
 
 using nlohmann::json;
 
-class RecordingSink final : public kube::EventSink {
- public:
-  Status Create(const kube::Event& event) override {
-    events.push_back(event);
-    return Status::Ok();
-  }
-  std::vector<kube::Event> events;
-};
-
 json DataNode(const std::string& name, json cluster) {
   return {
       {"apiVersion", "oncoatlas.io/v1alpha1"},
@@ -98,7 +89,7 @@ class ReconcilerTest : public ::testing::Test {
 
   kube::FakeClock clock_;
   FakeStatusWriter writer_;
-  RecordingSink sink_;
+  kube::FakeEventSink sink_;
   kube::EventRecorder recorder_;
 };
 

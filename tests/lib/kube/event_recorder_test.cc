@@ -8,16 +8,6 @@
 namespace oncoatlas::kube {
 namespace {
 
-class RecordingSink : public EventSink {
- public:
-  Status Create(const Event& e) override {
-    events.push_back(e);
-    return next;
-  }
-  std::vector<Event> events;
-  Status next;
-};
-
 class EventRecorderTest : public ::testing::Test {
  protected:
   EventRecorderOptions Options() {
@@ -27,7 +17,7 @@ class EventRecorderTest : public ::testing::Test {
     return o;
   }
   FakeClock clock_;
-  RecordingSink sink_;
+  FakeEventSink sink_;
   const ObjectReference node_{"oncoatlas.io/v1alpha1", "DataNode", "", "site-a", "uid-1"};
   const ObjectReference other_{"oncoatlas.io/v1alpha1", "DataNode", "", "site-b", "uid-2"};
 };

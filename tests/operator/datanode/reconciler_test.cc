@@ -15,15 +15,6 @@ namespace {
 
 using nlohmann::json;
 
-class RecordingSink final : public kube::EventSink {
- public:
-  Status Create(const kube::Event& event) override {
-    events.push_back(event);
-    return Status::Ok();
-  }
-  std::vector<kube::Event> events;
-};
-
 json DataNode(const std::string& name, json cluster) {
   return {
       {"apiVersion", "oncoatlas.io/v1alpha1"},
@@ -38,7 +29,7 @@ const std::shared_ptr<kube::RestClient> kNoClient;
 TEST(DataNodeReconciler, DeletionWaitingForDatasetsIsReportedOnceAndKeepsTheDeployment) {
   kube::FakeClock clock;
   op::FakeStatusWriter writer;
-  RecordingSink sink;
+  kube::FakeEventSink sink;
   kube::EventRecorder recorder({.component = "test", .clock = &clock}, sink);
   op::FakeObjectLookup datanodes, leases, datasets, kubeconfigs;
   ReconcilerCaches caches{&datanodes, &leases, &datasets, &kubeconfigs, {}};
