@@ -25,6 +25,7 @@
 #include <nlohmann/json.hpp>
 
 #include "chart_install.h"
+#include "core/base64.h"
 #include "core/subprocess.h"
 #include "operator_process.h"
 #include "support/agent_process.h"
@@ -85,13 +86,6 @@ std::time_t ParseRfc3339(const std::string& text) {
   std::tm tm{};
   strptime(text.substr(0, 19).c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
   return timegm(&tm);
-}
-
-std::string Decode(const std::string& b64) {
-  SubprocessOptions options;
-  options.stdin_data = b64;
-  auto r = RunSubprocess({"base64", "-d"}, options);
-  return r.ok() && r->success() ? r->out : "";
 }
 
 // "system:serviceaccount:..." when `token` authenticates at the hub; the
@@ -301,7 +295,8 @@ TEST_F(OperatorAgentsTest, LocalAndRemoteAgentsFromTheShippedOperator) {
   // Delete both: children go on both clusters, the tokens stop authenticating.
   const auto token_of = [](const ControlPlane& cp, const std::string& ns, const std::string& node) {
     const json secret = GetJson(cp, {"secret", "-n", ns, "oncoatlas-agent-" + node + "-hub"});
-    return secret.is_object() ? Decode(secret["data"].value("token", "")) : std::string();
+    auto token = DecodeBase64(secret.is_object() ? secret["data"].value("token", "") : "");
+    return token.ok() ? *token : std::string();
   };
   const std::string local_token = token_of(Hub(), kLocalAgentNamespace, kLocalNode);
   const std::string remote_token = token_of(*site_, kRemoteAgentNamespace, kRemoteNode);

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/resources.h"
+#include "core/base64.h"
 #include "core/subprocess.h"
 #include "index/sqlite_index.h"
 #include "kube/client_config.h"
@@ -38,13 +39,6 @@ constexpr const char* kSiteNs = "oncoatlas-agent-dsnode";
 constexpr int kMinimumCellCount = 5;
 
 ControlPlane& Cp() { return ControlPlaneEnvironment::Get(); }
-
-std::string Base64(const std::string& in) {
-  SubprocessOptions o;
-  o.stdin_data = in;
-  auto r = RunSubprocess({"base64", "-w0"}, o);
-  return r.ok() ? r->out : "";
-}
 
 void Kubectl(const std::vector<std::string>& args, const std::string& stdin_data = "") {
   auto r = Cp().Kubectl(args, stdin_data);
@@ -153,9 +147,9 @@ class AgentDatasetTest : public ::testing::Test {
            {"type", "Opaque"},
            {"metadata", {{"name", std::string("oncoatlas-agent-") + kNode + "-hub"}, {"namespace", kSiteNs}}},
            {"data",
-            {{"kubeconfig", Base64(kubeconfig)},
-             {"token", Base64(token->at("status").value("token", ""))},
-             {"ca.crt", Base64(ReadFile(Cp().dir() + "/pki/ca.crt"))}}}}}}};
+            {{"kubeconfig", EncodeBase64(kubeconfig)},
+             {"token", EncodeBase64(token->at("status").value("token", ""))},
+             {"ca.crt", EncodeBase64(ReadFile(Cp().dir() + "/pki/ca.crt"))}}}}}}};
     Kubectl({"apply", "-f", "-"}, objects.dump());
   }
 
@@ -178,7 +172,7 @@ class AgentDatasetTest : public ::testing::Test {
     const json key_secret = {{"apiVersion", "v1"},
                              {"kind", "Secret"},
                              {"metadata", {{"name", "ds-key"}, {"namespace", kHubNs}}},
-                             {"data", {{"key", Base64("0123456789abcdef0123456789abcdef-test-key")}}}};
+                             {"data", {{"key", EncodeBase64("0123456789abcdef0123456789abcdef-test-key")}}}};
     Kubectl({"apply", "-f", "-"}, key_secret.dump());
     return std::move(started).value();
   }
