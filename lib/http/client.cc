@@ -60,7 +60,12 @@ Result<Reply> Exchange(asio::io_context& ioc, Stream& stream, beast::tcp_stream&
   beast::flat_buffer buffer;
   bhttp::response_parser<bhttp::string_body> parser;
   parser.body_limit(max_bytes);
-  ec = RunOp(ioc, [&](auto handler) { bhttp::async_read(stream, buffer, parser, std::move(handler)); });
+  // The header first: Boost 1.74's eager parse misses the limit on a
+  // Content-Length that arrives with the start of its body.
+  ec = RunOp(ioc, [&](auto handler) { bhttp::async_read_header(stream, buffer, parser, std::move(handler)); });
+  if (!ec && parser.content_length().value_or(0) > max_bytes) ec = bhttp::error::body_limit;
+  if (!ec) ec = RunOp(ioc, [&](auto handler) { bhttp::async_read(stream, buffer, parser, std::move(handler)); });
+  if (!ec && parser.get().body().size() > max_bytes) ec = bhttp::error::body_limit;
   if (ec == bhttp::error::body_limit) {
     return UnavailableError("the answer of " + where + " is larger than " + std::to_string(max_bytes) + " bytes");
   }
