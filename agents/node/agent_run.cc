@@ -29,14 +29,9 @@ namespace {
 constexpr std::chrono::seconds kInitialBackoff(1);
 constexpr std::chrono::seconds kFirstCheckWait(10);
 
-std::string Generation(const kube::Json& o) {
-  const auto& m = o.value("metadata", kube::Json::object());
-  return m.contains("generation") ? m["generation"].dump() : "?";
-}
-
 }  // namespace
 
-class AgentRun::Impl : private kube::ReflectorHandler {
+class AgentRun::Impl {
  public:
   Impl(AgentConfig config, kube::Clock& clock, std::unique_ptr<PacsChecker> checker)
       : config_(std::move(config)), clock_(clock), checker_(std::move(checker)) {
@@ -52,7 +47,7 @@ class AgentRun::Impl : private kube::ReflectorHandler {
     identity_.lease_duration_seconds = config_.hub.heartbeat.lease_duration_seconds;
   }
 
-  ~Impl() override { Stop(); }
+  ~Impl() { Stop(); }
 
   Status Start() {
     auto bind = ParseBindAddress(config_.server.health_bind_address, "server.healthBindAddress");
@@ -170,14 +165,16 @@ class AgentRun::Impl : private kube::ReflectorHandler {
     watch.resource = api::kDatasets;
     watch.namespace_name = config_.hub.namespace_name;
     datasets_ = std::make_unique<kube::Informer>(*client_, watch);
-    datasets_->AddHandler(this);
     dataset_hub_ = MakeRestDatasetHub(*client_, config_.hub.namespace_name);
     DatasetControllerOptions dco;
     dco.pacs = config_.pacs;
+    dco.namespace_name = config_.hub.namespace_name;
     dco.spool_dir = config_.store_path + "/spool";
-    controller_ = std::make_unique<DatasetController>(dco, *dataset_hub_, *index_, *store_, clock_);
+    ingestion_ = MakeIngestionBackend(config_.pacs, *store_, *index_);
+    controller_ = std::make_unique<DatasetController>(dco, datasets_->store(), *dataset_hub_, *index_, *store_,
+                                                      *ingestion_, clock_);
     datasets_->AddHandler(controller_.get());
-    controller_->Start(datasets_->store());
+    if (Status s = controller_->Start(); !s.ok()) spdlog::error("the Dataset controller: {}", s.ToString());
     datasets_->Start();
     spdlog::info("hub client for {} from {}; watching Datasets in namespace {}", server_, config_.hub.kubeconfig,
                  config_.hub.namespace_name);
@@ -251,17 +248,6 @@ class AgentRun::Impl : private kube::ReflectorHandler {
     }
   }
 
-  void OnAdd(const kube::Json& o) override {
-    spdlog::info("dataset {} seen (generation {})", kube::ObjectKey(o), Generation(o));
-  }
-  void OnUpdate(const kube::Json&, const kube::Json& o) override {
-    spdlog::info("dataset {} changed (generation {})", kube::ObjectKey(o), Generation(o));
-  }
-  void OnDelete(const kube::Json& o) override { spdlog::info("dataset {} deleted", kube::ObjectKey(o)); }
-  void OnSynced() override {
-    spdlog::info("datasets in {}: {} listed", config_.hub.namespace_name, datasets_ ? datasets_->store().size() : 0);
-  }
-
   const AgentConfig config_;
   kube::Clock& clock_;
   std::unique_ptr<PacsChecker> checker_;
@@ -283,6 +269,7 @@ class AgentRun::Impl : private kube::ReflectorHandler {
   std::unique_ptr<Heartbeat> heartbeat_;
   std::unique_ptr<kube::Informer> datasets_;
   std::unique_ptr<DatasetHub> dataset_hub_;
+  std::unique_ptr<IngestionBackend> ingestion_;
   std::unique_ptr<DatasetController> controller_;
 
   // Opened by Start.

@@ -3,79 +3,34 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <atomic>
-#include <condition_variable>
 #include <filesystem>
 #include <map>
-#include <mutex>
-#include <set>
-#include <thread>
 
 #include "crypto/sha256.h"
 #include "index/dataset_summary.h"
 #include "ingest/exclusion_reason.h"
-#include "ingest/ingestion.h"
+#include "kube/object_meta.h"
 #include "kube/rfc3339.h"
 #include "node/agent_metrics.h"
-#include "node/dataset_pipeline.h"
-#include "node/dataset_status.h"
 
 namespace oncoatlas::agent {
 namespace {
 
 using nlohmann::json;
 
-std::string MetaString(const json& o, const char* field) {
-  const json& m = o.value("metadata", json::object());
-  return m.is_object() ? m.value(field, "") : "";
-}
-
-std::int64_t GenerationOf(const json& o) {
-  const json& m = o.value("metadata", json::object());
-  return m.is_object() ? m.value("generation", std::int64_t{0}) : 0;
+// The Dataset name and uid of an index name "<name>/<uid>/..."; nullopt for
+// records of another shape (not a Dataset's: never touched).
+std::optional<std::pair<std::string, std::string>> DatasetOfRecord(const std::string& index_name) {
+  const size_t first = index_name.find('/');
+  const size_t second = first == std::string::npos ? first : index_name.find('/', first + 1);
+  if (second == std::string::npos) return std::nullopt;
+  return std::make_pair(index_name.substr(0, first), index_name.substr(first + 1, second - first - 1));
 }
 
 }  // namespace
 
-class DatasetController::Impl {
- public:
-  Impl(DatasetControllerOptions options, DatasetHub& hub, ImagingIndex& index, BlobStore& store, kube::Clock& clock)
-      : options_(std::move(options)), hub_(hub), index_(index), store_(store), clock_(clock) {}
-
-  void Start(const kube::Store& datasets) {
-    datasets_ = &datasets;
-    thread_ = std::thread([this] { Loop(); });
-  }
-
-  void Stop() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      stopping_ = true;
-    }
-    cancel_ = true;
-    cv_.notify_all();
-    if (thread_.joinable()) thread_.join();
-  }
-
-  void MarkDirty() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      dirty_ = true;
-    }
-    cv_.notify_all();
-  }
-
-  void MarkSynced() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      synced_ = true;
-      dirty_ = true;
-    }
-    cv_.notify_all();
-  }
-
- private:
-  // What the loop remembers of one Dataset object (by namespace/name).
+class DatasetController::Impl final : public kube::Reconciler {
+  // What the controller remembers of one Dataset object (by namespace/name).
   struct Tracked {
     std::string uid;
     std::int64_t generation = -1;
@@ -95,68 +50,81 @@ class DatasetController::Impl {
     bool refreshing = false;
   };
 
-  void Loop() {
-    for (;;) {
-      {
-        std::unique_lock<std::mutex> lock(mu_);
-        for (;;) {
-          if (stopping_) return;
-          if (synced_ && dirty_) break;
-          if (synced_ && next_wake_ && clock_.Now() >= *next_wake_) break;
-          clock_.WaitUntil(lock, cv_, next_wake_ ? *next_wake_ : clock_.Now() + std::chrono::seconds(60));
-        }
-        dirty_ = false;
-      }
-      Pass();
+ public:
+  Impl(DatasetControllerOptions options, const kube::Store& datasets, DatasetHub& hub, ImagingIndex& index,
+       BlobStore& store, IngestionBackend& backend, kube::Clock& clock)
+      : options_(std::move(options)),
+        datasets_(datasets),
+        hub_(hub),
+        index_(index),
+        store_(store),
+        backend_(backend),
+        clock_(clock),
+        // name, one worker (one ingestion at a time), clock, default metrics, logger, rate limits
+        controller_(kube::ControllerOptions{"dataset", 1, &clock, nullptr, nullptr, {}}, *this) {}
+
+  Status Start() { return controller_.Start(); }
+
+  void Stop() {
+    stopping_ = true;
+    cancel_ = true;
+    controller_.Stop();
+  }
+
+  void Enqueue(const json& object, const char* event) {
+    spdlog::info("dataset {} {} (generation {})", kube::ObjectKey(object), event, kube::GenerationOf(object));
+    controller_.Enqueue({kube::NamespaceOf(object), kube::NameOf(object)});
+  }
+
+  void OnSynced() {
+    synced_ = true;
+    spdlog::info("datasets in {}: {} listed", options_.namespace_name, datasets_.size());
+    auto names = index_.ListDatasets();
+    if (!names.ok()) {
+      spdlog::warn("listing the index's datasets failed: {}", names.status().message());
+      return;
+    }
+    for (const std::string& name : *names) {  // the queue holds each once
+      if (auto dataset = DatasetOfRecord(name)) controller_.Enqueue({options_.namespace_name, dataset->first});
     }
   }
 
-  bool Stopping() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return stopping_;
-  }
+  kube::ReconcileResult Reconcile(const kube::Request& request) override {
+    const std::string key = request.ToString();
+    const kube::ObjectPtr object = datasets_.Get(key);
+    if (object == nullptr) {
+      tracked_.erase(key);
+      if (synced_) RemoveStaleRecords(request.name, "", "");  // before the first list, absent means unknown
+      return kube::ReconcileResult::Done();
+    }
+    Tracked& t = tracked_[key];
+    if (t.uid != kube::UidOf(*object) || t.generation != kube::GenerationOf(*object)) {
+      t = Tracked{};
+      t.uid = kube::UidOf(*object);
+      t.generation = kube::GenerationOf(*object);
+    }
+    if (t.done && KeyChanged(t)) {
+      spdlog::info("Dataset {}: the pseudonymisation key changed; ingesting again under the new key", key);
+      t.done = false;
+      t.ready = false;
+      t.retry_at = {};
+    }
+    if (t.done && t.ready && t.refresh_interval && clock_.Now() >= t.refresh_at) {
+      spdlog::info("Dataset {}: querying the source again for new studies (spec.source.refreshInterval)", key);
+      t.done = false;
+      t.refreshing = true;
+      t.retry_at = {};
+    }
+    if (!t.done && clock_.Now() >= t.retry_at) Pass(*object, t);
+    RemoveStaleRecords(request.name, t.uid, t.ready ? t.index_name : "");
 
-  void Pass() {
-    std::optional<kube::Clock::TimePoint> wake;
-    std::set<std::string> live_prefixes;
-    std::map<std::string, std::string> current_index;  // prefix -> index name when Ready
-    std::set<std::string> seen;
-    for (const kube::ObjectPtr& object : datasets_->List()) {
-      if (Stopping()) return;
-      const std::string key = kube::ObjectKey(*object);
-      seen.insert(key);
-      const std::string prefix = IndexPrefix(MetaString(*object, "name"), MetaString(*object, "uid"));
-      live_prefixes.insert(prefix);
-      Tracked& t = tracked_[key];
-      if (t.uid != MetaString(*object, "uid") || t.generation != GenerationOf(*object)) {
-        t = Tracked{};
-        t.uid = MetaString(*object, "uid");
-        t.generation = GenerationOf(*object);
-      }
-      if (t.done && KeyChanged(t)) {
-        spdlog::info("Dataset {}: the pseudonymisation key changed; ingesting again under the new key", key);
-        t.done = false;
-        t.ready = false;
-        t.retry_at = {};
-      }
-      if (t.done && t.ready && t.refresh_interval && clock_.Now() >= t.refresh_at) {
-        spdlog::info("Dataset {}: querying the source again for new studies (spec.source.refreshInterval)", key);
-        t.done = false;
-        t.refreshing = true;
-        t.retry_at = {};
-      }
-      if (!t.done && clock_.Now() >= t.retry_at) Reconcile(*object, t);
-      if (!t.done && (!wake || t.retry_at < *wake)) wake = t.retry_at;
-      if (t.done && !t.key_fingerprint.empty() && (!wake || t.key_check_at < *wake)) wake = t.key_check_at;
-      if (t.done && t.ready && t.refresh_interval && (!wake || t.refresh_at < *wake)) wake = t.refresh_at;
-      if (t.ready) current_index[prefix] = t.index_name;
-    }
-    for (auto it = tracked_.begin(); it != tracked_.end();) {
-      it = seen.count(it->first) == 0 ? tracked_.erase(it) : std::next(it);
-    }
-    CollectGarbage(live_prefixes, current_index);
-    std::lock_guard<std::mutex> lock(mu_);
-    next_wake_ = wake;
+    // When to look again: a retry, else the key check and the next refresh.
+    auto wake = t.done ? kube::Clock::TimePoint::max() : t.retry_at;
+    if (t.done && !t.key_fingerprint.empty()) wake = t.key_check_at;
+    if (t.done && t.ready && t.refresh_interval) wake = std::min(wake, t.refresh_at);
+    // Due now: an interrupted pass, whose cause (a change, Stop) has enqueued it again.
+    if (wake == kube::Clock::TimePoint::max() || wake <= clock_.Now()) return kube::ReconcileResult::Done();
+    return kube::ReconcileResult::RequeueAfter(wake - clock_.Now());
   }
 
   // Whether the key Secret of a done Dataset now holds another usable key
@@ -169,24 +137,18 @@ class DatasetController::Impl {
     return crypto::Sha256Hex(*key) != t.key_fingerprint;
   }
 
-  // Removes index records of Datasets that are gone, and of older
-  // generations of Datasets whose current generation is Ready.
-  void CollectGarbage(const std::set<std::string>& live_prefixes, const std::map<std::string, std::string>& current) {
+  // Removes the index records of Dataset `dataset` but those of object `uid`
+  // (all when empty) and, when `current` is set, those but `current`.
+  void RemoveStaleRecords(const std::string& dataset, const std::string& uid, const std::string& current) {
     auto names = index_.ListDatasets();
     if (!names.ok()) {
       spdlog::warn("listing the index's datasets failed: {}", names.status().message());
       return;
     }
     for (const std::string& name : *names) {
-      const size_t second_slash = name.find('/', name.find('/') + 1);
-      if (second_slash == std::string::npos) continue;  // not a Dataset's record
-      const std::string prefix = name.substr(0, second_slash + 1);
-      bool remove = live_prefixes.count(prefix) == 0;
-      if (!remove) {
-        auto it = current.find(prefix);
-        remove = it != current.end() && it->second != name;
-      }
-      if (remove) RemoveIndexName(name);
+      const auto of = DatasetOfRecord(name);
+      if (!of || of->first != dataset) continue;
+      if (uid.empty() || of->second != uid || (!current.empty() && name != current)) RemoveIndexName(name);
     }
   }
 
@@ -241,26 +203,24 @@ class DatasetController::Impl {
     return c;
   }
 
-  // Writes the status built from `o`; logs (redacted) when it cannot.
-  // Returns false when the write failed (a Dataset gone meanwhile is not a
-  // failure: its deletion brings the next pass).
-  bool Write(const std::string& name, const DatasetObservation& o) {
+  // The status guard: every status the controller writes goes through here. It
+  // builds the status from `o` over the one the hub holds and writes it when it
+  // differs; with `throttle` (progress), at most once per progress_interval. A
+  // final status (t.done) the hub did not take is written again after a backoff
+  // (the index keeps what was ingested, so the retry fetches nothing twice). A
+  // Dataset gone meanwhile is no failure: its deletion enqueues it.
+  void Report(const std::string& name, Tracked& t, const DatasetObservation& o, ProgressThrottle* throttle = nullptr) {
+    if (throttle != nullptr && !throttle->ShouldWrite(clock_.Now())) return;
     auto wrote = WriteDatasetStatus(hub_, name, [&](const json& dataset) {
       return BuildDatasetStatus(dataset.value("status", json::object()), o, clock_.WallNow());
     });
-    if (!wrote.ok() && wrote.status().code() != StatusCode::kNotFound) {
-      spdlog::warn("writing the status of Dataset {} failed: {}", name, RedactIdentifiers(wrote.status().message()));
-      return false;
+    if (wrote.ok() || wrote.status().code() == StatusCode::kNotFound) return;
+    spdlog::warn("writing the status of Dataset {} failed: {}", name, RedactIdentifiers(wrote.status().message()));
+    if (t.done) {
+      t.done = false;
+      t.ready = false;
+      t.retry_at = clock_.Now() + NextBackoff(t);
     }
-    return true;
-  }
-
-  // A final status that did not reach the hub: look again after a backoff
-  // (the index keeps what was ingested, so the retry fetches nothing twice).
-  void RetryUnwritten(Tracked& t) {
-    t.done = false;
-    t.ready = false;
-    t.retry_at = clock_.Now() + NextBackoff(t);
   }
 
   void Fail(const std::string& name, Tracked& t, DatasetObservation o, DatasetFailure failure, DatasetPhase phase,
@@ -270,15 +230,13 @@ class DatasetController::Impl {
                  failure.reason, failure.message);
     o.phase = phase;
     o.failure = std::move(failure);
+    t.done = !retry;
     if (retry) {
       o.failure->message +=
           " Retrying in " + std::to_string(std::chrono::duration_cast<std::chrono::seconds>(*retry).count()) + " s.";
-      t.done = false;
       t.retry_at = clock_.Now() + *retry;
-    } else {
-      t.done = true;
     }
-    if (!Write(name, o) && t.done) RetryUnwritten(t);
+    Report(name, t, o);
   }
 
   kube::Clock::Duration NextBackoff(Tracked& t) {
@@ -287,8 +245,8 @@ class DatasetController::Impl {
     return t.backoff;
   }
 
-  void Reconcile(const json& object, Tracked& t) {
-    const std::string name = MetaString(object, "name");
+  void Pass(const json& object, Tracked& t) {
+    const std::string name = kube::NameOf(object);
     DatasetObservation o;
     o.generation = t.generation;
 
@@ -305,15 +263,13 @@ class DatasetController::Impl {
     auto key = hub_.GetSecretValue(plan.key_secret_name, plan.key_secret_key);
     if (!key.ok() || key->size() < kMinPseudonymKeyBytes) {
       const bool missing = !key.ok() && key.status().code() == StatusCode::kNotFound;
-      std::string detail;
-      if (missing) {
-        detail = "The pseudonymisation key Secret " + plan.ns + "/" + plan.key_secret_name + " does not exist.";
-      } else if (!key.ok()) {
-        detail = "The pseudonymisation key Secret " + plan.ns + "/" + plan.key_secret_name +
-                 " cannot be used: " + key.status().message() + ".";
-      } else {
-        detail = "The pseudonymisation key in Secret " + plan.ns + "/" + plan.key_secret_name + " (key \"" +
-                 plan.key_secret_key + "\") is shorter than " + std::to_string(kMinPseudonymKeyBytes) + " bytes.";
+      const std::string secret = plan.ns + "/" + plan.key_secret_name;
+      std::string detail = "The pseudonymisation key Secret " + secret;
+      if (missing) detail += " does not exist.";
+      if (!missing && !key.ok()) detail += " cannot be used: " + key.status().message() + ".";
+      if (key.ok()) {
+        detail = "The pseudonymisation key in Secret " + secret + " (key \"" + plan.key_secret_key +
+                 "\") is shorter than " + std::to_string(kMinPseudonymKeyBytes) + " bytes.";
       }
       Fail(name, t, o, KeySecretFailure(plan, missing ? "KeySecretNotFound" : "KeySecretInvalid", detail),
            DatasetPhase::kPending, options_.key_retry);
@@ -349,32 +305,25 @@ class DatasetController::Impl {
           }
           t.refresh_at = clock_.Now() + wait;
         }
-        if (!Write(name, o)) RetryUnwritten(t);
         spdlog::info("Dataset {} (generation {}) is already ingested: {}", name, t.generation, o.content->digest);
+        Report(name, t, o);
         return;
       }
     }
 
-    auto engine = DatasetEngine::Create(plan.options, *key);
-    if (!engine.ok()) {
-      Fail(name, t, o, {"InvalidDeidentification", engine.status().message()}, DatasetPhase::kFailed, std::nullopt);
+    auto opened = backend_.Open(plan, *key);
+    if (auto* failure = std::get_if<DatasetFailure>(&opened)) {
+      Fail(name, t, o, *failure, DatasetPhase::kFailed, std::nullopt);
       return;
     }
-    auto source = MakeDatasetSource(plan, options_.pacs);
-    if (!source.ok()) {
-      Fail(name, t, o, {"InvalidSource", RedactIdentifiers(source.status().message())}, DatasetPhase::kFailed,
-           std::nullopt);
-      return;
-    }
-    Ingest(object, plan, t, **engine, **source, o);
+    Ingest(object, plan, t, *std::get<std::unique_ptr<IngestionPass>>(opened), o);
   }
 
-  void Ingest(const json& object, const DatasetPlan& plan, Tracked& t, DatasetEngine& engine, ImageSource& source,
-              DatasetObservation o) {
+  void Ingest(const json& object, const DatasetPlan& plan, Tracked& t, IngestionPass& pass, DatasetObservation o) {
     const std::string name = plan.name;
     const std::string key = kube::ObjectKey(object);
-    spdlog::info("Dataset {} (generation {}): ingesting from {} into {}", name, t.generation, source.Describe(),
-                 t.index_name);
+    const std::string source = pass.Describe();
+    spdlog::info("Dataset {} (generation {}): ingesting from {} into {}", name, t.generation, source, t.index_name);
     ProgressThrottle throttle(options_.progress_interval);
     o.phase = DatasetPhase::kIngesting;
     if (t.refreshing) {
@@ -387,38 +336,34 @@ class DatasetController::Impl {
       }
     }
     o.source_reachable = true;
-    o.source_message = "Querying " + source.Describe() + ".";
-    if (throttle.ShouldWrite(clock_.Now())) Write(name, o);
+    o.source_message = "Querying " + source + ".";
+    Report(name, t, o, &throttle);
 
-    cancel_ = Stopping();
+    cancel_ = stopping_.load();
     IngestionOptions io;
     io.batch_size = options_.batch_size;
     io.spool_dir = SpoolDirOf(t.index_name);
     io.on_progress = [&](const IngestionProgress& p) {
-      // The Dataset changed or went away: stop; the next pass starts again.
-      const kube::ObjectPtr now = datasets_->Get(key);
-      if (Stopping() || now == nullptr || MetaString(*now, "uid") != plan.uid ||
-          GenerationOf(*now) != plan.generation) {
+      // The Dataset changed or went away: stop; its change enqueued it again.
+      const kube::ObjectPtr now = datasets_.Get(key);
+      if (stopping_ || now == nullptr || kube::UidOf(*now) != plan.uid || kube::GenerationOf(*now) != plan.generation) {
         cancel_ = true;
       }
-      if (cancel_ || !throttle.ShouldWrite(clock_.Now())) return;
+      if (cancel_) return;
       o.progress = std::make_pair(p.done, p.total);
-      o.source_message = "Reading " + source.Describe() + ".";
-      auto content = ContentOf(t.index_name);
-      if (content.ok()) o.content = std::move(content).value();
-      Write(name, o);
+      o.source_message = "Reading " + source + ".";
+      if (auto content = ContentOf(t.index_name); content.ok()) o.content = std::move(content).value();
+      Report(name, t, o, &throttle);
     };
-    Ingestion ingestion(store_, index_, engine.processor(), std::move(io));
     const auto started = clock_.Now();
-    auto result = ingestion.Run(t.index_name, source, &cancel_);
+    auto result = pass.Run(t.index_name, std::move(io), &cancel_);
     const AgentMetricFamilies& metrics = AgentMetricsFamilies();
-    if (metrics.dataset_pass_seconds != nullptr && !cancel_) {
-      metrics.dataset_pass_seconds->Set({name}, std::chrono::duration<double>(clock_.Now() - started).count());
-    }
     if (cancel_) {
       spdlog::info("Dataset {}: ingestion interrupted (the Dataset changed, went away, or the agent stops)", name);
-      MarkDirty();
       return;
+    }
+    if (metrics.dataset_pass_seconds != nullptr) {
+      metrics.dataset_pass_seconds->Set({name}, std::chrono::duration<double>(clock_.Now() - started).count());
     }
     if (!result.ok()) {
       const Status& s = result.status();
@@ -429,22 +374,20 @@ class DatasetController::Impl {
       if (o.refreshing) {
         // The collection ingested before stays Ready; only the refresh failed.
         o.refreshing = false;
-        auto content = ContentOf(t.index_name);
-        if (content.ok()) o.content = std::move(content).value();
+        if (auto content = ContentOf(t.index_name); content.ok()) o.content = std::move(content).value();
         Fail(name, t, o,
              {"RefreshFailed", "Querying the source again failed: " + RedactIdentifiers(s.message()) +
                                    "; the collection ingested before is still served."},
              DatasetPhase::kReady, NextBackoff(t));
         return;
       }
-      Fail(name, t, o, {"IngestionFailed", "Ingestion failed: " + RedactIdentifiers(s.message()) + "."},
-           DatasetPhase::kFailed, NextBackoff(t));
+      Fail(name, t, o, IngestionFailure(s), DatasetPhase::kFailed, NextBackoff(t));
       return;
     }
     auto content = ContentOf(t.index_name);
     if (!content.ok()) {
-      Fail(name, t, o, {"IngestionFailed", "Reading the index failed: " + content.status().message() + "."},
-           DatasetPhase::kFailed, NextBackoff(t));
+      Fail(name, t, o, IngestionFailure(content.status().WithContext("reading the index")), DatasetPhase::kFailed,
+           NextBackoff(t));
       return;
     }
     if (metrics.dataset_passes != nullptr) metrics.dataset_passes->Inc({name, "ready"});
@@ -455,7 +398,7 @@ class DatasetController::Impl {
     o.phase = DatasetPhase::kReady;
     o.refreshing = false;
     o.progress = std::make_pair(result->done, result->total);
-    o.source_message = source.Describe() + " answered; " + std::to_string(result->total) + " instances matched.";
+    o.source_message = source + " answered; " + std::to_string(result->total) + " instances matched.";
     o.content = std::move(content).value();
     o.last_ingest_time = clock_.WallNow();
     t.done = true;
@@ -463,37 +406,37 @@ class DatasetController::Impl {
     t.refreshing = false;
     if (t.refresh_interval) t.refresh_at = clock_.Now() + *t.refresh_interval;
     t.backoff = {};
-    if (!Write(name, o)) RetryUnwritten(t);
     spdlog::info("Dataset {} (generation {}) ingested: {} new, {} excluded, {} already recorded; digest {}", name,
                  t.generation, result->ingested, result->quarantined, result->skipped, o.content->digest);
+    Report(name, t, o);
   }
 
+ private:
   const DatasetControllerOptions options_;
+  const kube::Store& datasets_;
   DatasetHub& hub_;
   ImagingIndex& index_;
   BlobStore& store_;
+  IngestionBackend& backend_;
   kube::Clock& clock_;
-  const kube::Store* datasets_ = nullptr;
-
-  std::mutex mu_;
-  std::condition_variable_any cv_;
-  bool stopping_ = false;                            // GUARDED_BY(mu_)
-  bool synced_ = false;                              // GUARDED_BY(mu_)
-  bool dirty_ = false;                               // GUARDED_BY(mu_)
-  std::optional<kube::Clock::TimePoint> next_wake_;  // GUARDED_BY(mu_)
+  std::atomic<bool> synced_{false};
+  std::atomic<bool> stopping_{false};
   std::atomic<bool> cancel_{false};
-
-  std::map<std::string, Tracked> tracked_;  // loop thread only
-  std::thread thread_;
+  std::map<std::string, Tracked> tracked_;  // Reconcile only
+  kube::Controller controller_;             // last: stopped first
 };
 
-DatasetController::DatasetController(DatasetControllerOptions options, DatasetHub& hub, ImagingIndex& index,
-                                     BlobStore& store, kube::Clock& clock)
-    : impl_(std::make_unique<Impl>(std::move(options), hub, index, store, clock)) {}
+DatasetController::DatasetController(DatasetControllerOptions options, const kube::Store& datasets, DatasetHub& hub,
+                                     ImagingIndex& index, BlobStore& store, IngestionBackend& backend,
+                                     kube::Clock& clock)
+    : impl_(std::make_unique<Impl>(std::move(options), datasets, hub, index, store, backend, clock)) {}
 DatasetController::~DatasetController() { Stop(); }
-void DatasetController::Start(const kube::Store& datasets) { impl_->Start(datasets); }
+Status DatasetController::Start() { return impl_->Start(); }
 void DatasetController::Stop() { impl_->Stop(); }
-void DatasetController::OnSynced() { impl_->MarkSynced(); }
-void DatasetController::MarkDirty() { impl_->MarkDirty(); }
+kube::ReconcileResult DatasetController::Reconcile(const kube::Request& request) { return impl_->Reconcile(request); }
+void DatasetController::OnAdd(const kube::Json& o) { impl_->Enqueue(o, "seen"); }
+void DatasetController::OnUpdate(const kube::Json&, const kube::Json& o) { impl_->Enqueue(o, "changed"); }
+void DatasetController::OnDelete(const kube::Json& o) { impl_->Enqueue(o, "deleted"); }
+void DatasetController::OnSynced() { impl_->OnSynced(); }
 
 }  // namespace oncoatlas::agent

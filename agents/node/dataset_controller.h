@@ -1,31 +1,39 @@
-// DatasetController: the agent's reconcile loop for the Datasets of its hub
-// namespace, driven by the agent's Dataset informer. Level-triggered: each
-// pass reads the informer's cache as it is now and, for each Dataset, plans
-// it (dataset_pipeline.h), reads its key Secret, ingests what is missing into
-// the index under the Dataset's current index name, and writes its status
-// (dataset_status.h) through the hub (dataset_hub.h). Index records of
-// Datasets that no longer exist (or of older generations, once the current
-// one is Ready) are removed, and so are the store objects nothing else refers
-// to.
+// DatasetController: the agent's reconciler for the Datasets of its hub
+// namespace, run by lib/kube's Controller with one worker (so at most one
+// ingestion runs at a time) and fed by the agent's Dataset informer. A
+// Reconcile of one Dataset plans it (dataset_pipeline.h), reads its key
+// Secret, has the IngestionBackend ingest what the index lacks under the
+// Dataset's current index name, and writes its status (dataset_status.h)
+// through the hub (dataset_hub.h). Retries, the key check and
+// spec.source.refreshInterval come back as RequeueAfter. Index records of a
+// Dataset that is gone (or of its older generations, once the current one is
+// Ready) are removed, and so are the store objects nothing else refers to;
+// once the informer has listed, so are those of Datasets deleted while the
+// agent was down.
 //
-// Threading: one thread of its own runs every pass, so at most one ingestion
-// runs at a time. Informer callbacks (any thread) only mark the loop dirty.
-// Start and Stop from one thread.
+// Threading: Reconcile runs on the controller's worker (a test may call it
+// directly instead, from one thread); informer callbacks (any thread) only
+// enqueue. Start and Stop from one thread.
 #pragma once
 
 #include <memory>
+#include <string>
 
 #include "index/imaging_index.h"
 #include "kube/clock.h"
+#include "kube/controller.h"
 #include "kube/informer.h"
 #include "node/agent_config.h"
 #include "node/dataset_hub.h"
+#include "node/dataset_pipeline.h"
 #include "store/blob_store.h"
 
 namespace oncoatlas::agent {
 
 struct DatasetControllerOptions {
   PacsConfig pacs;
+  // The hub namespace the informer watches (the Datasets' namespace).
+  std::string namespace_name;
   kube::Clock::Duration key_retry = std::chrono::seconds(10);
   // How often the key Secret of an ingested Dataset is read again: a new
   // key means new pseudonyms, so the Dataset is ingested again under it.
@@ -44,28 +52,36 @@ struct DatasetControllerOptions {
   std::string spool_dir;
 };
 
-class DatasetController final : public kube::ReflectorHandler {
+class DatasetController final : public kube::Reconciler, public kube::ReflectorHandler {
  public:
-  // Every reference must outlive the controller.
-  DatasetController(DatasetControllerOptions options, DatasetHub& hub, ImagingIndex& index, BlobStore& store,
-                    kube::Clock& clock);
+  // Every reference must outlive the controller; `datasets` is the informer's store.
+  DatasetController(DatasetControllerOptions options, const kube::Store& datasets, DatasetHub& hub, ImagingIndex& index,
+                    BlobStore& store, IngestionBackend& backend, kube::Clock& clock);
   ~DatasetController() override;  // Stops.
   DatasetController(const DatasetController&) = delete;
   DatasetController& operator=(const DatasetController&) = delete;
 
-  // Starts the loop over `datasets` (the informer's store; must outlive it).
-  void Start(const kube::Store& datasets);
-  // Stops the loop (an ingestion in progress stops at its next batch).
+  // Starts the worker.
+  Status Start();
+  // Stops: an ingestion in progress stops at its next batch; returns once the
+  // worker is joined.
   void Stop();
 
-  void OnAdd(const kube::Json&) override { MarkDirty(); }
-  void OnUpdate(const kube::Json&, const kube::Json&) override { MarkDirty(); }
-  void OnDelete(const kube::Json&) override { MarkDirty(); }
+  // The Dataset `request` names, as the informer's store holds it now: Done
+  // when nothing is left to do until it changes, RequeueAfter when a retry,
+  // the key check or a refresh is due later.
+  kube::ReconcileResult Reconcile(const kube::Request& request) override;
+
+  // Log the event and enqueue the Dataset.
+  void OnAdd(const kube::Json& object) override;
+  void OnUpdate(const kube::Json& old_object, const kube::Json& object) override;
+  void OnDelete(const kube::Json& object) override;
+  // The informer has listed: from now on a Dataset absent from its store is
+  // gone. Enqueues every Dataset the index holds records of.
   void OnSynced() override;
 
  private:
   class Impl;
-  void MarkDirty();
   std::unique_ptr<Impl> impl_;
 };
 

@@ -6,11 +6,13 @@
 #include "api/types.h"
 #include "core/duration.h"
 #include "crypto/sha256.h"
+#include "deid/pseudonymizer.h"
 #include "dicom/dcmtk_deidentifier.h"
 #include "dicom/dimse_source.h"
 #include "dicomweb/dicomweb_source.h"
 #include "http/client.h"
 #include "ingest/deidentifying_processor.h"
+#include "ingest/exclusion_reason.h"
 #include "node/burned_in_text_rules.h"
 
 namespace oncoatlas::agent {
@@ -136,10 +138,8 @@ std::variant<DatasetPlan, DatasetFailure> PlanDataset(const json& object, const 
   return plan;
 }
 
-std::string IndexPrefix(const std::string& name, const std::string& uid) { return name + "/" + uid + "/"; }
-
 std::string IndexName(const DatasetPlan& plan, const std::string& key) {
-  return IndexPrefix(plan.name, plan.uid) + std::to_string(plan.generation) + "/" +
+  return plan.name + "/" + plan.uid + "/" + std::to_string(plan.generation) + "/" +
          crypto::Sha256Hex(key).substr(0, 16);
 }
 
@@ -150,6 +150,9 @@ DatasetFailure KeySecretFailure(const DatasetPlan& plan, const std::string& reas
                       "pseudonyms and a re-ingestion."};
 }
 
+namespace {
+
+// The node's PACS as an ImageSource with the plan's query.
 Result<std::unique_ptr<ImageSource>> MakeDatasetSource(const DatasetPlan& plan, const PacsConfig& pacs) {
   if (const auto* web = std::get_if<DicomwebPacsConfig>(&pacs.source)) {
     dicomweb::DicomWebEndpoint ep;
@@ -173,25 +176,61 @@ Result<std::unique_ptr<ImageSource>> MakeDatasetSource(const DatasetPlan& plan, 
   return std::unique_ptr<ImageSource>(std::make_unique<FolderSource>(root));
 }
 
-struct DatasetEngine::Parts {
-  Parts(deid::ProfileOptions options, deid::Pseudonymizer p)
-      : profile(std::move(options)), pseudonymizer(std::move(p)), engine(profile, pseudonymizer), processor(engine) {}
-  deid::Profile profile;
-  deid::Pseudonymizer pseudonymizer;
-  dicom::DcmtkDeidentifier engine;
-  DeidentifyingProcessor processor;
+// One pass: the profile with a keyed pseudonymizer in the DCMTK engine, the
+// source, and Ingestion into the agent's store and index.
+class Pass final : public IngestionPass {
+ public:
+  Pass(deid::ProfileOptions options, deid::Pseudonymizer p, std::unique_ptr<ImageSource> source, BlobStore& store,
+       ImagingIndex& index)
+      : profile_(std::move(options)),
+        pseudonymizer_(std::move(p)),
+        engine_(profile_, pseudonymizer_),
+        processor_(engine_),
+        source_(std::move(source)),
+        store_(store),
+        index_(index) {}
+  std::string Describe() const override { return source_->Describe(); }
+  Result<IngestionProgress> Run(const std::string& index_name, IngestionOptions options,
+                                const std::atomic<bool>* stop) override {
+    return Ingestion(store_, index_, processor_, std::move(options)).Run(index_name, *source_, stop);
+  }
+
+ private:
+  deid::Profile profile_;
+  deid::Pseudonymizer pseudonymizer_;
+  dicom::DcmtkDeidentifier engine_;
+  DeidentifyingProcessor processor_;
+  std::unique_ptr<ImageSource> source_;
+  BlobStore& store_;
+  ImagingIndex& index_;
 };
 
-Result<std::unique_ptr<DatasetEngine>> DatasetEngine::Create(const deid::ProfileOptions& options,
-                                                             const std::string& key) {
-  ONCOATLAS_RETURN_IF_ERROR(options.Validate());
-  auto p = deid::Pseudonymizer::Create(key);
-  if (!p.ok()) return p.status();
-  return std::unique_ptr<DatasetEngine>(new DatasetEngine(std::make_unique<Parts>(options, std::move(p).value())));
-}
+class Backend final : public IngestionBackend {
+ public:
+  Backend(PacsConfig pacs, BlobStore& store, ImagingIndex& index)
+      : pacs_(std::move(pacs)), store_(store), index_(index) {}
+  std::variant<std::unique_ptr<IngestionPass>, DatasetFailure> Open(const DatasetPlan& plan,
+                                                                    const std::string& key) override {
+    Status valid = plan.options.Validate();
+    auto pseudonymizer = deid::Pseudonymizer::Create(key);
+    if (valid.ok() && !pseudonymizer.ok()) valid = pseudonymizer.status();
+    if (!valid.ok()) return DatasetFailure{"InvalidDeidentification", valid.message()};
+    auto source = MakeDatasetSource(plan, pacs_);
+    if (!source.ok()) return DatasetFailure{"InvalidSource", RedactIdentifiers(source.status().message())};
+    return std::make_unique<Pass>(plan.options, std::move(pseudonymizer).value(), std::move(source).value(), store_,
+                                  index_);
+  }
 
-DatasetEngine::DatasetEngine(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
-DatasetEngine::~DatasetEngine() = default;
-InstanceProcessor& DatasetEngine::processor() { return parts_->processor; }
+ private:
+  const PacsConfig pacs_;
+  BlobStore& store_;
+  ImagingIndex& index_;
+};
+
+}  // namespace
+
+std::unique_ptr<IngestionBackend> MakeIngestionBackend(PacsConfig pacs, BlobStore& store, ImagingIndex& index) {
+  return std::make_unique<Backend>(std::move(pacs), store, index);
+}
 
 }  // namespace oncoatlas::agent

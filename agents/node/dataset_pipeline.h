@@ -1,12 +1,13 @@
 // From a Dataset's spec to the pipeline that ingests it: the plan (a pure,
 // validated reading of the spec against the node's PACS configuration), the
-// name of the Dataset's records in the index, the image source and the
-// de-identification engine. Every refusal is a DatasetFailure whose reason is
-// CamelCase and whose message says what to change.
-// Plans are values; a DatasetEngine is immutable once built and its processor
-// may be used from one ingestion thread at a time.
+// name of the Dataset's records in the index, and the backend that ingests
+// it (image source, de-identification engine, Ingestion). Every refusal is a
+// DatasetFailure whose reason is CamelCase and whose message says what to change.
+// Plans are values; an IngestionBackend may be shared, each pass used from one
+// thread.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -18,8 +19,6 @@
 
 #include "core/status.h"
 #include "deid/profile.h"
-#include "deid/pseudonymizer.h"
-#include "ingest/image_source.h"
 #include "ingest/ingestion.h"
 #include "ingest/source_query.h"
 #include "node/agent_config.h"
@@ -54,28 +53,36 @@ std::variant<DatasetPlan, DatasetFailure> PlanDataset(const nlohmann::json& data
 // generation or key gets fresh records (re-ingested from the start), and a
 // Dataset deleted and created again (new uid) starts empty.
 std::string IndexName(const DatasetPlan& plan, const std::string& key);
-// The "<name>/<uid>/" every index name of that Dataset object starts with.
-std::string IndexPrefix(const std::string& name, const std::string& uid);
 
 // KeySecretNotFound / KeySecretInvalid with the kubectl command that fixes it.
 DatasetFailure KeySecretFailure(const DatasetPlan& plan, const std::string& reason, const std::string& detail);
 
-// The node's PACS as an ImageSource with the plan's query (DIMSE with C-GET;
-// DICOMweb with the credentials dir's username/password/ca.crt).
-Result<std::unique_ptr<ImageSource>> MakeDatasetSource(const DatasetPlan& plan, const PacsConfig& pacs);
-
-// Profile + keyed pseudonymizer + the DCMTK engine behind an InstanceProcessor.
-class DatasetEngine {
+// One ingestion pass of a plan, opened by an IngestionBackend.
+class IngestionPass {
  public:
-  // Fails when the key is too short or the options are invalid.
-  static Result<std::unique_ptr<DatasetEngine>> Create(const deid::ProfileOptions& options, const std::string& key);
-  ~DatasetEngine();
-  InstanceProcessor& processor();
-
- private:
-  struct Parts;
-  explicit DatasetEngine(std::unique_ptr<Parts> parts);
-  std::unique_ptr<Parts> parts_;
+  virtual ~IngestionPass() = default;
+  // The image source, for status messages and logs, e.g. "folder /data".
+  virtual std::string Describe() const = 0;
+  // As Ingestion::Run: records in `index_name` what the source offers and the
+  // index lacks; stops early once *stop is true.
+  virtual Result<IngestionProgress> Run(const std::string& index_name, IngestionOptions options,
+                                        const std::atomic<bool>* stop) = 0;
 };
+
+// What the Dataset controller ingests with; tests give a fake one.
+class IngestionBackend {
+ public:
+  virtual ~IngestionBackend() = default;
+  // A pass of `plan` pseudonymised with `key`, or why none can run until the
+  // spec changes (InvalidDeidentification, InvalidSource).
+  virtual std::variant<std::unique_ptr<IngestionPass>, DatasetFailure> Open(const DatasetPlan& plan,
+                                                                            const std::string& key) = 0;
+};
+
+// The real backend: the node's PACS as the source (DIMSE with C-GET; DICOMweb
+// with the credentials dir's username/password/token/ca.crt; the folder), the
+// profile with a keyed pseudonymizer in the DCMTK engine, and Ingestion into
+// `store` and `index` (which must outlive it). A pass runs on one thread.
+std::unique_ptr<IngestionBackend> MakeIngestionBackend(PacsConfig pacs, BlobStore& store, ImagingIndex& index);
 
 }  // namespace oncoatlas::agent
