@@ -48,7 +48,7 @@ Assessment AssessAccessPolicy(const nlohmann::json& object) {
                               "Two rules are named \"" + rule.name + "\"; give each rule its own name."});
       return a;
     }
-    if (rule.effect == "requireApprovals" && rule.approvals.value_or(0) < 1) {
+    if (rule.effect == "RequireApprovals" && rule.approvals.value_or(0) < 1) {
       a.conditions.push_back(
           {kube::kConditionReady, kube::kConditionFalse, "InvalidRule",
            "Rule \"" + rule.name + "\" requires approvals but sets no number; set approvals to 1 or more."});

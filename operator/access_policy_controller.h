@@ -1,6 +1,6 @@
 // The AccessPolicy controller (skeleton): checks what the schema cannot — no
 // two rules with the same match but different effects (the outcome would
-// depend on rule order) and approvals of requireApprovals rules being at
+// depend on rule order) and approvals of RequireApprovals rules being at
 // least one — and reports it as the Ready condition. Evaluating grants against
 // policies comes with the policy engine.
 // Threading: as ConditionReconciler.

@@ -58,9 +58,9 @@ Assessment AssessBenchmarkRun(const nlohmann::json& object, const nlohmann::json
                                          ? (*grant)["spec"].value("permissions", nlohmann::json::array())
                                          : nlohmann::json::array();
   if (!permissions.is_array() ||
-      std::find(permissions.begin(), permissions.end(), nlohmann::json("process")) == permissions.end()) {
+      std::find(permissions.begin(), permissions.end(), nlohmann::json("Process")) == permissions.end()) {
     set(false, false, "GrantLacksProcessPermission",
-        "AccessGrant " + grant_name + " does not allow process; benchmark runs need a grant with permission process.");
+        "AccessGrant " + grant_name + " does not allow Process; benchmark runs need a grant with permission Process.");
     return a;
   }
   const nlohmann::json grant_ready = kube::FindCondition(*grant, kube::kConditionReady);

@@ -1,6 +1,6 @@
 // The BenchmarkRun controller (skeleton): checks a run's references — its
 // Datasets exist, its AccessGrant (same namespace) exists, covers every
-// Dataset, allows `process` and is active (Ready) — and reports them as the
+// Dataset, allows `Process` and is active (Ready) — and reports them as the
 // ReferencesResolved and Ready conditions. Running tasks at the nodes comes
 // later. Grant and Dataset changes re-enqueue the runs that name them.
 // Threading: as ConditionReconciler.

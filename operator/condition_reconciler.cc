@@ -32,7 +32,7 @@ kube::ReconcileResult ConditionReconciler::Reconcile(const kube::Request& reques
   nlohmann::json status = object->value("status", nlohmann::json::object());
   if (!status.is_object()) status = nlohmann::json::object();
   for (auto it = assessment.fields.begin(); it != assessment.fields.end(); ++it) status[it.key()] = *it;
-  const std::vector<kube::ConditionChange> changes =
+  std::vector<kube::ConditionChange> changes =
       kube::SetConditions(status, assessment.conditions, kube::GenerationOf(*object), clock_.WallNow());
   if (assessment.owns_observed_generation) status["observedGeneration"] = kube::GenerationOf(*object);
 
@@ -42,20 +42,24 @@ kube::ReconcileResult ConditionReconciler::Reconcile(const kube::Request& reques
     // one and the retry decides again.
     return kube::ReconcileResult::Error(wrote.status().WithContext("writing the status of " + request.ToString()));
   }
-  if (*wrote) EmitEvents(*object, changes);
+  if (*wrote) {
+    // A new reason under the same status is no transition.
+    std::erase_if(changes, [](const kube::ConditionChange& c) { return !c.StatusChanged(); });
+    RecordConditionEvents(deps_.events, *object, changes);
+  }
   if (assessment.requeue_after) return kube::ReconcileResult::RequeueAfter(*assessment.requeue_after);
   return kube::ReconcileResult::Done();
 }
 
-void ConditionReconciler::EmitEvents(const nlohmann::json& object, const std::vector<kube::ConditionChange>& changes) {
-  if (deps_.events == nullptr) return;
-  for (const kube::ConditionChange& t : changes) {
-    if (!t.StatusChanged()) continue;  // a new reason under the same status is no transition
-    const auto type = t.now.IsTrue() ? kube::EventType::kNormal : kube::EventType::kWarning;
-    Status recorded = deps_.events->Record(ReferenceTo(object), type, t.now.reason, t.now.message);
+void RecordConditionEvents(kube::EventRecorder* events, const nlohmann::json& object,
+                           const std::vector<kube::ConditionChange>& changes) {
+  if (events == nullptr) return;
+  for (const kube::ConditionChange& c : changes) {
+    const auto type = c.now.IsTrue() ? kube::EventType::kNormal : kube::EventType::kWarning;
+    Status recorded = events->Record(ReferenceTo(object), type, c.now.reason, c.now.message);
     if (!recorded.ok() && recorded.code() != StatusCode::kResourceExhausted) {
-      spdlog::warn("could not record Event {} for {} {}: {}", t.now.reason, gvr_.kind, kube::NameOf(object),
-                   recorded.ToString());
+      spdlog::warn("could not record Event {} for {} {}: {}", c.now.reason, object.value("kind", ""),
+                   kube::NameOf(object), recorded.ToString());
     }
   }
 }

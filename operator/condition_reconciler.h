@@ -60,8 +60,6 @@ class ConditionReconciler : public kube::Reconciler {
   kube::Clock& clock() const { return clock_; }
 
  private:
-  void EmitEvents(const nlohmann::json& object, const std::vector<kube::ConditionChange>& changes);
-
   const kube::GroupVersionResource gvr_;
   const ObjectLookup& objects_;
   const ReconcilerDeps deps_;
@@ -70,5 +68,12 @@ class ConditionReconciler : public kube::Reconciler {
 
 // The ObjectReference of `object` for Events.
 kube::ObjectReference ReferenceTo(const nlohmann::json& object);
+
+// Records an Event about `object` for each of `changes` (as SetConditions
+// returns them, filtered by the caller): Normal when the condition is now
+// True, Warning otherwise; the reason and message are the condition's.
+// `events` null: none. Failures are logged, except a full Event budget.
+void RecordConditionEvents(kube::EventRecorder* events, const nlohmann::json& object,
+                           const std::vector<kube::ConditionChange>& changes);
 
 }  // namespace oncoatlas::op

@@ -9,7 +9,7 @@
 #include "access_grant_controller.h"
 #include "access_policy_controller.h"
 #include "benchmark_run_controller.h"
-#include "datanode_registration.h"
+#include "datanode_controller.h"
 #include "dataset_controller.h"
 #include "kube/client_config.h"
 #include "kube/logging.h"

@@ -15,9 +15,10 @@ constexpr char kFieldManager[] = "oncoatlas-operator";
 // Caches re-announce every object this often, so a missed decision is re-made.
 constexpr std::chrono::hours kResyncPeriod{10};
 
-std::string CacheKey(const kube::GroupVersionResource& gvr, const std::vector<std::string>& namespaces) {
+std::string CacheKey(const kube::GroupVersionResource& gvr, const std::vector<std::string>& namespaces,
+                     const CacheScope& scope) {
   std::set<std::string> sorted(namespaces.begin(), namespaces.end());
-  std::string key = gvr.Name();
+  std::string key = gvr.Name() + "?" + scope.label_selector + "?" + scope.field_selector;
   if (gvr.namespaced) {
     for (const std::string& ns : sorted) key += "|" + ns;
   }
@@ -58,22 +59,23 @@ Manager::~Manager() {
   for (auto& [key, cache] : caches_) cache->Stop();
 }
 
-ObjectCache& Manager::CacheFor(const kube::GroupVersionResource& gvr, const std::vector<std::string>& namespaces) {
-  const std::vector<std::string>& effective = namespaces.empty() ? options_.namespaces : namespaces;
-  const std::string key = CacheKey(gvr, effective);
+ObjectCache& Manager::CacheFor(const kube::GroupVersionResource& gvr, const CacheScope& scope) {
+  std::vector<std::string> effective = scope.namespaces.empty() ? options_.namespaces : scope.namespaces;
+  if (effective.empty()) effective = kAllNamespaces;
+  const std::string key = CacheKey(gvr, effective, scope);
   auto it = caches_.find(key);
   if (it == caches_.end()) {
     it = caches_
              .emplace(key, std::make_unique<ObjectCache>(
-                               *client_, gvr, effective,
+                               *client_, gvr, effective, scope.label_selector, scope.field_selector,
                                std::chrono::duration_cast<std::chrono::milliseconds>(kResyncPeriod)))
              .first;
   }
   return *it->second;
 }
 
-const ObjectLookup& Manager::Cache(const kube::GroupVersionResource& gvr, const std::vector<std::string>& namespaces) {
-  return CacheFor(gvr, namespaces);
+const ObjectLookup& Manager::Cache(const kube::GroupVersionResource& gvr, const CacheScope& scope) {
+  return CacheFor(gvr, scope);
 }
 
 kube::Controller& Manager::AddController(const std::string& name, std::unique_ptr<kube::Reconciler> reconciler) {
@@ -89,13 +91,9 @@ kube::Controller& Manager::AddController(const std::string& name, std::unique_pt
   return *controllers_.back().controller;
 }
 
-void Manager::AddRunnable(const std::string& name, std::unique_ptr<Runnable> runnable) {
-  runnables_.push_back({name, std::move(runnable), false});
-}
-
 void Manager::Watch(const kube::GroupVersionResource& gvr, kube::Controller& controller, MapFunc map,
-                    const std::vector<std::string>& namespaces) {
-  CacheFor(gvr, namespaces)
+                    const CacheScope& scope) {
+  CacheFor(gvr, scope)
       .AddHandler(
           [&controller, map = std::move(map)](const nlohmann::json& old_object, const nlohmann::json& new_object) {
             for (const nlohmann::json* object : {&old_object, &new_object}) {
@@ -154,10 +152,10 @@ bool Manager::WaitForCaches() {
   return false;
 }
 
-bool Manager::StartControllers() {
+void Manager::StartControllers() {
   {
     std::lock_guard<std::mutex> l(mu_);
-    if (shutdown_requested_ || controllers_running_) return true;
+    if (shutdown_requested_ || controllers_running_) return;
     for (Registered& r : controllers_) {
       Status started = r.controller->Start();
       if (!started.ok()) spdlog::error("controller {} did not start: {}", r.name, started.ToString());
@@ -167,29 +165,9 @@ bool Manager::StartControllers() {
     controllers_running_ = true;
   }
   spdlog::info("started {} controllers", controllers_.size());
-  // Outside the lock: a runnable's Start may wait for its caches, and a
-  // shutdown request must still get through meanwhile.
-  for (NamedRunnable& r : runnables_) {
-    {
-      std::lock_guard<std::mutex> l(mu_);
-      if (shutdown_requested_) return true;
-      r.started = true;
-    }
-    Status started = r.runnable->Start();
-    if (!started.ok()) {
-      spdlog::error("{} did not start: {}", r.name, started.ToString());
-      return false;
-    }
-    spdlog::info("started {}", r.name);
-  }
-  return true;
 }
 
 void Manager::StopControllers() {
-  for (NamedRunnable& r : runnables_) {
-    if (r.started) r.runnable->Stop();  // waits for the work in flight
-    r.started = false;
-  }
   {
     std::lock_guard<std::mutex> l(mu_);
     if (!controllers_running_) return;
@@ -260,8 +238,7 @@ int Manager::Run() {
       if (start_requested_) {
         start_requested_ = false;
         l.unlock();
-        const bool started = StartControllers();
-        if (!started) RequestShutdown(1);
+        StartControllers();
         l.lock();
         continue;
       }

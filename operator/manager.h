@@ -6,17 +6,13 @@
 // controllers stop taking work and finish the reconciles in flight, the
 // Lease is released, caches and servers stop.
 //
-// Registering a controller (before Run):
+// Registering a controller (before Run; see README.md):
 //   const ObjectLookup& sets = manager.Cache(api::kDatasets);
 //   kube::Controller& c = manager.AddController("dataset", std::make_unique<MyReconciler>(sets, deps));
 //   manager.Watch(api::kDatasets, c, SelfRequest);
-//   manager.Watch(kube::core::kSecrets, c, map_fn, {operator_namespace});
-// A self-contained part with its own informers and workers (the DataNode
-// controller) is added with AddRunnable: started when this process starts
-// leading, stopped at shutdown.
-// Threading: Cache/AddController/Watch/AddRunnable before Run, from one
-// thread; Run blocks the calling thread; RequestShutdown may be called from
-// any thread.
+//   manager.Watch(kube::core::kSecrets, c, map_fn, CacheScope{{manager.operator_namespace()}, "", ""});
+// Threading: Cache/AddController/Watch before Run, from one thread; Run
+// blocks the calling thread; RequestShutdown may be called from any thread.
 #pragma once
 
 #include <atomic>
@@ -54,43 +50,40 @@ std::vector<kube::Request> SelfRequest(const nlohmann::json& object);
 
 class ObjectCache;
 
-// A part of the process that runs only while it leads. Start may block (e.g.
-// until its caches have synced) and is called on the manager's Run thread; a
-// Start error ends the process with exit code 1. Stop waits for work in
-// flight and is called once at shutdown if Start was called.
-class Runnable {
- public:
-  virtual ~Runnable() = default;
-  virtual Status Start() = 0;
-  virtual void Stop() = 0;
+// Which objects of a resource a cache holds.
+struct CacheScope {
+  // Empty: the watched namespaces of --namespace (all when none were given);
+  // kAllNamespaces: all, whatever --namespace says. Ignored for
+  // cluster-scoped resources.
+  std::vector<std::string> namespaces;
+  std::string label_selector;  // e.g. "app.kubernetes.io/managed-by=oncoatlas-operator"
+  std::string field_selector;  // e.g. "metadata.name=oncoatlas-agent"
 };
+
+// CacheScope::namespaces for objects the operator places in namespaces of its
+// own choosing (node namespaces, agent namespaces).
+inline const std::vector<std::string> kAllNamespaces{""};
 
 class Manager {
  public:
-  // The manager shares `client` with the runnables.
+  // The manager shares `client` with the reconcilers (shared_client()).
   Manager(OperatorOptions options, std::shared_ptr<kube::RestClient> client);
   ~Manager();
   Manager(const Manager&) = delete;
   Manager& operator=(const Manager&) = delete;
 
-  // The cache of `gvr`, in `namespaces` (empty: the watched namespaces of
-  // --namespace, i.e. all when none were given; ignored for cluster-scoped
-  // resources). One cache per resource and namespace list, shared.
-  const ObjectLookup& Cache(const kube::GroupVersionResource& gvr, const std::vector<std::string>& namespaces = {});
+  // The cache of `gvr` in `scope`. One cache per resource and scope, shared.
+  const ObjectLookup& Cache(const kube::GroupVersionResource& gvr, const CacheScope& scope = {});
 
   // Adds a controller named `name` (the metrics label) with --workers
   // workers. The manager owns the reconciler and starts the controller when
   // this process leads.
   kube::Controller& AddController(const std::string& name, std::unique_ptr<kube::Reconciler> reconciler);
 
-  // Adds a self-contained part, started when this process leads (after the
-  // controllers) and stopped at shutdown (before them). `name` is for logs.
-  void AddRunnable(const std::string& name, std::unique_ptr<Runnable> runnable);
-
-  // Every add, update and delete of `gvr` (in `namespaces`, as for Cache)
+  // Every add, update and delete of `gvr` (in `scope`, as for Cache)
   // enqueues the requests `map` returns into `controller`.
   void Watch(const kube::GroupVersionResource& gvr, kube::Controller& controller, MapFunc map,
-             const std::vector<std::string>& namespaces = {});
+             const CacheScope& scope = {});
 
   // What reconcilers share.
   kube::RestClient& client() { return *client_; }
@@ -112,16 +105,10 @@ class Manager {
     std::unique_ptr<kube::Reconciler> reconciler;
     std::unique_ptr<kube::Controller> controller;
   };
-  struct NamedRunnable {
-    std::string name;
-    std::unique_ptr<Runnable> runnable;
-    bool started = false;
-  };
-  ObjectCache& CacheFor(const kube::GroupVersionResource& gvr, const std::vector<std::string>& namespaces);
+  ObjectCache& CacheFor(const kube::GroupVersionResource& gvr, const CacheScope& scope);
   bool StartServers();
   bool WaitForCaches();
-  // Starts the controllers, then the runnables; false when a runnable failed.
-  bool StartControllers();
+  void StartControllers();
   void StopControllers();
   bool CachesSynced() const;
 
@@ -134,7 +121,6 @@ class Manager {
   kube::EventRecorder recorder_;
   std::map<std::string, std::unique_ptr<ObjectCache>> caches_;
   std::vector<Registered> controllers_;
-  std::vector<NamedRunnable> runnables_;
   std::unique_ptr<kube::HealthServer> metrics_server_;
   std::unique_ptr<kube::HealthServer> health_server_;
   std::unique_ptr<kube::RestLeaseStore> lease_store_;

@@ -22,7 +22,8 @@ class ObjectCache::Dispatcher final : public kube::ReflectorHandler {
 };
 
 ObjectCache::ObjectCache(kube::RestClient& client, const kube::GroupVersionResource& gvr,
-                         std::vector<std::string> namespaces, std::chrono::milliseconds resync_period)
+                         std::vector<std::string> namespaces, const std::string& label_selector,
+                         const std::string& field_selector, std::chrono::milliseconds resync_period)
     : gvr_(gvr), dispatcher_(std::make_unique<Dispatcher>(handlers_)) {
   if (!gvr.namespaced || namespaces.empty()) namespaces = {""};
   std::sort(namespaces.begin(), namespaces.end());
@@ -31,6 +32,8 @@ ObjectCache::ObjectCache(kube::RestClient& client, const kube::GroupVersionResou
     kube::ReflectorOptions options;
     options.resource = gvr;
     options.namespace_name = ns;
+    options.label_selector = label_selector;
+    options.field_selector = field_selector;
     informers_.push_back(std::make_unique<kube::Informer>(client, options, resync_period));
     informers_.back()->AddHandler(dispatcher_.get());
     informer_namespaces_.push_back(ns);
@@ -66,6 +69,16 @@ std::vector<ObjectPtr> ObjectCache::List() const {
   std::vector<ObjectPtr> out;
   for (const auto& informer : informers_) {
     std::vector<ObjectPtr> part = informer->store().List();
+    out.insert(out.end(), part.begin(), part.end());
+  }
+  return out;
+}
+
+std::vector<ObjectPtr> ObjectCache::ListInNamespace(const std::string& ns) const {
+  std::vector<ObjectPtr> out;
+  for (std::size_t i = 0; i < informers_.size(); ++i) {
+    if (!informer_namespaces_[i].empty() && informer_namespaces_[i] != ns) continue;
+    std::vector<ObjectPtr> part = informers_[i]->store().ByNamespace(ns);
     out.insert(out.end(), part.begin(), part.end());
   }
   return out;

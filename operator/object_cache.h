@@ -1,5 +1,6 @@
 // ObjectCache: the informer cache of one resource over a list of namespaces
 // (one informer each; one for all namespaces or a cluster-scoped resource),
+// optionally narrowed by a label and a field selector,
 // read through ObjectLookup, with change handlers fanned out to every
 // informer. Threading: AddHandler before Start; lookups from any thread;
 // handlers run on informer threads (one informer's handlers never
@@ -23,8 +24,10 @@ class ObjectCache final : public ObjectLookup {
   // (null json on delete).
   using ChangeHandler = std::function<void(const nlohmann::json& old_object, const nlohmann::json& new_object)>;
 
-  // `client` must outlive the cache. `namespaces` empty: all namespaces.
+  // `client` must outlive the cache. `namespaces` empty (or {""}): all
+  // namespaces. Empty selectors select everything.
   ObjectCache(kube::RestClient& client, const kube::GroupVersionResource& gvr, std::vector<std::string> namespaces,
+              const std::string& label_selector, const std::string& field_selector,
               std::chrono::milliseconds resync_period);
   ~ObjectCache() override;
 
@@ -36,6 +39,7 @@ class ObjectCache final : public ObjectLookup {
 
   ObjectPtr Get(const std::string& ns, const std::string& name) const override;
   std::vector<ObjectPtr> List() const override;
+  std::vector<ObjectPtr> ListInNamespace(const std::string& ns) const override;
 
  private:
   class Dispatcher;

@@ -32,4 +32,12 @@ std::vector<ObjectPtr> FakeObjectLookup::List() const {
   return out;
 }
 
+std::vector<ObjectPtr> FakeObjectLookup::ListInNamespace(const std::string& ns) const {
+  std::vector<ObjectPtr> out;
+  for (const ObjectPtr& object : List()) {
+    if (kube::NamespaceOf(*object) == ns) out.push_back(object);
+  }
+  return out;
+}
+
 }  // namespace oncoatlas::op

@@ -25,6 +25,8 @@ class ObjectLookup {
   virtual ObjectPtr Get(const std::string& ns, const std::string& name) const = 0;
   // Every cached object (of every watched namespace).
   virtual std::vector<ObjectPtr> List() const = 0;
+  // The cached objects in namespace `ns`.
+  virtual std::vector<ObjectPtr> ListInNamespace(const std::string& ns) const = 0;
 };
 
 // An in-memory ObjectLookup for tests.
@@ -34,6 +36,7 @@ class FakeObjectLookup final : public ObjectLookup {
   void Remove(const std::string& ns, const std::string& name);
   ObjectPtr Get(const std::string& ns, const std::string& name) const override;
   std::vector<ObjectPtr> List() const override;
+  std::vector<ObjectPtr> ListInNamespace(const std::string& ns) const override;
 
  private:
   mutable std::mutex mu_;

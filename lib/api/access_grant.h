@@ -18,7 +18,7 @@ struct Grantee {
   std::string name;
   std::optional<std::string> organisation;
   std::string country;  // ISO 3166-1 alpha-2
-  std::string type;     // "academic", "commercial" or "clinical"
+  std::string type;     // "Academic", "Commercial" or "Clinical"
   nlohmann::json unknown_fields;
 
   static void Map(auto& self, auto& m) {
@@ -95,7 +95,7 @@ struct EthicsApproval {
 
 struct Approval {
   std::string approver;
-  std::string decision;  // "approve" or "reject"
+  std::string decision;  // "Approve" or "Reject"
   std::string time;      // RFC 3339
   std::optional<std::string> comment;
   nlohmann::json unknown_fields;
@@ -112,7 +112,7 @@ struct AccessGrantSpec {
   Grantee grantee;
   GrantDatasets datasets;
   Purpose purpose;
-  std::vector<std::string> permissions;  // query, process, retrieve
+  std::vector<std::string> permissions;  // Query, Process, Retrieve
   std::string valid_from;                // RFC 3339
   std::string valid_until;               // RFC 3339
   std::optional<EthicsApproval> ethics_approval;

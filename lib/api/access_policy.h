@@ -33,7 +33,7 @@ struct PolicyMatch {
 struct PolicyRule {
   std::string name;
   std::optional<PolicyMatch> match;
-  std::string effect;  // deny, requireApprovals, allow
+  std::string effect;  // Deny, RequireApprovals, Allow
   std::optional<std::int64_t> approvals;
   std::string message;
   nlohmann::json unknown_fields;

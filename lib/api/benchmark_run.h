@@ -13,19 +13,19 @@
 namespace oncoatlas::api {
 
 struct MetricRequest {
-  std::string name;          // auc, sensitivityAtSpecificity, specificityAtSensitivity, pf1, accuracy
-  std::optional<double> at;  // the operating point of the *At* metrics
+  std::string name;                          // AUC, SensitivityAtSpecificity, SpecificityAtSensitivity, PF1, Accuracy
+  std::optional<std::int64_t> at_per_mille;  // the operating point of the *At* metrics, 1-999
   nlohmann::json unknown_fields;
 
   static void Map(auto& self, auto& m) {
     m("name", self.name);
-    m("at", self.at);
+    m("atPerMille", self.at_per_mille);
   }
 };
 
 struct TaskResources {
-  std::optional<std::string> cpu;
-  std::optional<std::string> memory;
+  std::optional<IntOrString> cpu;     // a quantity, e.g. 2 or "500m"
+  std::optional<IntOrString> memory;  // a quantity, e.g. "4Gi"
   std::optional<std::int64_t> gpus;
   nlohmann::json unknown_fields;
 
@@ -82,7 +82,7 @@ struct NodeTask {
 
 struct PooledMetric {
   std::string name;
-  std::optional<double> at;
+  std::optional<std::int64_t> at_per_mille;
   double value = 0;
   std::optional<double> ci_lower;
   std::optional<double> ci_upper;
@@ -91,7 +91,7 @@ struct PooledMetric {
 
   static void Map(auto& self, auto& m) {
     m("name", self.name);
-    m("at", self.at);
+    m("atPerMille", self.at_per_mille);
     m("value", self.value);
     m("ciLower", self.ci_lower);
     m("ciUpper", self.ci_upper);

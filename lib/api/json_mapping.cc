@@ -62,10 +62,25 @@ void Read(const nlohmann::json& j, double& v, const std::string& path, const Rea
 
 void Read(const nlohmann::json& j, nlohmann::json& v, const std::string&, const ReadContext&) { v = j; }
 
+void Read(const nlohmann::json& j, IntOrString& v, const std::string& path, const ReadContext& ctx) {
+  if (j.is_string()) {
+    v.value = j.get<std::string>();
+    return;
+  }
+  std::int64_t i = 0;
+  if (!j.is_number_integer()) ThrowTypeMismatch(path, "integer or string", j);
+  Read(j, i, path, ctx);
+  v.value = i;
+}
+
 nlohmann::json Write(const std::string& v) { return v; }
 nlohmann::json Write(bool v) { return v; }
 nlohmann::json Write(std::int64_t v) { return v; }
 nlohmann::json Write(double v) { return v; }
 nlohmann::json Write(const nlohmann::json& v) { return v; }
+nlohmann::json Write(const IntOrString& v) {
+  if (const auto* i = std::get_if<std::int64_t>(&v.value)) return *i;
+  return std::get<std::string>(v.value);
+}
 
 }  // namespace oncoatlas::api::detail

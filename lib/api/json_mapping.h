@@ -17,6 +17,7 @@
 #include <string_view>
 #include <type_traits>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -30,6 +31,19 @@ enum class UnknownFields {
   kPreserve,  // keep them in unknown_fields and write them back (the default)
   kDrop,      // forget them
   kReject,    // fail, naming the first one (strict decoding)
+};
+
+// A value of an x-kubernetes-int-or-string field, such as a quantity written as
+// 2 or as "500m": read as either and written back as it was read.
+struct IntOrString {
+  std::variant<std::int64_t, std::string> value;
+
+  // The value as text: 2 gives "2".
+  std::string ToString() const {
+    if (const auto* i = std::get_if<std::int64_t>(&value)) return std::to_string(*i);
+    return std::get<std::string>(value);
+  }
+  bool operator==(const IntOrString&) const = default;
 };
 
 namespace detail {
@@ -74,6 +88,7 @@ void Read(const nlohmann::json& j, bool& v, const std::string& path, const ReadC
 void Read(const nlohmann::json& j, std::int64_t& v, const std::string& path, const ReadContext& ctx);
 void Read(const nlohmann::json& j, double& v, const std::string& path, const ReadContext& ctx);
 void Read(const nlohmann::json& j, nlohmann::json& v, const std::string& path, const ReadContext& ctx);
+void Read(const nlohmann::json& j, IntOrString& v, const std::string& path, const ReadContext& ctx);
 template <typename T>
 void Read(const nlohmann::json& j, std::optional<T>& v, const std::string& path, const ReadContext& ctx);
 template <typename T>
@@ -88,6 +103,7 @@ nlohmann::json Write(bool v);
 nlohmann::json Write(std::int64_t v);
 nlohmann::json Write(double v);
 nlohmann::json Write(const nlohmann::json& v);
+nlohmann::json Write(const IntOrString& v);
 template <typename T>
 nlohmann::json Write(const std::vector<T>& v);
 template <typename T>

@@ -10,3 +10,4 @@
 #include "api/datanode.h"
 #include "api/dataset.h"
 #include "api/json_mapping.h"
+#include "api/vocabulary.h"

@@ -5,8 +5,9 @@
 namespace oncoatlas::kube {
 namespace {
 
-// metav1.Condition's message limit.
-constexpr std::size_t kMaxMessageBytes = 32768;
+// The condition message limit of the oncoatlas.io CRDs (crds/*.yaml; stricter
+// than metav1.Condition's 32768, so the largest object fits etcd).
+constexpr std::size_t kMaxMessageBytes = 4096;
 
 // At most `limit` bytes of `s`, not splitting a UTF-8 sequence.
 std::string Utf8Prefix(const std::string& s, std::size_t limit) {

@@ -115,9 +115,19 @@ NodeStatusResult ComputeNodeStatus(const NodeObservation& o, const Json& previou
   status["phase"] = phase;
 
   if (previous.is_object() && previous.contains("conditions")) status["conditions"] = previous["conditions"];
-  kube::SetConditions(status, {deployed, connected, pacs, ready}, o.generation, now);
+  result.changes = kube::SetConditions(status, {deployed, connected, pacs, ready}, o.generation, now);
   result.status = std::move(status);
   return result;
+}
+
+void KeepDeployment(const Json& previous, NodeObservation& o) {
+  const Json deployed = kube::FindCondition(Json{{"status", previous}}, "AgentDeployed");
+  if (deployed.is_object()) {
+    o.deployed = deployed.value("status", "") == kube::kConditionTrue;
+    o.deploy_reason = deployed.value("reason", "");
+    o.deploy_message = deployed.value("message", "");
+  }
+  if (previous.is_object()) o.credential_expiry = previous.value("credentialExpiry", "");
 }
 
 }  // namespace oncoatlas::datanode

@@ -9,8 +9,11 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "kube/conditions.h"
 
 namespace oncoatlas::datanode {
 
@@ -34,11 +37,18 @@ struct NodeStatusResult {
   nlohmann::json status;
   // When the heartbeat turns stale unless renewed: reconcile again then.
   std::optional<std::chrono::system_clock::duration> recheck_after;
+  // The conditions whose status or reason changed against `previous` (for Events).
+  std::vector<kube::ConditionChange> changes;
 };
 
 // `previous` is the current status (for lastTransitionTime of conditions whose
 // status did not change; see kube/conditions.h); `now` is wall-clock time.
 NodeStatusResult ComputeNodeStatus(const NodeObservation& observation, const nlohmann::json& previous,
                                    std::chrono::system_clock::time_point now);
+
+// While a DataNode is being deleted nothing is applied and no token is
+// minted: the AgentDeployed condition and credentialExpiry of the last pass
+// (in `previous`, the current status) stand in `observation`.
+void KeepDeployment(const nlohmann::json& previous, NodeObservation& observation);
 
 }  // namespace oncoatlas::datanode

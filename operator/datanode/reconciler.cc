@@ -21,8 +21,6 @@ using kube::ApiResult;
 using kube::Json;
 using kube::ReconcileResult;
 
-std::string Key(const std::string& ns, const std::string& name) { return ns.empty() ? name : ns + "/" + name; }
-
 std::string DescribeObject(const Json& object) {
   const std::string ns = kube::NamespaceOf(object);
   return object.value("kind", "") + " " + (ns.empty() ? "" : ns + "/") + kube::NameOf(object);
@@ -39,15 +37,20 @@ std::string Decode(const Json& secret, const std::string& key) {
 }  // namespace
 
 DataNodeReconciler::DataNodeReconciler(std::shared_ptr<kube::RestClient> hub, ReconcilerOptions options,
-                                       ReconcilerCaches caches, SiteClusters& sites, kube::Clock& clock)
-    : hub_(std::move(hub)), options_(std::move(options)), caches_(std::move(caches)), sites_(sites), clock_(clock) {}
+                                       ReconcilerCaches caches, op::ReconcilerDeps deps)
+    : hub_(std::move(hub)),
+      options_(std::move(options)),
+      caches_(std::move(caches)),
+      deps_(deps),
+      clock_(deps.clock != nullptr ? *deps.clock : kube::DefaultClock()),
+      sites_(hub_, options_.operator_namespace, *caches_.kubeconfigs) {}
 
 ApiResult<Json> DataNodeReconciler::Current(kube::RestClient& client, bool use_cache,
                                             const kube::GroupVersionResource& gvr, const std::string& ns,
                                             const std::string& name) {
   if (use_cache) {
-    if (auto it = caches_.managed.find(gvr.Name()); it != caches_.managed.end() && it->second != nullptr) {
-      auto cached = it->second->Get(Key(gvr.namespaced ? ns : "", name));
+    if (auto it = caches_.managed.find(gvr.Name()); it != caches_.managed.end()) {
+      auto cached = it->second->Get(gvr.namespaced ? ns : "", name);
       return cached ? *cached : Json();
     }
   }
@@ -64,7 +67,11 @@ ApiResult<Json> DataNodeReconciler::Ensure(kube::RestClient& client, bool use_ca
   const std::string name = kube::NameOf(desired);
   auto current = Current(client, use_cache, *gvr, ns, name);
   if (!current.ok()) return current;
-  if (!current->is_null() && Covers(*current, desired)) return current;
+  // Objects from a list carry no apiVersion and kind; the resource stands for them.
+  Json fields = desired;
+  fields.erase("apiVersion");
+  fields.erase("kind");
+  if (!current->is_null() && Covers(*current, fields)) return current;
   kube::ApplyOptions apply;
   apply.field_manager = kFieldManager;
   apply.force = true;
@@ -135,50 +142,7 @@ ApiResult<DataNodeReconciler::Credentials> DataNodeReconciler::EnsureCredentials
   return c;
 }
 
-Status DataNodeReconciler::WriteStatus(const Json& object, const Json& status) {
-  const Json previous = object.contains("status") && object["status"].is_object() ? object["status"] : Json::object();
-  if (previous == status) return Status::Ok();
-  Json patch_status = status;
-  for (auto it = previous.begin(); it != previous.end(); ++it) {
-    if (!status.contains(it.key())) patch_status[it.key()] = nullptr;
-  }
-  auto patched = hub_->PatchStatus(api::kDataNodes, "", kube::NameOf(object), kube::PatchType::kMerge,
-                                   Json{{"status", patch_status}}, {.field_manager = kFieldManager});
-  return patched.status();
-}
-
-void DataNodeReconciler::RecordTransitions(const Json& object, const Json& status) {
-  if (options_.events == nullptr) return;
-  const auto conditions = [](const Json& s) {
-    std::map<std::string, const Json*> out;
-    if (s.is_object() && s.contains("conditions") && s["conditions"].is_array()) {
-      for (const auto& c : s["conditions"]) {
-        if (c.is_object()) out[c.value("type", "")] = &c;
-      }
-    }
-    return out;
-  };
-  static const Json kEmpty = Json::object();
-  const auto before = conditions(object.contains("status") ? object["status"] : kEmpty);
-  const kube::ObjectReference ref{api::kApiVersion, "DataNode", "", kube::NameOf(object), kube::UidOf(object)};
-  for (const auto& [type, now] : conditions(status)) {
-    const std::string value = now->value("status", "");
-    if (type == "Ready" || value == "Unknown") continue;  // Ready repeats one of the others
-    const auto was = before.find(type);
-    if (was != before.end() && was->second->value("status", "") == value &&
-        was->second->value("reason", "") == now->value("reason", "")) {
-      continue;
-    }
-    const Status recorded =
-        options_.events->Record(ref, value == "True" ? kube::EventType::kNormal : kube::EventType::kWarning,
-                                now->value("reason", ""), now->value("message", ""));
-    if (!recorded.ok() && recorded.code() != StatusCode::kResourceExhausted) {
-      spdlog::warn("datanode {}: could not record an Event: {}", ref.name, recorded.ToString());
-    }
-  }
-}
-
-Status DataNodeReconciler::EnsureFinalizer(const Json& object, bool present) {
+Status DataNodeReconciler::EnsureFinalizer(Json& object, bool present) {
   std::vector<std::string> finalizers = kube::FinalizersOf(object);
   if (kube::HasFinalizer(object, kFinalizer) == present) return Status::Ok();
   if (present) {
@@ -188,70 +152,82 @@ Status DataNodeReconciler::EnsureFinalizer(const Json& object, bool present) {
   }
   // resourceVersion makes the patch fail (409) rather than drop another party's finalizer.
   const Json patch = {{"metadata", {{"finalizers", finalizers}, {"resourceVersion", kube::ResourceVersionOf(object)}}}};
-  return hub_
-      ->Patch(api::kDataNodes, "", kube::NameOf(object), kube::PatchType::kMerge, patch,
-              {.field_manager = kFieldManager})
-      .status();
+  auto patched = hub_->Patch(api::kDataNodes, "", kube::NameOf(object), kube::PatchType::kMerge, patch,
+                             {.field_manager = kFieldManager});
+  if (!patched.ok()) return patched.error().status();
+  // The status write of this pass goes against the new resourceVersion.
+  object = std::move(patched).value();
+  return Status::Ok();
 }
 
-std::optional<std::int64_t> DataNodeReconciler::DatasetCount(const std::string& ns, std::vector<std::string>* names) {
-  std::vector<Json> items;
-  if (caches_.datasets != nullptr) {
-    for (const auto& d : caches_.datasets->ByNamespace(ns)) items.push_back(*d);
-  } else {
-    auto listed = hub_->ListAll(api::kDatasets, ns);
-    if (!listed.ok()) return std::nullopt;
-    items = std::move(listed->items);
+void DataNodeReconciler::Forget(const std::string& node) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    credentials_.erase(node);
   }
-  if (names != nullptr) {
-    for (const auto& d : items) names->push_back(kube::NameOf(d));
+  sites_.Forget(node);
+}
+
+NodeObservation DataNodeReconciler::Observe(const Json& object, std::vector<std::string>* dataset_names) const {
+  NodeObservation o;
+  o.generation = kube::GenerationOf(object);
+  o.hub_namespace = api::NodeNamespace(kube::NameOf(object));
+  if (auto lease = caches_.leases->Get(o.hub_namespace, api::kHeartbeatLease)) o.lease = *lease;
+  const std::vector<op::ObjectPtr> datasets = caches_.datasets->ListInNamespace(o.hub_namespace);
+  o.dataset_count = static_cast<std::int64_t>(datasets.size());
+  if (dataset_names != nullptr) {
+    for (const auto& d : datasets) dataset_names->push_back(kube::NameOf(*d));
   }
-  return static_cast<std::int64_t>(items.size());
+  return o;
 }
 
 ReconcileResult DataNodeReconciler::Reconcile(const kube::Request& request) {
-  Json object;
-  if (caches_.datanodes != nullptr) {
-    auto cached = caches_.datanodes->Get(request.name);
-    if (!cached) {
-      std::lock_guard<std::mutex> lock(mutex_);
-      credentials_.erase(request.name);
-      sites_.Forget(request.name);
-      return ReconcileResult::Done();
-    }
-    object = *cached;
-  } else {
-    auto got = hub_->Get(api::kDataNodes, "", request.name);
-    if (!got.ok()) {
-      if (got.error().http_code() == 404) return ReconcileResult::Done();
-      return ReconcileResult::Error(got.error().status());
-    }
-    object = std::move(got).value();
+  const op::ObjectPtr object = caches_.datanodes->Get("", request.name);
+  if (object == nullptr) {
+    Forget(request.name);
+    return ReconcileResult::Done();
   }
-  auto node = api::FromJson<api::DataNode>(object);
+  auto node = api::FromJson<api::DataNode>(*object);
   if (!node.ok()) {
     return ReconcileResult::TerminalError(
         InvalidArgumentError("DataNode " + request.name + " does not match the API: " + node.status().message()));
   }
-  if (kube::IsBeingDeleted(object)) return ReconcileDelete(*node, object);
-  return ReconcileNormal(*node, object);
+  if (kube::IsBeingDeleted(*object)) return Finish(ReconcileDelete(*node, *object));
+  return Finish(ReconcileNormal(*node, *object));
 }
 
-ReconcileResult DataNodeReconciler::ReconcileNormal(const api::DataNode& node, const Json& object) {
-  const std::string name = kube::NameOf(object);
-  const std::string uid = kube::UidOf(object);
-  const std::string hub_ns = api::NodeNamespace(name);
-  const auto now = clock_.WallNow();
-  if (Status s = EnsureFinalizer(object, true); !s.ok()) return ReconcileResult::Error(s);
+ReconcileResult DataNodeReconciler::Finish(Pass pass) {
+  if (pass.observed) {
+    const Json previous = pass.object.value("status", Json::object());
+    NodeStatusResult status = ComputeNodeStatus(*pass.observed, previous, clock_.WallNow());
+    if (status.recheck_after) pass.RequeueAtMost(*status.recheck_after);
+    auto wrote = op::WriteStatusIfChanged(*deps_.status_writer, api::kDataNodes, pass.object, status.status);
+    if (!wrote.ok()) {
+      if (pass.retry.ok())
+        pass.retry = wrote.status().WithContext("writing the status of DataNode " + kube::NameOf(pass.object));
+    } else if (*wrote) {
+      // Ready repeats one of the others; Unknown is no news.
+      std::erase_if(status.changes, [](const kube::ConditionChange& c) {
+        return c.now.type == kube::kConditionReady || c.now.status == kube::kConditionUnknown;
+      });
+      op::RecordConditionEvents(deps_.events, pass.object, status.changes);
+    }
+  }
+  if (!pass.retry.ok()) return ReconcileResult::Error(pass.retry);
+  if (pass.requeue) return ReconcileResult::RequeueAfter(*pass.requeue);
+  return ReconcileResult::Done();
+}
 
-  NodeObservation observation;
-  observation.generation = kube::GenerationOf(object);
-  observation.hub_namespace = hub_ns;
-  std::optional<std::chrono::system_clock::duration> requeue;
-  const auto requeue_at_most = [&](std::chrono::system_clock::duration d) {
-    if (!requeue || d < *requeue) requeue = d;
-  };
-  Status retry = Status::Ok();  // a failure that calls for backoff after the status is written
+DataNodeReconciler::Pass DataNodeReconciler::ReconcileNormal(const api::DataNode& node, Json object) {
+  Pass pass;
+  const std::string uid = kube::UidOf(object);
+  const auto now = clock_.WallNow();
+  if (Status s = EnsureFinalizer(object, true); !s.ok()) {
+    pass.retry = s;
+    return pass;  // nothing observed yet: no status to write
+  }
+  pass.object = std::move(object);
+  NodeObservation& observation = pass.observed.emplace(Observe(pass.object, nullptr));
 
   // Hub side.
   std::string sa_uid;
@@ -261,130 +237,101 @@ ReconcileResult DataNodeReconciler::ReconcileNormal(const api::DataNode& node, c
       observation.deploy_reason = "HubSetupFailed";
       observation.deploy_message =
           "cannot set up " + DescribeObject(desired) + " on the hub: " + ensured.error().message();
-      retry = ensured.error().status();
-      break;
+      pass.retry = ensured.error().status();
+      return pass;
     }
     if (desired.value("kind", "") == "ServiceAccount") sa_uid = kube::UidOf(*ensured);
   }
 
   // Site side.
   const Placement placement = PlacementOf(node, options_.render);
-  if (retry.ok()) {
-    SiteAccess site = sites_.For(node);
-    if (!site.ok()) {
-      observation.deploy_reason = site.problem.reason;
-      observation.deploy_message = site.problem.message;
-      // A fixed Secret re-enqueues through the Secret watch; look again anyway now and then.
-      requeue_at_most(std::chrono::seconds(30));
+  SiteAccess site = sites_.For(node);
+  if (!site.ok()) {
+    observation.deploy_reason = site.problem.reason;
+    observation.deploy_message = site.problem.message;
+    // A fixed Secret re-enqueues through the Secret watch; look again anyway now and then.
+    pass.RequeueAtMost(std::chrono::seconds(30));
+    return pass;
+  }
+  const bool use_cache = !placement.remote;
+  const std::string server = site.client->config().ServerUrl();
+  auto credentials = EnsureCredentials(node, sa_uid, *site.client, use_cache);
+  if (!credentials.ok()) {
+    if (credentials.error().http_code() == 0 && placement.remote) {
+      const SiteProblem p = ClassifySiteError(credentials.error(), server);
+      observation.deploy_reason = p.reason;
+      observation.deploy_message = p.message;
+      pass.RequeueAtMost(std::chrono::seconds(15));
     } else {
-      const bool use_cache = !placement.remote;
-      const std::string server = site.client->config().ServerUrl();
-      auto credentials = EnsureCredentials(node, sa_uid, *site.client, use_cache);
-      if (!credentials.ok()) {
-        const bool site_error = credentials.error().http_code() == 0 && placement.remote;
-        if (site_error) {
-          const SiteProblem p = ClassifySiteError(credentials.error(), server);
-          observation.deploy_reason = p.reason;
-          observation.deploy_message = p.message;
-          requeue_at_most(std::chrono::seconds(15));
-        } else {
-          observation.deploy_reason = "CredentialsFailed";
-          observation.deploy_message =
-              "cannot mint the agent's hub token (TokenRequest): " + credentials.error().message();
-          retry = credentials.error().status();
-        }
+      observation.deploy_reason = "CredentialsFailed";
+      observation.deploy_message = "cannot mint the agent's hub token (TokenRequest): " + credentials.error().message();
+      pass.retry = credentials.error().status();
+    }
+    return pass;
+  }
+  observation.credential_expiry = credentials->agent.expiry;
+  pass.RequeueAtMost(
+      std::max<std::chrono::system_clock::duration>(credentials->renew_at - now, std::chrono::seconds(1)));
+  if (placement.remote) pass.RequeueAtMost(options_.site_resync);
+  for (const Json& desired : RenderSiteObjects(node, options_.render, credentials->agent)) {
+    auto ensured = Ensure(*site.client, use_cache, desired);
+    if (!ensured.ok()) {
+      const SiteProblem p = placement.remote ? ClassifySiteError(ensured.error(), server)
+                                             : SiteProblem{"ApplyFailed", "cannot apply " + DescribeObject(desired) +
+                                                                              ": " + ensured.error().message()};
+      observation.deploy_reason = p.reason;
+      observation.deploy_message = p.message;
+      if (p.reason == "SiteClusterUnreachable") {
+        pass.RequeueAtMost(std::chrono::seconds(15));
       } else {
-        observation.credential_expiry = credentials->agent.expiry;
-        requeue_at_most(
-            std::max<std::chrono::system_clock::duration>(credentials->renew_at - now, std::chrono::seconds(1)));
-        observation.deployed = true;
-        for (const Json& desired : RenderSiteObjects(node, options_.render, credentials->agent)) {
-          auto ensured = Ensure(*site.client, use_cache, desired);
-          if (!ensured.ok()) {
-            const SiteProblem p = placement.remote
-                                      ? ClassifySiteError(ensured.error(), server)
-                                      : SiteProblem{"ApplyFailed", "cannot apply " + DescribeObject(desired) + ": " +
-                                                                       ensured.error().message()};
-            observation.deployed = false;
-            observation.deploy_reason = p.reason;
-            observation.deploy_message = p.message;
-            if (p.reason == "SiteClusterUnreachable") {
-              requeue_at_most(std::chrono::seconds(15));
-            } else {
-              retry = ensured.error().status();
-            }
-            break;
-          }
-        }
-        if (observation.deployed) {
-          observation.deploy_message = "the agent's " + std::string(placement.remote ? "site cluster" : "local") +
-                                       " objects are in place in namespace " + placement.agent_namespace +
-                                       (placement.remote ? " of " + server : "");
-        }
-        if (placement.remote) requeue_at_most(options_.site_resync);
+        pass.retry = ensured.error().status();
       }
+      return pass;
     }
   }
-
-  // The heartbeat.
-  if (caches_.leases != nullptr) {
-    if (auto lease = caches_.leases->Get(hub_ns + "/" + api::kHeartbeatLease)) observation.lease = *lease;
-  } else if (auto lease = hub_->Get(kube::core::kLeases, hub_ns, api::kHeartbeatLease); lease.ok()) {
-    observation.lease = std::move(lease).value();
-  }
-  observation.dataset_count = DatasetCount(hub_ns, nullptr);
-
-  const Json previous = object.contains("status") ? object["status"] : Json::object();
-  NodeStatusResult status = ComputeNodeStatus(observation, previous, now);
-  if (status.recheck_after) requeue_at_most(*status.recheck_after);
-  if (Status s = WriteStatus(object, status.status); !s.ok()) {
-    if (retry.ok()) retry = s;
-  } else {
-    RecordTransitions(object, status.status);
-  }
-  if (!retry.ok()) return ReconcileResult::Error(retry);
-  if (requeue) return ReconcileResult::RequeueAfter(*requeue);
-  return ReconcileResult::Done();
+  observation.deployed = true;
+  observation.deploy_message = "the agent's " + std::string(placement.remote ? "site cluster" : "local") +
+                               " objects are in place in namespace " + placement.agent_namespace +
+                               (placement.remote ? " of " + server : "");
+  return pass;
 }
 
-ReconcileResult DataNodeReconciler::ReconcileDelete(const api::DataNode& node, const Json& object) {
+DataNodeReconciler::Pass DataNodeReconciler::ReconcileDelete(const api::DataNode& node, Json object) {
+  Pass pass;
+  if (!kube::HasFinalizer(object, kFinalizer)) return pass;
   const std::string name = kube::NameOf(object);
   const std::string hub_ns = api::NodeNamespace(name);
-  if (!kube::HasFinalizer(object, kFinalizer)) return ReconcileResult::Done();
-
-  const Json previous = object.contains("status") && object["status"].is_object() ? object["status"] : Json::object();
-  const auto blocked = [&](const std::string& reason, const std::string& message) {
-    Json status = previous;
-    kube::SetConditions(status, {{kube::kConditionReady, kube::kConditionFalse, reason, message}},
-                        kube::GenerationOf(object), clock_.WallNow());
-    return WriteStatus(object, status);
+  std::vector<std::string> names;
+  NodeObservation observation = Observe(object, &names);
+  KeepDeployment(object.value("status", Json::object()), observation);
+  pass.object = std::move(object);
+  const auto blocked = [&](const std::string& reason, const std::string& message) -> Pass& {
+    observation.deletion_reason = reason;
+    observation.deletion_message = message;
+    pass.observed = std::move(observation);
+    return pass;
   };
 
-  // Datasets would go with the namespace: deletion waits until they are removed on purpose.
-  std::vector<std::string> names;
-  const auto count = DatasetCount(hub_ns, &names);
-  if (!count) return ReconcileResult::Error(UnavailableError("cannot list the Datasets of " + hub_ns));
-  if (*count > 0) {
+  // Datasets would go with the namespace: deletion waits until they are removed
+  // on purpose (the Dataset watch brings the node back).
+  if (!names.empty()) {
     std::string list;
     for (std::size_t i = 0; i < names.size() && i < 5; ++i) list += (i ? ", " : "") + names[i];
     if (names.size() > 5) list += ", ...";
-    const Status s = blocked("DeletionBlockedByDatasets",
-                             "the DataNode is being deleted but " + std::to_string(*count) + " Dataset(s) remain in " +
-                                 hub_ns + " (" + list + "); deletion waits so they are not removed unnoticed: " +
-                                 "delete them first (kubectl delete datasets --all -n " + hub_ns + ")");
-    if (!s.ok()) return ReconcileResult::Error(s);
-    return ReconcileResult::Done();  // the Dataset watch brings the node back
+    return blocked("DeletionBlockedByDatasets",
+                   "the DataNode is being deleted but " + std::to_string(names.size()) + " Dataset(s) remain in " +
+                       hub_ns + " (" + list + "); deletion waits so they are not removed unnoticed: " +
+                       "delete them first (kubectl delete datasets --all -n " + hub_ns + ")");
   }
 
   // Site workloads.
   const Placement placement = PlacementOf(node, options_.render);
   SiteAccess site = sites_.For(node);
   if (!site.ok()) {
-    const Status s = blocked("SiteCleanupBlocked", "cannot remove the agent from the site: " + site.problem.message +
-                                                       "; fix it, or remove the finalizer " + kFinalizer +
-                                                       " to leave the site objects behind");
-    if (!s.ok()) return ReconcileResult::Error(s);
-    return ReconcileResult::RequeueAfter(std::chrono::seconds(30));
+    pass.RequeueAtMost(std::chrono::seconds(30));
+    return blocked("SiteCleanupBlocked", "cannot remove the agent from the site: " + site.problem.message +
+                                             "; fix it, or remove the finalizer " + kFinalizer +
+                                             " to leave the site objects behind");
   }
   const bool retain = !node.spec.storage || node.spec.storage->retain_on_delete.value_or(true);
   struct Child {
@@ -401,26 +348,29 @@ ReconcileResult DataNodeReconciler::ReconcileDelete(const api::DataNode& node, c
     auto deleted = site.client->Delete(*child.gvr, placement.agent_namespace, child.name);
     if (!deleted.ok() && deleted.error().http_code() != 404) {
       const SiteProblem p = ClassifySiteError(deleted.error(), site.client->config().ServerUrl());
-      const Status s = blocked("SiteCleanupBlocked", "cannot remove the agent from the site: " + p.message);
-      if (!s.ok()) return ReconcileResult::Error(s);
-      return ReconcileResult::Error(deleted.error().status());
+      pass.retry = deleted.error().status();
+      return blocked("SiteCleanupBlocked", "cannot remove the agent from the site: " + p.message);
     }
   }
 
   // Hub credentials: without the ServiceAccount its tokens no longer authenticate.
   auto sa = hub_->Delete(kube::core::kServiceAccounts, hub_ns, api::kAgentServiceAccount);
-  if (!sa.ok() && sa.error().http_code() != 404) return ReconcileResult::Error(sa.error().status());
-  auto ns = hub_->Delete(kube::core::kNamespaces, "", hub_ns);
-  if (!ns.ok() && ns.error().http_code() != 404) return ReconcileResult::Error(ns.error().status());
-
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    credentials_.erase(name);
+  if (!sa.ok() && sa.error().http_code() != 404) {
+    pass.retry = sa.error().status();
+    return pass;
   }
-  sites_.Forget(name);
-  if (Status s = EnsureFinalizer(object, false); !s.ok()) return ReconcileResult::Error(s);
+  auto ns = hub_->Delete(kube::core::kNamespaces, "", hub_ns);
+  if (!ns.ok() && ns.error().http_code() != 404) {
+    pass.retry = ns.error().status();
+    return pass;
+  }
+  Forget(name);
+  if (Status s = EnsureFinalizer(pass.object, false); !s.ok()) {
+    pass.retry = s;
+    return pass;
+  }
   spdlog::info("datanode {}: removed from the site and the hub", name);
-  return ReconcileResult::Done();
+  return pass;
 }
 
 }  // namespace oncoatlas::datanode

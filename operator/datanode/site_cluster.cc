@@ -10,7 +10,7 @@
 #include "core/base64.h"
 #include "datanode/render.h"
 #include "kube/client_config.h"
-#include "kube/core_resources.h"
+#include "kube/object_meta.h"
 
 namespace oncoatlas::datanode {
 
@@ -33,14 +33,10 @@ SiteProblem ClassifySiteError(const kube::ApiError& error, const std::string& se
 }
 
 SiteClusters::SiteClusters(std::shared_ptr<kube::RestClient> hub, std::string operator_namespace,
-                           const kube::Store* secrets, kube::RequestObserver* observer)
-    : hub_(std::move(hub)),
-      operator_namespace_(std::move(operator_namespace)),
-      secrets_(secrets),
-      observer_(observer) {}
+                           const op::ObjectLookup& secrets)
+    : hub_(std::move(hub)), operator_namespace_(std::move(operator_namespace)), secrets_(secrets) {}
 
-Result<std::unique_ptr<kube::RestClient>> SiteClusters::ClientFromKubeconfig(const std::string& text,
-                                                                             kube::RequestObserver* observer) {
+Result<std::unique_ptr<kube::RestClient>> SiteClusters::ClientFromKubeconfig(const std::string& text) {
   // LoadKubeconfig reads files: a private directory holds the text for the moment it takes.
   char dir_template[] = "/tmp/oncoatlas-site-kubeconfig-XXXXXX";
   const char* dir = mkdtemp(dir_template);
@@ -74,9 +70,7 @@ Result<std::unique_ptr<kube::RestClient>> SiteClusters::ClientFromKubeconfig(con
   }
   config->connect_timeout = std::chrono::milliseconds(5000);
   config->request_timeout = std::chrono::milliseconds(20000);
-  kube::RestClient::Options client_options;
-  client_options.observer = observer;
-  return kube::RestClient::Create(*config, client_options);
+  return kube::RestClient::Create(*config);
 }
 
 SiteAccess SiteClusters::For(const api::DataNode& node) {
@@ -88,22 +82,10 @@ SiteAccess SiteClusters::For(const api::DataNode& node) {
   const std::string fix_create = "; create it with: kubectl create secret generic " + ref.name + " -n " +
                                  operator_namespace_ + " --from-file=" + key + "=<site kubeconfig>";
 
-  kube::Json secret;
-  if (secrets_ != nullptr) {
-    auto cached = secrets_->Get(operator_namespace_ + "/" + ref.name);
-    if (!cached) return {nullptr, {"KubeconfigSecretNotFound", where + " does not exist" + fix_create}};
-    secret = *cached;
-  } else {
-    auto got = hub_->Get(kube::core::kSecrets, operator_namespace_, ref.name);
-    if (!got.ok()) {
-      if (got.error().http_code() == 404) {
-        return {nullptr, {"KubeconfigSecretNotFound", where + " does not exist" + fix_create}};
-      }
-      return {nullptr, {"KubeconfigSecretUnreadable", "cannot read " + where + ": " + got.error().message()}};
-    }
-    secret = std::move(got).value();
-  }
-  const std::string version = ref.name + "@" + secret["metadata"].value("resourceVersion", "") + "#" + key;
+  const op::ObjectPtr cached = secrets_.Get(operator_namespace_, ref.name);
+  if (!cached) return {nullptr, {"KubeconfigSecretNotFound", where + " does not exist" + fix_create}};
+  const kube::Json& secret = *cached;
+  const std::string version = ref.name + "@" + kube::ResourceVersionOf(secret) + "#" + key;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (auto it = cache_.find(name); it != cache_.end() && it->second.secret_version == version) {
@@ -123,7 +105,7 @@ SiteAccess SiteClusters::For(const api::DataNode& node) {
   }
   auto text = DecodeBase64(data->get<std::string>());
   if (!text.ok()) return {nullptr, {"KubeconfigInvalid", where + " key \"" + key + "\" is not base64"}};
-  auto client = ClientFromKubeconfig(*text, observer_);
+  auto client = ClientFromKubeconfig(*text);
   if (!client.ok()) {
     return {nullptr,
             {"KubeconfigInvalid",

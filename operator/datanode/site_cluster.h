@@ -1,7 +1,7 @@
 // SiteClusters: the API client of the cluster a DataNode's agent runs in —
 // the hub's own client in local mode, or one built from the kubeconfig in the
 // Secret spec.cluster.remote.kubeconfigSecretRef names (in the operator's
-// namespace). A problem comes back as a CamelCase reason and a message that
+// namespace, read from the Manager's cache of them). A problem comes back as a CamelCase reason and a message that
 // says what is wrong and how to fix it (KubeconfigSecretNotFound,
 // KubeconfigInvalid). Remote clients are cached per node and rebuilt when the
 // Secret changes. Thread-safe.
@@ -14,8 +14,8 @@
 
 #include "api/datanode.h"
 #include "kube/api_error.h"
-#include "kube/informer.h"
 #include "kube/rest_client.h"
+#include "object_lookup.h"
 
 namespace oncoatlas::datanode {
 
@@ -37,11 +37,9 @@ SiteProblem ClassifySiteError(const kube::ApiError& error, const std::string& se
 
 class SiteClusters {
  public:
-  // `hub` must outlive this. `secrets`, when not null, is a cache of the
-  // Secrets in `operator_namespace` (else each lookup is a GET). `observer`
-  // (optional) sees every request of the remote clients.
-  SiteClusters(std::shared_ptr<kube::RestClient> hub, std::string operator_namespace,
-               const kube::Store* secrets = nullptr, kube::RequestObserver* observer = nullptr);
+  // `secrets` is a cache of the Secrets in `operator_namespace`; it must
+  // outlive this.
+  SiteClusters(std::shared_ptr<kube::RestClient> hub, std::string operator_namespace, const op::ObjectLookup& secrets);
 
   SiteAccess For(const api::DataNode& node);
   // Drops the cached client of `node`.
@@ -51,8 +49,7 @@ class SiteClusters {
 
   // Builds a client from kubeconfig text (exposed for tests). Errors are
   // KubeconfigInvalid problems.
-  static Result<std::unique_ptr<kube::RestClient>> ClientFromKubeconfig(const std::string& text,
-                                                                        kube::RequestObserver* observer);
+  static Result<std::unique_ptr<kube::RestClient>> ClientFromKubeconfig(const std::string& text);
 
  private:
   struct Cached {
@@ -61,8 +58,7 @@ class SiteClusters {
   };
   std::shared_ptr<kube::RestClient> hub_;
   const std::string operator_namespace_;
-  const kube::Store* secrets_;
-  kube::RequestObserver* observer_;
+  const op::ObjectLookup& secrets_;
   std::mutex mutex_;
   std::map<std::string, Cached> cache_;  // GUARDED_BY(mutex_)
 };

@@ -3,11 +3,12 @@
 // second (site) control plane with exactly the identity charts/oncoatlas-site
 // creates; real `oncoatlas-agent run` processes started by e2e/node-agent from
 // the ConfigMap and Secret the operator rendered; real Orthanc PACS (DIMSE).
-// A local and a remote DataNode reach Ready; a killed agent turns
-// AgentConnected False (HeartbeatStale) within its lease and True again when
-// it comes back; a stopped PACS turns PACSReachable False with the agent's
-// message and True again; deleting the DataNodes removes their children on
-// both clusters and their tokens stop authenticating (401).
+// The scenarios run in this order on one local and one remote DataNode: both
+// are deployed where they belong; their agents bring them to Ready; a killed
+// agent turns AgentConnected False (HeartbeatStale) within its lease and True
+// again when it comes back; a stopped PACS turns PACSReachable False with the
+// agent's message and True again; deleting the DataNodes removes their
+// children on both clusters and their tokens stop authenticating (401).
 // What the reconciler does in detail is proven in-process by
 // tests/operator/datanode/datanode_integration_test.
 #include <signal.h>
@@ -177,13 +178,27 @@ class OperatorAgentsTest : public ::testing::Test {
                                      "registry.example.eu/agent:test"},
                                     Hub().dir() + "/operator.log");
     ASSERT_TRUE(operator_->started());
+
+    r = Hub().Kubectl(
+        {"apply", "-f", "-"},
+        DataNode(kLocalNode, std::string("{local: {agentNamespace: ") + kLocalAgentNamespace + "}}", *local_pacs_));
+    ASSERT_TRUE(r.success()) << r.Describe();
+    r = Hub().Kubectl({"apply", "-f", "-"}, DataNode(kRemoteNode,
+                                                     std::string("{remote: {kubeconfigSecretRef: {name: ") +
+                                                         kSiteSecret + "}, agentNamespace: " + kRemoteAgentNamespace +
+                                                         ", hubServer: \"" + Hub().server() + "\"}}",
+                                                     *remote_pacs_));
+    ASSERT_TRUE(r.success()) << r.Describe();
   }
 
   static void TearDownTestSuite() {
     if (operator_ != nullptr) {
+      EXPECT_TRUE(operator_->Running()) << operator_->Log();
       operator_->Signal(SIGTERM);
       operator_->Wait(seconds(30));
     }
+    delete local_agent_;
+    delete remote_agent_;
     delete operator_;
     delete local_pacs_;
     delete remote_pacs_;
@@ -192,36 +207,36 @@ class OperatorAgentsTest : public ::testing::Test {
 
   static std::string OperatorBinary() { return ONCOATLAS_OPERATOR_BINARY; }
   static std::string OperatorKubeconfig() { return Hub().dir() + "/operator-sa.kubeconfig"; }
+  static std::string Describe(const char* node) {
+    return std::string(node) + "\n" + GetJson(Hub(), {"datanode", node}).dump(2);
+  }
+  static std::string TokenOf(const ControlPlane& cp, const std::string& ns, const std::string& node) {
+    const json secret = GetJson(cp, {"secret", "-n", ns, "oncoatlas-agent-" + node + "-hub"});
+    auto token = DecodeBase64(secret.is_object() ? secret["data"].value("token", "") : "");
+    return token.ok() ? *token : std::string();
+  }
 
   static ControlPlane* site_;
   static OrthancServer* local_pacs_;
   static OrthancServer* remote_pacs_;
   static OperatorProcess* operator_;
+  static AgentProcess* local_agent_;  // started by AgentsBringTheirNodesToReady
+  static AgentProcess* remote_agent_;
 };
 
 ControlPlane* OperatorAgentsTest::site_ = nullptr;
 OrthancServer* OperatorAgentsTest::local_pacs_ = nullptr;
 OrthancServer* OperatorAgentsTest::remote_pacs_ = nullptr;
 OperatorProcess* OperatorAgentsTest::operator_ = nullptr;
+AgentProcess* OperatorAgentsTest::local_agent_ = nullptr;
+AgentProcess* OperatorAgentsTest::remote_agent_ = nullptr;
 
-TEST_F(OperatorAgentsTest, LocalAndRemoteAgentsFromTheShippedOperator) {
-  SubprocessResult r = Hub().Kubectl(
-      {"apply", "-f", "-"},
-      DataNode(kLocalNode, std::string("{local: {agentNamespace: ") + kLocalAgentNamespace + "}}", *local_pacs_));
-  ASSERT_TRUE(r.success()) << r.Describe();
-  r = Hub().Kubectl({"apply", "-f", "-"}, DataNode(kRemoteNode,
-                                                   std::string("{remote: {kubeconfigSecretRef: {name: ") + kSiteSecret +
-                                                       "}, agentNamespace: " + kRemoteAgentNamespace +
-                                                       ", hubServer: \"" + Hub().server() + "\"}}",
-                                                   *remote_pacs_));
-  ASSERT_TRUE(r.success()) << r.Describe();
-
-  // Deployed: the local agent's objects on the hub, the remote one's on the
-  // site only, with the operator's --agent-image.
+// The local agent's objects on the hub, the remote one's on the site only,
+// with the operator's --agent-image.
+TEST_F(OperatorAgentsTest, NodesAreDeployedLocallyAndOnTheSite) {
   for (const char* node : {kLocalNode, kRemoteNode}) {
     ASSERT_TRUE(WaitFor([&] { return ConditionIs(node, "AgentDeployed", "True"); }, seconds(60)))
-        << node << "\n"
-        << GetJson(Hub(), {"datanode", node}).dump(2) << "\n"
+        << Describe(node) << "\n"
         << operator_->Log();
   }
   const std::string remote_deployment = std::string("oncoatlas-agent-") + kRemoteNode;
@@ -235,33 +250,42 @@ TEST_F(OperatorAgentsTest, LocalAndRemoteAgentsFromTheShippedOperator) {
   ASSERT_TRUE(config.is_object());
   EXPECT_NE(config["data"]["agent.yaml"].get<std::string>().find("leaseDurationSeconds: 4"), std::string::npos)
       << config.dump();
+}
 
-  // The agents, from exactly what was rendered (the kubelet's part).
-  auto local_agent = AgentProcess::Start(
+// The agents, from exactly what was rendered (the kubelet's part).
+TEST_F(OperatorAgentsTest, AgentsBringTheirNodesToReady) {
+  for (const char* node : {kLocalNode, kRemoteNode}) {
+    ASSERT_TRUE(WaitFor([&] { return ConditionIs(node, "AgentDeployed", "True"); }, seconds(60))) << Describe(node);
+  }
+  auto local = AgentProcess::Start(
       {.node = kLocalNode, .site_kubeconfig = Hub().kubeconfig(), .site_namespace = kLocalAgentNamespace});
-  ASSERT_TRUE(local_agent.ok()) << local_agent.status().ToString();
-  auto remote_agent = AgentProcess::Start(
+  ASSERT_TRUE(local.ok()) << local.status().ToString();
+  local_agent_ = std::move(local).value().release();
+  auto remote = AgentProcess::Start(
       {.node = kRemoteNode, .site_kubeconfig = site_->kubeconfig(), .site_namespace = kRemoteAgentNamespace});
-  ASSERT_TRUE(remote_agent.ok()) << remote_agent.status().ToString();
-  AgentProcess& local = **local_agent;
+  ASSERT_TRUE(remote.ok()) << remote.status().ToString();
+  remote_agent_ = std::move(remote).value().release();
   for (const char* node : {kLocalNode, kRemoteNode}) {
     ASSERT_TRUE(WaitFor([&] { return ConditionIs(node, "Ready", "True", "Ready"); }, seconds(60)))
-        << node << "\n"
-        << GetJson(Hub(), {"datanode", node}).dump(2) << "\n"
-        << local.Log() << "\n"
-        << (*remote_agent)->Log();
+        << Describe(node) << "\n"
+        << local_agent_->Log() << "\n"
+        << remote_agent_->Log();
     const json status = GetJson(Hub(), {"datanode", node})["status"];
     EXPECT_EQ(status.value("phase", ""), "Connected");
     EXPECT_FALSE(status.value("agentVersion", "").empty()) << status.dump();
   }
+}
 
-  // Kill the local agent: HeartbeatStale once the 4 s lease has run out, with
-  // no event to trigger it, and so within the lease (read off the status).
-  ASSERT_TRUE(local.Kill().ok());
+// HeartbeatStale once the 4 s lease has run out, with no event to trigger it,
+// and so within the lease (read off the status).
+TEST_F(OperatorAgentsTest, KilledAgentTurnsStaleWithinItsLease) {
+  ASSERT_NE(local_agent_, nullptr) << "started by AgentsBringTheirNodesToReady";
+  ASSERT_TRUE(WaitFor([&] { return ConditionIs(kLocalNode, "Ready", "True"); }, seconds(30))) << Describe(kLocalNode);
+  ASSERT_TRUE(local_agent_->Kill().ok());
   ASSERT_TRUE(
       WaitFor([&] { return ConditionIs(kLocalNode, "AgentConnected", "False", "HeartbeatStale"); }, seconds(30)))
-      << GetJson(Hub(), {"datanode", kLocalNode}).dump(2);
-  json status = GetJson(Hub(), {"datanode", kLocalNode})["status"];
+      << Describe(kLocalNode);
+  const json status = GetJson(Hub(), {"datanode", kLocalNode})["status"];
   const json stale = Condition(kLocalNode, "AgentConnected");
   const std::time_t turned = ParseRfc3339(stale.value("lastTransitionTime", ""));
   const std::time_t last_beat = ParseRfc3339(status.value("lastHeartbeat", ""));
@@ -270,41 +294,45 @@ TEST_F(OperatorAgentsTest, LocalAndRemoteAgentsFromTheShippedOperator) {
   EXPECT_EQ(status.value("phase", ""), "Disconnected");
   EXPECT_TRUE(ConditionIs(kLocalNode, "Ready", "False", "HeartbeatStale"));
   EXPECT_TRUE(ConditionIs(kRemoteNode, "Ready", "True")) << "the other node is not affected";
+}
 
-  ASSERT_TRUE(local.Restart().ok()) << local.Log();
-  ASSERT_TRUE(WaitFor([&] { return ConditionIs(kLocalNode, "Ready", "True"); }, seconds(30)))
-      << GetJson(Hub(), {"datanode", kLocalNode}).dump(2);
+TEST_F(OperatorAgentsTest, RestartedAgentIsConnectedAgain) {
+  ASSERT_NE(local_agent_, nullptr) << "started by AgentsBringTheirNodesToReady";
+  ASSERT_TRUE(local_agent_->Restart().ok()) << local_agent_->Log();
+  ASSERT_TRUE(WaitFor([&] { return ConditionIs(kLocalNode, "Ready", "True"); }, seconds(30))) << Describe(kLocalNode);
   EXPECT_TRUE(ConditionIs(kLocalNode, "AgentConnected", "True", "HeartbeatFresh"));
+}
 
-  // Stop the local PACS: the agent's C-ECHO fails and the DataNode says so.
+// The agent's C-ECHO fails and the DataNode says so.
+TEST_F(OperatorAgentsTest, StoppedPacsIsUnreachableWithTheAgentsMessage) {
+  ASSERT_TRUE(WaitFor([&] { return ConditionIs(kLocalNode, "Ready", "True"); }, seconds(30))) << Describe(kLocalNode);
   ASSERT_TRUE(local_pacs_->Pause().ok());
   ASSERT_TRUE(
       WaitFor([&] { return ConditionIs(kLocalNode, "PACSReachable", "False", "PACSUnreachable"); }, seconds(30)))
-      << GetJson(Hub(), {"datanode", kLocalNode}).dump(2);
+      << Describe(kLocalNode);
   const std::string message = Condition(kLocalNode, "PACSReachable").value("message", "");
   EXPECT_NE(message.find("C-ECHO to LUND@127.0.0.1:" + std::to_string(local_pacs_->dicom_port())), std::string::npos)
       << message;
   EXPECT_NE(message.find("failed"), std::string::npos) << message;
   EXPECT_TRUE(ConditionIs(kLocalNode, "Ready", "False", "PACSUnreachable"));
   EXPECT_EQ(GetJson(Hub(), {"datanode", kLocalNode})["status"].value("phase", ""), "Degraded");
-  ASSERT_TRUE(local_pacs_->Resume().ok());
-  ASSERT_TRUE(WaitFor([&] { return ConditionIs(kLocalNode, "Ready", "True"); }, seconds(30)))
-      << GetJson(Hub(), {"datanode", kLocalNode}).dump(2);
-  EXPECT_TRUE(ConditionIs(kLocalNode, "PACSReachable", "True"));
+}
 
-  // Delete both: children go on both clusters, the tokens stop authenticating.
-  const auto token_of = [](const ControlPlane& cp, const std::string& ns, const std::string& node) {
-    const json secret = GetJson(cp, {"secret", "-n", ns, "oncoatlas-agent-" + node + "-hub"});
-    auto token = DecodeBase64(secret.is_object() ? secret["data"].value("token", "") : "");
-    return token.ok() ? *token : std::string();
-  };
-  const std::string local_token = token_of(Hub(), kLocalAgentNamespace, kLocalNode);
-  const std::string remote_token = token_of(*site_, kRemoteAgentNamespace, kRemoteNode);
+TEST_F(OperatorAgentsTest, ResumedPacsIsReachableAgain) {
+  ASSERT_TRUE(local_pacs_->Resume().ok());
+  ASSERT_TRUE(WaitFor([&] { return ConditionIs(kLocalNode, "Ready", "True"); }, seconds(30))) << Describe(kLocalNode);
+  EXPECT_TRUE(ConditionIs(kLocalNode, "PACSReachable", "True"));
+}
+
+// Children go on both clusters, the tokens stop authenticating.
+TEST_F(OperatorAgentsTest, DeletedNodesLeaveNothingBehindAndTheirTokensAreRevoked) {
+  const std::string local_token = TokenOf(Hub(), kLocalAgentNamespace, kLocalNode);
+  const std::string remote_token = TokenOf(*site_, kRemoteAgentNamespace, kRemoteNode);
   EXPECT_EQ(WhoAmI(local_token),
             std::string("system:serviceaccount:oncoatlas-node-") + kLocalNode + ":oncoatlas-agent");
   EXPECT_EQ(WhoAmI(remote_token),
             std::string("system:serviceaccount:oncoatlas-node-") + kRemoteNode + ":oncoatlas-agent");
-  r = Hub().Kubectl({"delete", "datanode", kLocalNode, kRemoteNode, "--wait=false"});
+  const SubprocessResult r = Hub().Kubectl({"delete", "datanode", kLocalNode, kRemoteNode, "--wait=false"});
   ASSERT_TRUE(r.success()) << r.Describe();
   for (const char* node : {kLocalNode, kRemoteNode}) {
     EXPECT_TRUE(WaitFor(
@@ -312,7 +340,7 @@ TEST_F(OperatorAgentsTest, LocalAndRemoteAgentsFromTheShippedOperator) {
           return Gone(Hub(), {"datanode", node});
         },
         seconds(60)))
-        << GetJson(Hub(), {"datanode", node}).dump(2) << "\n"
+        << Describe(node) << "\n"
         << operator_->Log();
   }
   const std::vector<std::pair<std::string, std::string>> children = {
@@ -350,8 +378,6 @@ TEST_F(OperatorAgentsTest, LocalAndRemoteAgentsFromTheShippedOperator) {
         seconds(30)))
         << who;
   }
-
-  EXPECT_TRUE(operator_->Running()) << operator_->Log();
 }
 
 }  // namespace

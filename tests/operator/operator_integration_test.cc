@@ -1,11 +1,13 @@
 // oncoatlas-operator, the real binary, against a real kube-apiserver with
-// crds/ and crds/samples/ installed, running with exactly the chart's RBAC:
+// crds/ and crds/samples/ installed, running with exactly the chart's RBAC.
+// SamplesTest (one operator process for all its scenarios, in order):
 // conditions with observedGeneration on the samples (the local DataNode's
 // agent deployed, the remote ones' kubeconfig problems named); a Dataset
-// turning Ready once its DataNode appears (same process);
-// observedGeneration following edits; no writes once settled (also after
-// re-applying the samples); SIGTERM → exit 0 with the Lease released; leader
-// hand-over to a second process when the leader is killed; bad flags → exit 2.
+// finding its DataNode once it appears (same process); observedGeneration
+// following edits; no writes once settled (also after re-applying the
+// samples). OperatorTest (a process per scenario): SIGTERM → exit 0 with the
+// Lease released; leader hand-over when the leader is killed; the chart
+// through a server-side dry run; bad flags → exit 2.
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -157,7 +159,11 @@ std::map<std::string, std::string> ResourceVersions() {
 
 class OperatorTest : public ::testing::Test {
  protected:
+  // Once per binary: the CRDs, the samples, the operator's namespace and RBAC.
   static void SetUpTestSuite() {
+    static bool installed = false;
+    if (installed) return;
+    installed = true;
     const fs::path crds = fs::path(SourceDir()) / "crds";
     std::vector<fs::path> files;
     for (const auto& e : fs::directory_iterator(crds)) {
@@ -227,13 +233,32 @@ std::string ExpectedGrantReason(const std::string& from, const std::string& unti
   return "PolicyEvaluationPending";
 }
 
-TEST_F(OperatorTest, SamplesGetConditionsAndDatasetsFollowTheirDataNodesWithoutRestart) {
-  auto op = StartOperator("samples");
+// The samples as one operator process reconciles them; the scenarios run in
+// this order and share the process.
+class SamplesTest : public OperatorTest {
+ protected:
+  static void SetUpTestSuite() {
+    OperatorTest::SetUpTestSuite();
+    operator_ = StartOperator("samples").release();
+  }
+  static void TearDownTestSuite() {
+    if (operator_ == nullptr) return;
+    EXPECT_TRUE(operator_->Running()) << "the same process throughout, no restart\n" << operator_->Log();
+    StopGracefully(*operator_);
+    delete operator_;
+    operator_ = nullptr;
+  }
+  static std::string Log() { return operator_->Log(); }
 
-  // DataNodes: the local one is deployed (no agent runs here, so it waits for
-  // a heartbeat); the remote ones lack their kubeconfig Secrets.
-  json ready = WaitForReason({"datanode", "it-milano"}, "NoHeartbeat");
-  ASSERT_TRUE(ready.is_object()) << op->Log();
+  static OperatorProcess* operator_;
+};
+
+OperatorProcess* SamplesTest::operator_ = nullptr;
+
+// No agent runs here, so the local DataNode waits for a heartbeat.
+TEST_F(SamplesTest, LocalDataNodeIsDeployedAndWaitsForAHeartbeat) {
+  const json ready = WaitForReason({"datanode", "it-milano"}, "NoHeartbeat");
+  ASSERT_TRUE(ready.is_object()) << Log();
   EXPECT_EQ(ready["status"], "False");
   const json milano = GetJson({"datanode", "it-milano"});
   EXPECT_EQ(Condition(milano, "AgentDeployed").value("status", ""), "True") << milano.dump();
@@ -241,63 +266,93 @@ TEST_F(OperatorTest, SamplesGetConditionsAndDatasetsFollowTheirDataNodesWithoutR
   EXPECT_TRUE(GetJson({"deployment", "-n", "oncoatlas-agents", "oncoatlas-agent-it-milano"}).is_object())
       << "the operator deploys the local agent with the chart's rights";
   EXPECT_TRUE(GetJson({"serviceaccount", "-n", "oncoatlas-node-it-milano", "oncoatlas-agent"}).is_object());
-  ready = WaitForReason({"datanode", "se-stockholm"}, "KubeconfigSecretNotFound");
-  ASSERT_TRUE(ready.is_object()) << op->Log();
+}
+
+TEST_F(SamplesTest, RemoteDataNodeNamesItsMissingKubeconfigSecret) {
+  const json ready = WaitForReason({"datanode", "se-stockholm"}, "KubeconfigSecretNotFound");
+  ASSERT_TRUE(ready.is_object()) << Log();
   EXPECT_EQ(ready["status"], "False");
   EXPECT_NE(ready["message"].get<std::string>().find(
                 "kubectl create secret generic se-stockholm-kubeconfig -n oncoatlas-system"),
             std::string::npos)
       << ready.dump();
   EXPECT_EQ(Condition(GetJson({"datanode", "se-stockholm"}), "AgentDeployed").value("status", ""), "False");
+}
 
-  // Datasets whose DataNodes exist; policies; grants; the benchmark run.
+// Cluster-scoped objects' Events live in "default".
+TEST_F(SamplesTest, MissingKubeconfigSecretIsAWarningEvent) {
+  bool warned = false;
+  json events;
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        events = GetJson({"events", "-n", "default", "--field-selector", "involvedObject.name=se-stockholm"});
+        if (!events.is_object()) return false;
+        for (const json& e : events["items"]) {
+          warned = warned || (e.value("reason", "") == "KubeconfigSecretNotFound" && e.value("type", "") == "Warning");
+        }
+        return warned;
+      },
+      seconds(30)))
+      << events.dump();
+}
+
+TEST_F(SamplesTest, DatasetsFindTheirDataNodesWhoseAgentsDoNotReportIn) {
   for (const auto& [ns, name] :
        std::vector<std::pair<std::string, std::string>>{{"oncoatlas-node-se-stockholm", "breast-screening-2018-2022"},
                                                         {"oncoatlas-node-de-heidelberg", "lung-staging-ct-pet"}}) {
-    ready = WaitForDataNodeFound(ns, name, "DataNodeFound");
-    ASSERT_TRUE(ready.is_object()) << ns << "/" << name << "\n" << op->Log();
-    EXPECT_EQ(ready["status"], "True");
-    // No agent reports in for these nodes here.
+    const json found = WaitForDataNodeFound(ns, name, "DataNodeFound");
+    ASSERT_TRUE(found.is_object()) << ns << "/" << name << "\n" << Log();
+    EXPECT_EQ(found["status"], "True");
     const json connected = Condition(GetJson({"dataset", "-n", ns, name}), "NodeConnected");
     EXPECT_EQ(connected.value("status", ""), "False") << connected.dump();
     EXPECT_EQ(connected.value("reason", ""), "NodeNotConnected") << connected.dump();
   }
+}
+
+TEST_F(SamplesTest, PoliciesAreValid) {
   for (const char* policy : {"baseline", "commercial-benchmarks", "german-sites-retrieval"}) {
-    ready = WaitForReason({"accesspolicy", policy}, "Valid");
-    ASSERT_TRUE(ready.is_object()) << policy;
+    EXPECT_TRUE(WaitForReason({"accesspolicy", policy}, "Valid").is_object()) << policy << "\n" << Log();
   }
-  ready = WaitForReason({"accessgrant", "-n", "research-uppsala-radiomics", "radiomics-breast-lung-2026"},
-                        ExpectedGrantReason("2026-02-01T00:00:00Z", "2027-01-31T23:59:59Z"));
-  ASSERT_TRUE(ready.is_object()) << op->Log();
+}
+
+TEST_F(SamplesTest, GrantResolvesDatasetsByNameAndBySelector) {
+  const json ready = WaitForReason({"accessgrant", "-n", "research-uppsala-radiomics", "radiomics-breast-lung-2026"},
+                                   ExpectedGrantReason("2026-02-01T00:00:00Z", "2027-01-31T23:59:59Z"));
+  ASSERT_TRUE(ready.is_object()) << Log();
   const json radiomics = GetJson({"accessgrant", "-n", "research-uppsala-radiomics", "radiomics-breast-lung-2026"});
   EXPECT_EQ(radiomics["status"].value("datasetCount", -1), 2) << "breast by name, lung by selector";
   EXPECT_EQ(Condition(radiomics, "DatasetsResolved").value("status", ""), "True");
-  ready = WaitForReason({"accessgrant", "-n", "vendor-lumen-diagnostics", "lumen-mammo-benchmark"},
-                        ExpectedGrantReason("2026-12-01T00:00:00Z", "2027-05-31T00:00:00Z"));
-  ASSERT_TRUE(ready.is_object()) << op->Log();
-  ready = WaitForReason({"benchmarkrun", "-n", "vendor-lumen-diagnostics", "lumen-mammo-v3-1"}, "GrantNotActive");
-  ASSERT_TRUE(ready.is_object()) << op->Log();
+}
 
-  // A Warning Event tells of the missing Secret (cluster-scoped objects' Events live in "default").
-  const json events = GetJson({"events", "-n", "default", "--field-selector", "involvedObject.name=se-stockholm"});
-  ASSERT_TRUE(events.is_object());
-  bool warned = false;
-  for (const json& e : events["items"]) warned = warned || e.value("reason", "") == "KubeconfigSecretNotFound";
-  EXPECT_TRUE(warned) << events.dump();
+TEST_F(SamplesTest, GrantReportsItsValidityWindow) {
+  EXPECT_TRUE(WaitForReason({"accessgrant", "-n", "vendor-lumen-diagnostics", "lumen-mammo-benchmark"},
+                            ExpectedGrantReason("2026-12-01T00:00:00Z", "2027-05-31T00:00:00Z"))
+                  .is_object())
+      << Log();
+}
 
-  // The Secret appears, but holds no usable kubeconfig: the reason changes at
-  // once (a Secret change maps to its DataNodes) and says what to put there.
-  SubprocessResult r = Kubectl({"-n", kSystemNamespace, "create", "secret", "generic", "se-stockholm-kubeconfig",
-                                "--from-literal=kubeconfig=apiVersion: v1"});
+TEST_F(SamplesTest, BenchmarkRunWaitsForAnActiveGrant) {
+  EXPECT_TRUE(WaitForReason({"benchmarkrun", "-n", "vendor-lumen-diagnostics", "lumen-mammo-v3-1"}, "GrantNotActive")
+                  .is_object())
+      << Log();
+}
+
+// The Secret appears, but holds no usable kubeconfig: the reason changes at
+// once (a Secret change maps to its DataNodes) and says what to put there.
+TEST_F(SamplesTest, KubeconfigSecretWithoutAKubeconfigIsInvalid) {
+  ASSERT_TRUE(WaitForReason({"datanode", "se-stockholm"}, "KubeconfigSecretNotFound").is_object()) << Log();
+  const SubprocessResult r = Kubectl({"-n", kSystemNamespace, "create", "secret", "generic", "se-stockholm-kubeconfig",
+                                      "--from-literal=kubeconfig=apiVersion: v1"});
   ASSERT_TRUE(r.success()) << r.Describe();
-  ready = WaitForReason({"datanode", "se-stockholm"}, "KubeconfigInvalid", seconds(20));
-  ASSERT_TRUE(ready.is_object()) << op->Log();
+  const json ready = WaitForReason({"datanode", "se-stockholm"}, "KubeconfigInvalid", seconds(20));
+  ASSERT_TRUE(ready.is_object()) << Log();
   EXPECT_EQ(ready["status"], "False");
   EXPECT_NE(ready["message"].get<std::string>().find("kubectl config view --minify --flatten"), std::string::npos)
       << ready.dump();
+}
 
-  // A Dataset whose DataNode does not exist yet.
-  r = Kubectl({"create", "namespace", "oncoatlas-node-late"});
+TEST_F(SamplesTest, DatasetFindsItsDataNodeOnceItAppears) {
+  SubprocessResult r = Kubectl({"create", "namespace", "oncoatlas-node-late"});
   ASSERT_TRUE(r.success()) << r.Describe();
   const std::string dataset = R"(apiVersion: oncoatlas.io/v1alpha1
 kind: Dataset
@@ -315,10 +370,10 @@ spec:
 )";
   r = Kubectl({"apply", "--server-side", "-f", "-"}, dataset);
   ASSERT_TRUE(r.success()) << r.Describe();
-  ready = WaitForDataNodeFound("oncoatlas-node-late", "late-breast", "DataNodeNotFound");
-  ASSERT_TRUE(ready.is_object()) << op->Log();
-  EXPECT_EQ(ready["status"], "False");
-  EXPECT_NE(ready["message"].get<std::string>().find("DataNode \"late\" does not exist"), std::string::npos);
+  json found = WaitForDataNodeFound("oncoatlas-node-late", "late-breast", "DataNodeNotFound");
+  ASSERT_TRUE(found.is_object()) << Log();
+  EXPECT_EQ(found["status"], "False");
+  EXPECT_NE(found["message"].get<std::string>().find("DataNode \"late\" does not exist"), std::string::npos);
 
   const std::string datanode = R"(apiVersion: oncoatlas.io/v1alpha1
 kind: DataNode
@@ -332,17 +387,20 @@ spec:
 )";
   r = Kubectl({"apply", "--server-side", "-f", "-"}, datanode);
   ASSERT_TRUE(r.success()) << r.Describe();
-  ready = WaitForDataNodeFound("oncoatlas-node-late", "late-breast", "DataNodeFound");
-  ASSERT_TRUE(ready.is_object()) << op->Log();
-  EXPECT_EQ(ready["status"], "True");
-  EXPECT_TRUE(op->Running()) << "the same process, no restart";
+  found = WaitForDataNodeFound("oncoatlas-node-late", "late-breast", "DataNodeFound");
+  ASSERT_TRUE(found.is_object()) << Log();
+  EXPECT_EQ(found["status"], "True");
+  EXPECT_TRUE(operator_->Running()) << "the same process, no restart";
+}
 
-  // An edit bumps the generation; DataNodeFound's observedGeneration follows.
-  // status.observedGeneration and Ready are the node agent's (none runs here).
+// An edit bumps the generation; DataNodeFound's observedGeneration follows.
+// status.observedGeneration and Ready are the node agent's (none runs here).
+TEST_F(SamplesTest, EditedDatasetsDataNodeFoundFollowsTheGeneration) {
   const json before = GetJson({"dataset", "-n", "oncoatlas-node-late", "late-breast"});
+  ASSERT_TRUE(before.is_object()) << "made by DatasetFindsItsDataNodeOnceItAppears";
   const int generation = before["metadata"]["generation"];
-  r = Kubectl({"-n", "oncoatlas-node-late", "patch", "dataset", "late-breast", "--type", "merge", "-p",
-               R"({"spec":{"title":"Second title"}})"});
+  const SubprocessResult r = Kubectl({"-n", "oncoatlas-node-late", "patch", "dataset", "late-breast", "--type", "merge",
+                                      "-p", R"({"spec":{"title":"Second title"}})"});
   ASSERT_TRUE(r.success()) << r.Describe();
   ASSERT_TRUE(WaitFor(
       [&] {
@@ -352,13 +410,15 @@ spec:
                c.value("observedGeneration", 0) == generation + 1;
       },
       seconds(30)))
-      << op->Log();
+      << Log();
   const json edited = GetJson({"dataset", "-n", "oncoatlas-node-late", "late-breast"});
   EXPECT_FALSE(edited["status"].contains("observedGeneration")) << edited.dump();
   EXPECT_FALSE(Condition(edited, "Ready").is_object()) << "Ready is the agent's: " << edited.dump();
+}
 
-  // Settled: nothing changes any more, and re-applying the samples (as a
-  // GitOps tool does) changes nothing either.
+// Settled: nothing changes any more, and re-applying the samples (as a GitOps
+// tool does) changes nothing either.
+TEST_F(SamplesTest, NothingIsWrittenOnceSettledNorWhenTheSamplesAreReapplied) {
   std::map<std::string, std::string> settled;
   ASSERT_TRUE(WaitFor(
       [&] {
@@ -372,8 +432,6 @@ spec:
   ApplySamples();
   std::this_thread::sleep_for(seconds(3));  // an observation window: a write loop would show within it
   EXPECT_EQ(ResourceVersions(), settled) << "objects were written although nothing changed";
-
-  StopGracefully(*op);
 }
 
 TEST_F(OperatorTest, SigtermExitsZeroAndReleasesTheLease) {
@@ -477,27 +535,24 @@ spec:
 }
 
 // "Install on a real cluster": the whole chart, as helm renders it with
-// production-like values, passes the real API server's validation and
-// admission (server-side dry run), and its Deployment runs the operator
-// locked down, with the probes on the health port and the flags it parses.
-TEST_F(OperatorTest, ChartInstallsOnARealClusterServerSideDryRun) {
-  auto rendered =
-      HelmTemplate("oncoatlas", "hub", kSystemNamespace,
-                   {"--set", "agent.hubServer=https://hub.oncoatlas.example.eu:6443", "--set-file",
-                    "agent.hubCACert=" + Cp().dir() + "/pki/ca.crt", "--set",
-                    "operator.image.digest=sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"});
-  ASSERT_TRUE(rendered.ok()) << rendered.status().ToString();
-  const SubprocessResult r = Kubectl({"apply", "--dry-run=server", "-f", "-"}, *rendered);
-  ASSERT_TRUE(r.success()) << r.Describe();
-  EXPECT_NE(r.out.find("deployment.apps/hub-operator created (server dry run)"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("clusterrole.rbac.authorization.k8s.io/hub-operator created (server dry run)"),
-            std::string::npos)
-      << r.out;
-  EXPECT_NE(r.out.find("configmap/hub-operator-hub-ca created (server dry run)"), std::string::npos) << r.out;
+// production-like values (rendered once).
+const std::string& RenderedChart() {
+  static const std::string rendered = [] {
+    auto r = HelmTemplate("oncoatlas", "hub", kSystemNamespace,
+                          {"--set", "agent.hubServer=https://hub.oncoatlas.example.eu:6443", "--set-file",
+                           "agent.hubCACert=" + Cp().dir() + "/pki/ca.crt", "--set",
+                           "operator.image.digest=sha256:"
+                           "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"});
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : std::string();
+  }();
+  return rendered;
+}
 
-  // The Deployment as the server would store it.
+// The operator's Deployment as the server would store it (server-side dry run).
+json ChartDeployment() {
+  const std::string& all = RenderedChart();
   std::string deployment_yaml;
-  const std::string& all = *rendered;
   for (std::size_t start = 0; start < all.size();) {
     std::size_t end = all.find("\n---", start);
     if (end == std::string::npos) end = all.size();
@@ -505,10 +560,26 @@ TEST_F(OperatorTest, ChartInstallsOnARealClusterServerSideDryRun) {
     if (doc.find("kind: Deployment") != std::string::npos) deployment_yaml = doc;
     start = end + 4;
   }
-  ASSERT_FALSE(deployment_yaml.empty()) << all;
+  EXPECT_FALSE(deployment_yaml.empty()) << all;
   const SubprocessResult d = Kubectl({"apply", "--dry-run=server", "-o", "json", "-f", "-"}, deployment_yaml);
-  ASSERT_TRUE(d.success()) << d.Describe();
-  const json deployment = json::parse(d.out);
+  EXPECT_TRUE(d.success()) << d.Describe();
+  return d.success() ? json::parse(d.out, nullptr, false) : json();
+}
+
+TEST_F(OperatorTest, ChartPassesTheServersValidationAndAdmission) {
+  ASSERT_FALSE(RenderedChart().empty());
+  const SubprocessResult r = Kubectl({"apply", "--dry-run=server", "-f", "-"}, RenderedChart());
+  ASSERT_TRUE(r.success()) << r.Describe();
+  EXPECT_NE(r.out.find("deployment.apps/hub-operator created (server dry run)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("clusterrole.rbac.authorization.k8s.io/hub-operator created (server dry run)"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("configmap/hub-operator-hub-ca created (server dry run)"), std::string::npos) << r.out;
+}
+
+TEST_F(OperatorTest, ChartRunsTheOperatorLockedDownWithProbes) {
+  const json deployment = ChartDeployment();
+  ASSERT_TRUE(deployment.is_object());
   const json& pod = deployment["spec"]["template"]["spec"];
   const json& container = pod["containers"][0];
   EXPECT_EQ(pod["securityContext"]["runAsNonRoot"], true);
@@ -519,12 +590,17 @@ TEST_F(OperatorTest, ChartInstallsOnARealClusterServerSideDryRun) {
   EXPECT_EQ(container["ports"][1]["containerPort"], 8081);
   EXPECT_TRUE(container["resources"]["limits"].contains("memory"));
   EXPECT_NE(container["image"].get<std::string>().find("@sha256:0123"), std::string::npos);
+}
 
-  // The operator binary accepts the chart's arguments and values: with them
-  // it gets past flag validation and stops only at the kubeconfig (the test
-  // has no pod to run it in).
+// With the chart's arguments the binary gets past flag validation and stops
+// only at the kubeconfig (the test has no pod to run it in).
+TEST_F(OperatorTest, BinaryAcceptsTheChartsArguments) {
+  const json deployment = ChartDeployment();
+  ASSERT_TRUE(deployment.is_object());
   std::vector<std::string> argv = {OperatorBinary()};
-  for (const json& a : container["args"]) argv.push_back(a.get<std::string>());
+  for (const json& a : deployment["spec"]["template"]["spec"]["containers"][0]["args"]) {
+    argv.push_back(a.get<std::string>());
+  }
   EXPECT_NE(std::find(argv.begin(), argv.end(), "--hub-ca-file=/etc/oncoatlas/hub-ca/ca.crt"), argv.end());
   argv.insert(argv.end(), {"--kubeconfig", "/nonexistent/kubeconfig"});
   auto run = RunSubprocess(argv);
@@ -534,24 +610,32 @@ TEST_F(OperatorTest, ChartInstallsOnARealClusterServerSideDryRun) {
   EXPECT_NE(run->err.find("--kubeconfig"), std::string::npos) << run->err;
 }
 
-TEST_F(OperatorTest, BadFlagsExitTwoNamingTheFlag) {
-  auto result = RunSubprocess({OperatorBinary(), "--lease-duration", "2s", "--renew-deadline", "5s"});
+// A bad flag exits 2 with a message that names it.
+void ExpectExitTwoNaming(const std::vector<std::string>& args, const std::string& flag) {
+  std::vector<std::string> argv = {OperatorBinary()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  auto result = RunSubprocess(argv);
   ASSERT_TRUE(result.ok()) << result.status().ToString();
-  EXPECT_EQ(result->exit_code, 2);
-  EXPECT_NE(result->err.find("--lease-duration"), std::string::npos) << result->err;
-  result = RunSubprocess({OperatorBinary(), "--kubeconfig", "/nonexistent/kubeconfig"});
-  ASSERT_TRUE(result.ok());
-  EXPECT_EQ(result->exit_code, 2);
-  EXPECT_NE(result->err.find("--kubeconfig"), std::string::npos) << result->err;
-  result = RunSubprocess({OperatorBinary(), "--agent-token-lifetime", "5m"});
-  ASSERT_TRUE(result.ok());
-  EXPECT_EQ(result->exit_code, 2);
-  EXPECT_NE(result->err.find("--agent-token-lifetime"), std::string::npos) << result->err;
-  result = RunSubprocess({OperatorBinary(), "--kubeconfig", OperatorKubeconfig(), "--hub-ca-file",
-                          "/nonexistent/ca.crt", "--health-probe-bind-address", "0", "--metrics-bind-address", "0"});
-  ASSERT_TRUE(result.ok());
-  EXPECT_EQ(result->exit_code, 2);
-  EXPECT_NE(result->err.find("--hub-ca-file"), std::string::npos) << result->err;
+  EXPECT_EQ(result->exit_code, 2) << result->Describe();
+  EXPECT_NE(result->err.find(flag), std::string::npos) << result->err;
+}
+
+TEST_F(OperatorTest, LeaseShorterThanTheRenewDeadlineExitsTwo) {
+  ExpectExitTwoNaming({"--lease-duration", "2s", "--renew-deadline", "5s"}, "--lease-duration");
+}
+
+TEST_F(OperatorTest, MissingKubeconfigExitsTwo) {
+  ExpectExitTwoNaming({"--kubeconfig", "/nonexistent/kubeconfig"}, "--kubeconfig");
+}
+
+TEST_F(OperatorTest, TokenLifetimeUnderTheServersMinimumExitsTwo) {
+  ExpectExitTwoNaming({"--agent-token-lifetime", "5m"}, "--agent-token-lifetime");
+}
+
+TEST_F(OperatorTest, UnreadableHubCaFileExitsTwo) {
+  ExpectExitTwoNaming({"--kubeconfig", OperatorKubeconfig(), "--hub-ca-file", "/nonexistent/ca.crt",
+                       "--health-probe-bind-address", "0", "--metrics-bind-address", "0"},
+                      "--hub-ca-file");
 }
 
 }  // namespace

@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "datanode_registration.h"
+#include "datanode_controller.h"
 #include "kube/client_config.h"
 #include "options.h"
 

@@ -54,7 +54,7 @@ json Grant(const std::string& ns, const std::string& name, json datasets, json p
           {"kind", "AccessGrant"},
           {"metadata", {{"name", name}, {"namespace", ns}, {"generation", 1}}},
           {"spec",
-           {{"grantee", {{"kind", "User"}, {"name", "u"}, {"country", "SE"}, {"type", "academic"}}},
+           {{"grantee", {{"kind", "User"}, {"name", "u"}, {"country", "SE"}, {"type", "Academic"}}},
             {"datasets", std::move(datasets)},
             {"purpose", {{"codes", {"DUO:0000007"}}, {"statement", "s"}}},
             {"permissions", std::move(permissions)},
@@ -70,7 +70,7 @@ json RunObject(const std::string& ns, const std::string& name, json datasets, co
            {{"image", "r/i@sha256:0000000000000000000000000000000000000000000000000000000000000000"},
             {"task", "t"},
             {"datasets", std::move(datasets)},
-            {"metrics", {{{"name", "auc"}}}},
+            {"metrics", {{{"name", "AUC"}}}},
             {"grantRef", {{"name", grant}}}}}};
 }
 
@@ -266,7 +266,7 @@ TEST(AccessGrantAssessment, DatasetsWindowAndPolicy) {
   const auto now = *kube::ParseTime("2026-06-01T00:00:00Z");
 
   const json named_missing =
-      Grant("g", "a", {{"names", {{{"node", "se"}, {"name", "breast"}}, {{"node", "fr"}, {"name", "x"}}}}}, {"query"},
+      Grant("g", "a", {{"names", {{{"node", "se"}, {"name", "breast"}}, {{"node", "fr"}, {"name", "x"}}}}}, {"Query"},
             "2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z");
   Assessment a = AssessAccessGrant(named_missing, ResolveGrantDatasets(named_missing, datasets), now);
   EXPECT_EQ(Find(a, kube::kConditionReady)->reason, "DatasetNotFound");
@@ -274,7 +274,7 @@ TEST(AccessGrantAssessment, DatasetsWindowAndPolicy) {
   EXPECT_FALSE(Find(a, kDatasetsResolved)->IsTrue());
   EXPECT_EQ(a.fields["datasetCount"], 1);
 
-  const json selected = Grant("g", "b", {{"selector", {{"matchLabels", {{"cancer", "lung"}}}}}}, {"query"},
+  const json selected = Grant("g", "b", {{"selector", {{"matchLabels", {{"cancer", "lung"}}}}}}, {"Query"},
                               "2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z");
   a = AssessAccessGrant(selected, ResolveGrantDatasets(selected, datasets), now);
   EXPECT_TRUE(Find(a, kDatasetsResolved)->IsTrue());
@@ -284,19 +284,19 @@ TEST(AccessGrantAssessment, DatasetsWindowAndPolicy) {
       << "no policy engine yet: a grant must never claim to be active";
   ASSERT_TRUE(a.requeue_after);  // until validUntil (capped)
 
-  const json future = Grant("g", "c", {{"names", {{{"node", "se"}, {"name", "breast"}}}}}, {"process"},
+  const json future = Grant("g", "c", {{"names", {{{"node", "se"}, {"name", "breast"}}}}}, {"Process"},
                             "2026-06-01T00:00:10Z", "2027-01-01T00:00:00Z");
   a = AssessAccessGrant(future, ResolveGrantDatasets(future, datasets), now);
   EXPECT_EQ(Find(a, kube::kConditionReady)->reason, "NotYetValid");
   ASSERT_TRUE(a.requeue_after);
   EXPECT_EQ(*a.requeue_after, std::chrono::seconds(11));
 
-  const json expired = Grant("g", "d", {{"names", {{{"node", "se"}, {"name", "breast"}}}}}, {"query"},
+  const json expired = Grant("g", "d", {{"names", {{{"node", "se"}, {"name", "breast"}}}}}, {"Query"},
                              "2025-01-01T00:00:00Z", "2026-05-31T23:59:59Z");
   a = AssessAccessGrant(expired, ResolveGrantDatasets(expired, datasets), now);
   EXPECT_EQ(Find(a, kube::kConditionReady)->reason, "Expired");
 
-  const json none = Grant("g", "e", {{"selector", {{"matchLabels", {{"cancer", "skin"}}}}}}, {"query"},
+  const json none = Grant("g", "e", {{"selector", {{"matchLabels", {{"cancer", "skin"}}}}}}, {"Query"},
                           "2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z");
   a = AssessAccessGrant(none, ResolveGrantDatasets(none, datasets), now);
   EXPECT_EQ(Find(a, kube::kConditionReady)->reason, "NoDatasets");
@@ -304,7 +304,7 @@ TEST(AccessGrantAssessment, DatasetsWindowAndPolicy) {
   FakeObjectLookup grants;
   grants.Put(named_missing);
   grants.Put(selected);
-  grants.Put(Grant("g", "other", {{"names", {{{"node", "de"}, {"name", "lung"}}}}}, {"query"}, "2026-01-01T00:00:00Z",
+  grants.Put(Grant("g", "other", {{"names", {{{"node", "de"}, {"name", "lung"}}}}}, {"Query"}, "2026-01-01T00:00:00Z",
                    "2027-01-01T00:00:00Z"));
   const auto affected = GrantsOfDataset(*datasets.Get("oncoatlas-node-se", "breast"), grants);
   EXPECT_EQ(affected, (std::vector<kube::Request>{{"g", "a"}, {"g", "b"}}));
@@ -322,15 +322,15 @@ TEST(BenchmarkRunAssessment, EveryReference) {
             "DatasetNotFound");
   EXPECT_EQ(Find(AssessBenchmarkRun(run, nullptr, datasets), kube::kConditionReady)->reason, "AccessGrantNotFound");
 
-  json other = Grant("v", "g", {{"names", {{{"node", "de"}, {"name", "lung"}}}}}, {"process"}, "2026-01-01T00:00:00Z",
+  json other = Grant("v", "g", {{"names", {{{"node", "de"}, {"name", "lung"}}}}}, {"Process"}, "2026-01-01T00:00:00Z",
                      "2027-01-01T00:00:00Z");
   EXPECT_EQ(Find(AssessBenchmarkRun(run, &other, datasets), kube::kConditionReady)->reason, "DatasetNotCoveredByGrant");
 
-  json query_only = Grant("v", "g", {{"names", ds_ref}}, {"query"}, "2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z");
+  json query_only = Grant("v", "g", {{"names", ds_ref}}, {"Query"}, "2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z");
   EXPECT_EQ(Find(AssessBenchmarkRun(run, &query_only, datasets), kube::kConditionReady)->reason,
             "GrantLacksProcessPermission");
 
-  json inactive = Grant("v", "g", {{"names", ds_ref}}, {"process"}, "2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z");
+  json inactive = Grant("v", "g", {{"names", ds_ref}}, {"Process"}, "2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z");
   inactive["status"] = {{"conditions", {{{"type", "Ready"}, {"status", "False"}, {"reason", "NotYetValid"}}}}};
   Assessment a = AssessBenchmarkRun(run, &inactive, datasets);
   EXPECT_EQ(Find(a, kube::kConditionReady)->reason, "GrantNotActive");
@@ -356,22 +356,21 @@ TEST(AccessPolicyAssessment, ConsistentAndConflictingRules) {
                 {"spec", {{"rules", std::move(rules)}}}};
   };
   const json allow = {
-      {"name", "a"}, {"match", {{"permissions", {"query", "process"}}}}, {"effect", "allow"}, {"message", "m"}};
+      {"name", "a"}, {"match", {{"permissions", {"Query", "Process"}}}}, {"effect", "Allow"}, {"message", "m"}};
   const json deny_same = {
-      {"name", "d"}, {"match", {{"permissions", {"process", "query"}}}}, {"effect", "deny"}, {"message", "m"}};
+      {"name", "d"}, {"match", {{"permissions", {"Process", "Query"}}}}, {"effect", "Deny"}, {"message", "m"}};
   const json deny_other = {
-      {"name", "d"}, {"match", {{"permissions", {"retrieve"}}}}, {"effect", "deny"}, {"message", "m"}};
+      {"name", "d"}, {"match", {{"permissions", {"Retrieve"}}}}, {"effect", "Deny"}, {"message", "m"}};
   EXPECT_EQ(Find(AssessAccessPolicy(policy({allow, deny_other})), kube::kConditionReady)->reason, "Valid");
   const Assessment conflict = AssessAccessPolicy(policy({allow, deny_same}));
   EXPECT_EQ(Find(conflict, kube::kConditionReady)->reason, "ConflictingRules");
   EXPECT_NE(Find(conflict, kube::kConditionReady)->message.find("\"a\""), std::string::npos);
-  const json zero = {{"name", "z"}, {"effect", "requireApprovals"}, {"approvals", 0}, {"message", "m"}};
+  const json zero = {{"name", "z"}, {"effect", "RequireApprovals"}, {"approvals", 0}, {"message", "m"}};
   EXPECT_EQ(Find(AssessAccessPolicy(policy({zero})), kube::kConditionReady)->reason, "InvalidRule");
 }
 
 TEST(LabelSelector, Operators) {
   const json obj = {{"metadata", {{"labels", {{"a", "1"}, {"b", "2"}}}}}};
-  EXPECT_TRUE(SelectorMatches(json::object(), obj));
   EXPECT_TRUE(SelectorMatches({{"matchLabels", {{"a", "1"}}}}, obj));
   EXPECT_FALSE(SelectorMatches({{"matchLabels", {{"a", "2"}}}}, obj));
   EXPECT_TRUE(
@@ -381,6 +380,25 @@ TEST(LabelSelector, Operators) {
   EXPECT_TRUE(SelectorMatches({{"matchExpressions", {{{"key", "c"}, {"operator", "DoesNotExist"}}}}}, obj));
   EXPECT_FALSE(SelectorMatches({{"matchExpressions", {{{"key", "c"}, {"operator", "Exists"}}}}}, obj));
   EXPECT_FALSE(SelectorMatches({{"matchExpressions", {{{"key", "a"}, {"operator", "Like"}}}}}, obj));
+}
+
+// A selector without a requirement would cover every Dataset of the
+// federation: it matches nothing, as do requirements the CRD refuses.
+TEST(LabelSelector, RefusesEmptyAndMalformedSelectors) {
+  const json obj = {{"metadata", {{"labels", {{"a", "1"}}}}}};
+  const json unlabelled = {{"metadata", json::object()}};
+  EXPECT_FALSE(SelectorMatches(json::object(), obj));
+  EXPECT_FALSE(SelectorMatches(json::object(), unlabelled));
+  EXPECT_FALSE(SelectorMatches({{"matchLabels", json::object()}, {"matchExpressions", json::array()}}, obj));
+  EXPECT_FALSE(SelectorMatches({{"matchExpressions", {{{"key", "c"}, {"operator", "NotIn"}}}}}, obj))
+      << "NotIn without values";
+  EXPECT_FALSE(
+      SelectorMatches({{"matchExpressions", {{{"key", "a"}, {"operator", "In"}, {"values", json::array()}}}}}, obj));
+  EXPECT_FALSE(
+      SelectorMatches({{"matchExpressions", {{{"key", "a"}, {"operator", "Exists"}, {"values", {"1"}}}}}}, obj))
+      << "Exists with values";
+  EXPECT_TRUE(
+      SelectorMatches({{"matchExpressions", {{{"key", "a"}, {"operator", "Exists"}, {"values", nullptr}}}}}, obj));
 }
 
 TEST(Rfc3339, ParseAndFormat) {

@@ -86,10 +86,10 @@ TEST(SetConditions, RepairsMalformedInput) {
 
 TEST(SetConditions, CutsAMessageOverTheApiLimitWithoutSplittingACharacter) {
   nlohmann::json status;
-  std::string message(32767, 'a');
+  std::string message(4095, 'a');
   message += "\xc3\xa9";  // é across the limit
   SetConditions(status, {{kConditionReady, kConditionFalse, "Long", message}}, 1, kT0);
-  EXPECT_EQ(status["conditions"][0]["message"].get<std::string>(), std::string(32767, 'a'));
+  EXPECT_EQ(status["conditions"][0]["message"].get<std::string>(), std::string(4095, 'a'));
 }
 
 TEST(FindCondition, FindsByTypeInTheObjectsStatus) {

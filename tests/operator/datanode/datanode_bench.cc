@@ -12,8 +12,9 @@
 #include <vector>
 
 #include "api/resources.h"
-#include "datanode/datanode_controller.h"
+#include "datanode_controller.h"
 #include "kube/client_config.h"
+#include "manager.h"
 #include "support/control_plane.h"
 
 namespace {
@@ -138,19 +139,23 @@ int Run() {
     return 1;
   }
   std::shared_ptr<kube::RestClient> hub_shared(std::move(hub).value());
-  dn::DataNodeControllerOptions options;
-  options.reconciler.render.local_hub_server = operator_config.ServerUrl();
-  options.reconciler.render.hub_ca_pem = operator_config.ca_pem;
-  options.workers = 8;
-  dn::DataNodeController controller(hub_shared, options);
-  if (auto s = controller.Start(std::chrono::seconds(60)); !s.ok()) {
-    std::fprintf(stderr, "datanode_bench: %s\n", s.ToString().c_str());
-    return 1;
-  }
+  oncoatlas::op::OperatorOptions manager_options;
+  manager_options.operator_namespace = "oncoatlas-system";
+  manager_options.metrics_address = {};
+  manager_options.health_address = {};
+  manager_options.workers = 8;
+  oncoatlas::op::Manager manager(manager_options, hub_shared);
+  dn::ReconcilerOptions options;
+  options.render.local_hub_server = operator_config.ServerUrl();
+  options.render.hub_ca_pem = operator_config.ca_pem;
+  oncoatlas::op::RegisterDataNodeController(manager, options);
+  std::thread manager_thread([&manager] { manager.Run(); });
 
   Round baseline, measured;
   if (!RunRound(**admin, observer, "base", 20, baseline) || !RunRound(**admin, observer, "node", 200, measured)) {
     std::fprintf(stderr, "datanode_bench: not all DataNodes became AgentDeployed within 10 minutes\n");
+    manager.RequestShutdown();
+    manager_thread.join();
     return 1;
   }
   const long steady_requests_before = observer.requests();
@@ -158,7 +163,8 @@ int Run() {
   std::this_thread::sleep_for(std::chrono::seconds(60));
   const long steady_requests = observer.requests() - steady_requests_before;
   const long steady_writes = observer.writes() - steady_writes_before;
-  controller.Stop();
+  manager.RequestShutdown();
+  manager_thread.join();
 
   std::printf("datanode_bench: local-mode DataNodes applied at once (8 workers, client limit 200 qps)\n");
   std::printf("%-26s %12s %12s\n", "", "20 nodes", "200 nodes");

@@ -1,19 +1,21 @@
 // The DataNode reconciler against two real API servers at once: the hub (the
 // test environment's control plane) and a site cluster (a second control
-// plane). The reconciler runs in-process with its informers; the test plays
+// plane). The controller runs in-process on a Manager; the test plays
 // the kubelet-less parts (it writes the heartbeat Lease with the agent's own
 // minted token where an agent would).
 #include <gtest/gtest.h>
 
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "api/resources.h"
 #include "core/base64.h"
-#include "datanode/datanode_controller.h"
+#include "datanode_controller.h"
 #include "kube/client_config.h"
 #include "kube/core_resources.h"
 #include "kube/lease_json.h"
+#include "manager.h"
 #include "support/control_plane.h"
 #include "support/files.h"
 
@@ -73,21 +75,30 @@ class DataNodeIntegration : public ::testing::Test {
 
     hub_client_ = new std::shared_ptr<kube::RestClient>(ClientFromFile(hub.kubeconfig()));
     site_client_ = new std::shared_ptr<kube::RestClient>(ClientFromFile(site_->kubeconfig()));
-    DataNodeControllerOptions options;
-    options.reconciler.operator_namespace = kOperatorNamespace;
-    options.reconciler.render.local_hub_server = (*hub_client_)->config().ServerUrl();
-    options.reconciler.render.hub_ca_pem = (*hub_client_)->config().ca_pem;
-    options.reconciler.token_lifetime = seconds(600);   // the API server's minimum
-    options.reconciler.token_renew_after = seconds(4);  // several renewals within a test
-    options.reconciler.site_resync = seconds(2);
-    options.workers = 4;
-    controller_ = new DataNodeController(*hub_client_, options);
-    Status started = controller_->Start(seconds(60));
-    ASSERT_TRUE(started.ok()) << started.ToString();
+    op::OperatorOptions manager_options;
+    manager_options.operator_namespace = kOperatorNamespace;
+    manager_options.metrics_address = {};
+    manager_options.health_address = {};
+    manager_options.workers = 4;
+    manager_ = new op::Manager(manager_options, *hub_client_);
+    ReconcilerOptions options;
+    options.operator_namespace = kOperatorNamespace;
+    options.render.local_hub_server = (*hub_client_)->config().ServerUrl();
+    options.render.hub_ca_pem = (*hub_client_)->config().ca_pem;
+    options.token_lifetime = seconds(600);   // the API server's minimum
+    options.token_renew_after = seconds(4);  // several renewals within a test
+    options.site_resync = seconds(2);
+    op::RegisterDataNodeController(*manager_, options);
+    manager_thread_ = new std::thread([] { manager_->Run(); });
   }
 
   static void TearDownTestSuite() {
-    delete controller_;
+    if (manager_thread_ != nullptr) {
+      manager_->RequestShutdown();
+      manager_thread_->join();
+    }
+    delete manager_thread_;
+    delete manager_;
     delete hub_client_;
     delete site_client_;
     delete site_;
@@ -197,13 +208,15 @@ class DataNodeIntegration : public ::testing::Test {
   static ControlPlane* site_;
   static std::shared_ptr<kube::RestClient>* hub_client_;
   static std::shared_ptr<kube::RestClient>* site_client_;
-  static DataNodeController* controller_;
+  static op::Manager* manager_;
+  static std::thread* manager_thread_;
 };
 
 ControlPlane* DataNodeIntegration::site_ = nullptr;
 std::shared_ptr<kube::RestClient>* DataNodeIntegration::hub_client_ = nullptr;
 std::shared_ptr<kube::RestClient>* DataNodeIntegration::site_client_ = nullptr;
-DataNodeController* DataNodeIntegration::controller_ = nullptr;
+op::Manager* DataNodeIntegration::manager_ = nullptr;
+std::thread* DataNodeIntegration::manager_thread_ = nullptr;
 
 TEST_F(DataNodeIntegration, LocalNodeGetsEveryChildAndDriftIsUndone) {
   const std::string name = "local-a";

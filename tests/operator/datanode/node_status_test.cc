@@ -127,5 +127,23 @@ TEST(NodeStatus, DeletionReasonOverridesReady) {
   EXPECT_EQ(Condition(r.status, "Ready")["reason"], "DeletionBlockedByDatasets");
 }
 
+TEST(NodeStatus, DeletionKeepsTheLastDeploymentAndToken) {
+  NodeObservation last = Deployed();
+  last.deployed = false;
+  last.deploy_reason = "SiteClusterUnreachable";
+  last.deploy_message = "no answer";
+  const auto previous = ComputeNodeStatus(last, {}, kNow).status;
+  NodeObservation deleting;
+  KeepDeployment(previous, deleting);
+  EXPECT_FALSE(deleting.deployed);
+  EXPECT_EQ(deleting.deploy_reason, "SiteClusterUnreachable");
+  EXPECT_EQ(deleting.deploy_message, "no answer");
+  EXPECT_EQ(deleting.credential_expiry, "2030-01-01T00:00:00Z");
+  NodeObservation fresh;
+  KeepDeployment(nlohmann::json::object(), fresh);
+  EXPECT_FALSE(fresh.deployed);
+  EXPECT_TRUE(fresh.credential_expiry.empty());
+}
+
 }  // namespace
 }  // namespace oncoatlas::datanode
