@@ -6,7 +6,6 @@
 #include <map>
 #include <set>
 
-#include "dicomweb/http_client.h"
 #include "dicomweb/multipart.h"
 
 namespace oncoatlas::dicomweb {
@@ -47,10 +46,10 @@ std::vector<std::string> SplitValues(const std::string& joined) {
 
 class DicomWebSource : public agent::ImageSource {
  public:
-  DicomWebSource(std::unique_ptr<HttpClient> http, DicomWebEndpoint ep, agent::SourceQuery q)
+  DicomWebSource(http::Client http, DicomWebEndpoint ep, agent::SourceQuery q)
       : http_(std::move(http)), ep_(std::move(ep)), query_(std::move(q)) {}
 
-  std::string Describe() const override { return "DICOMweb " + http_->base().ToString(); }
+  std::string Describe() const override { return "DICOMweb " + http_.base().ToString(); }
 
   Result<std::vector<std::string>> List() override {
     std::set<std::string> studies;
@@ -67,9 +66,9 @@ class DicomWebSource : public agent::ImageSource {
     for (const std::string& accession : accessions) {
       for (const std::string& uid : uids) {
         std::string filter = "&includefield=00080061";
-        if (!query_.study_date_range.empty()) filter += "&StudyDate=" + UrlEncode(query_.study_date_range);
-        if (!accession.empty()) filter += "&AccessionNumber=" + UrlEncode(accession);
-        if (!uid.empty()) filter += "&StudyInstanceUID=" + UrlEncode(uid);
+        if (!query_.study_date_range.empty()) filter += "&StudyDate=" + http::UrlEncode(query_.study_date_range);
+        if (!accession.empty()) filter += "&AccessionNumber=" + http::UrlEncode(accession);
+        if (!uid.empty()) filter += "&StudyInstanceUID=" + http::UrlEncode(uid);
         auto found = Search("/studies", filter, {kStudyUid, kModalitiesInStudy});
         if (!found.ok()) return found.status().WithContext("study search on " + Describe());
         for (auto& row : *found) studies_found[row[0]] = row[1];
@@ -117,9 +116,9 @@ class DicomWebSource : public agent::ImageSource {
     if (m.empty()) return InvalidArgumentError("not a DICOMweb source key: '" + key + "'");
     const std::string target = "/studies/" + m[0] + "/series/" + m[1] + "/instances/" + m[2];
     // As stored (no transcoding); a server that cannot honour that gets the default.
-    auto reply = http_->Send("GET", target, "multipart/related; type=\"application/dicom\"; transfer-syntax=*");
+    auto reply = http_.Send("GET", target, "multipart/related; type=\"application/dicom\"; transfer-syntax=*");
     if (reply.ok() && reply->status == 406) {
-      reply = http_->Send("GET", target, "multipart/related; type=\"application/dicom\"");
+      reply = http_.Send("GET", target, "multipart/related; type=\"application/dicom\"");
     }
     if (!reply.ok()) return reply.status();
     if (reply->status == 404) return NotFoundError(Describe() + " has no instance " + key);
@@ -139,7 +138,7 @@ class DicomWebSource : public agent::ImageSource {
   }
 
  private:
-  Status CheckStatus(const HttpReply& reply, const std::string& what) const {
+  Status CheckStatus(const http::Reply& reply, const std::string& what) const {
     if (reply.status >= 200 && reply.status < 300) return Status::Ok();
     std::string hint;
     if (reply.status == 401 || reply.status == 403)
@@ -155,7 +154,7 @@ class DicomWebSource : public agent::ImageSource {
     const int limit = std::max(1, ep_.page_size);
     for (int offset = 0;; offset += limit) {
       std::string target = path + "?limit=" + std::to_string(limit) + "&offset=" + std::to_string(offset) + filter;
-      auto reply = http_->Send("GET", target, "application/dicom+json");
+      auto reply = http_.Send("GET", target, "application/dicom+json");
       if (!reply.ok()) return reply.status();
       if (reply->status == 204) break;  // no (more) matches
       ONCOATLAS_RETURN_IF_ERROR(CheckStatus(*reply, "QIDO-RS " + path));
@@ -182,7 +181,7 @@ class DicomWebSource : public agent::ImageSource {
     return rows;
   }
 
-  std::unique_ptr<HttpClient> http_;
+  http::Client http_;
   DicomWebEndpoint ep_;
   agent::SourceQuery query_;
 };
@@ -196,16 +195,10 @@ Result<std::unique_ptr<agent::ImageSource>> MakeDicomWebSource(DicomWebEndpoint 
     return InvalidArgumentError("DICOMweb source: page size " + std::to_string(endpoint.page_size) +
                                 " is not in 1-10000");
   }
-  HttpClientOptions o;
-  o.username = endpoint.username;
-  o.password = endpoint.password;
-  o.bearer_token_file = endpoint.bearer_token_file;
-  o.ca_file = endpoint.ca_file;
-  o.timeout = endpoint.timeout;
-  auto http = HttpClient::Create(endpoint.url, o);
-  if (!http.ok()) return http.status().WithContext("DICOMweb source");
+  auto client = http::Client::Create(endpoint.url, endpoint.http);
+  if (!client.ok()) return client.status().WithContext("DICOMweb source");
   return std::unique_ptr<agent::ImageSource>(
-      new DicomWebSource(std::move(*http), std::move(endpoint), std::move(query)));
+      new DicomWebSource(std::move(*client), std::move(endpoint), std::move(query)));
 }
 
 }  // namespace oncoatlas::dicomweb

@@ -10,23 +10,19 @@
 // Not thread-safe (the pipeline calls one source from one thread).
 #pragma once
 
-#include <chrono>
 #include <memory>
 #include <string>
 
+#include "http/client.h"
 #include "ingest/image_source.h"
 #include "ingest/source_query.h"
 
 namespace oncoatlas::dicomweb {
 
 struct DicomWebEndpoint {
-  std::string url;  // the DICOMweb root, e.g. https://pacs.example.org/dicom-web
-  std::string username;
-  std::string password;
-  std::string bearer_token_file;  // instead of username/password: read for every request
-  std::string ca_file;            // PEM bundle for https; empty: the system's
-  std::chrono::seconds timeout{120};
-  int page_size = 100;  // QIDO-RS limit per request
+  std::string url;           // the DICOMweb root, e.g. https://pacs.example.org/dicom-web
+  http::ClientOptions http;  // credentials, CA bundle, timeout
+  int page_size = 100;       // QIDO-RS limit per request
 };
 
 // Validates the endpoint and query.

@@ -6,7 +6,7 @@
 
 namespace oncoatlas::dicomweb {
 
-Status StowInstances(const HttpClient& http, const std::vector<std::string_view>& instances) {
+Status StowInstances(const http::Client& http, const std::vector<std::string_view>& instances) {
   if (instances.empty()) return Status::Ok();
   const std::string boundary = ChooseBoundary(instances);
   const std::string body = MakeMultipart(boundary, "application/dicom", instances);

@@ -1,7 +1,7 @@
 #include "node/dataset_hub.h"
 
 #include "api/resources.h"
-#include "kube/client_config.h"
+#include "core/base64.h"
 #include "kube/core_resources.h"
 
 namespace oncoatlas::agent {
@@ -30,7 +30,7 @@ class RestDatasetHub final : public DatasetHub {
     if (!data.is_object() || !data.contains(key) || !data[key].is_string()) {
       return FailedPreconditionError("Secret " + ns_ + "/" + name + " has no key \"" + key + "\"");
     }
-    auto decoded = kube::DecodeBase64(data[key].get<std::string>());
+    auto decoded = DecodeBase64(data[key].get<std::string>());
     if (!decoded.ok())
       return FailedPreconditionError("Secret " + ns_ + "/" + name + " key \"" + key + "\" is not base64");
     return std::move(decoded).value();

@@ -2,8 +2,6 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "api/types.h"
 #include "core/duration.h"
@@ -12,6 +10,7 @@
 #include "dicom/dcmtk_deidentifier.h"
 #include "dicom/dimse_source.h"
 #include "dicomweb/dicomweb_source.h"
+#include "http/client.h"
 #include "ingest/deidentifying_processor.h"
 #include "ingest/exclusion_reason.h"
 #include "node/burned_in_text_rules.h"
@@ -38,17 +37,6 @@ std::string DicomDate(const std::string& iso) {
 }
 
 bool Flag(const std::optional<bool>& b) { return b.value_or(false); }
-
-std::optional<std::string> ReadCredential(const std::string& dir, const std::string& name) {
-  if (dir.empty()) return std::nullopt;
-  std::ifstream in(dir + "/" + name, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string v = ss.str();
-  while (!v.empty() && (v.back() == '\n' || v.back() == '\r')) v.pop_back();
-  return v;
-}
 
 DatasetFailure Fail(const std::string& reason, const std::string& message) { return {reason, message}; }
 
@@ -169,16 +157,9 @@ Result<std::unique_ptr<ImageSource>> MakeDatasetSource(const DatasetPlan& plan, 
   if (const auto* web = std::get_if<DicomwebPacsConfig>(&pacs.source)) {
     dicomweb::DicomWebEndpoint ep;
     ep.url = web->url;
-    ep.username = ReadCredential(web->credentials_dir, "username").value_or("");
-    ep.password = ReadCredential(web->credentials_dir, "password").value_or("");
-    // As the PACS check: username and password first, else a bearer token
-    // (read for every request, so a rotated Secret is picked up).
-    if (ep.username.empty() && !web->credentials_dir.empty() && fs::exists(web->credentials_dir + "/token")) {
-      ep.bearer_token_file = web->credentials_dir + "/token";
-    }
-    if (!web->credentials_dir.empty() && fs::exists(web->credentials_dir + "/ca.crt")) {
-      ep.ca_file = web->credentials_dir + "/ca.crt";
-    }
+    auto options = http::ReadCredentialsFolder(web->credentials_dir);
+    if (!options.ok()) return options.status().WithContext("DICOMweb source");
+    ep.http = std::move(*options);
     return dicomweb::MakeDicomWebSource(std::move(ep), plan.query);
   }
   if (const auto* dimse = std::get_if<DimsePacsConfig>(&pacs.source)) {

@@ -4,51 +4,12 @@
 
 #include <cerrno>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "dicom/dicom_echo.h"
-#include "node/http_get.h"
+#include "http/client.h"
 
 namespace oncoatlas::agent {
 namespace {
-
-std::string Base64(std::string_view in) {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  std::size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    const unsigned v = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8) |
-                       static_cast<unsigned char>(in[i + 2]);
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-    out += kAlphabet[(v >> 6) & 63];
-    out += kAlphabet[v & 63];
-  }
-  if (i < in.size()) {
-    unsigned v = static_cast<unsigned char>(in[i]) << 16;
-    if (i + 1 < in.size()) v |= static_cast<unsigned char>(in[i + 1]) << 8;
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-    out += i + 1 < in.size() ? kAlphabet[(v >> 6) & 63] : '=';
-    out += '=';
-  }
-  return out;
-}
-
-// A credentials file's content without a trailing newline; nullopt when absent.
-Result<std::optional<std::string>> ReadSecretFile(const std::string& dir, const std::string& name) {
-  const std::string path = dir + "/" + name;
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) return std::optional<std::string>();
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return InvalidArgumentError("cannot read " + path + "; check the mounted PACS credentials' permissions");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  std::string v = ss.str();
-  while (!v.empty() && (v.back() == '\n' || v.back() == '\r')) v.pop_back();
-  return std::optional<std::string>(v);
-}
 
 class DimseChecker final : public PacsChecker {
  public:
@@ -78,32 +39,13 @@ class DicomwebChecker final : public PacsChecker {
     std::string base = config_.url;
     while (!base.empty() && base.back() == '/') base.pop_back();
     const std::string probe = base + "/studies?limit=1";
-    auto url = ParseHttpUrl(probe);
-    if (!url.ok()) return {false, "DICOMweb " + config_.url + ": " + url.status().message()};
-    HttpGetOptions options;
-    options.timeout = timeout_;
-    options.headers.emplace_back("Accept", "application/dicom+json");
     // Read on every check, as mounted Secrets change in place.
-    if (!config_.credentials_dir.empty()) {
-      const std::string& dir = config_.credentials_dir;
-      auto user = ReadSecretFile(dir, "username");
-      auto pass = ReadSecretFile(dir, "password");
-      auto token = ReadSecretFile(dir, "token");
-      auto ca = ReadSecretFile(dir, "ca.crt");
-      for (const auto* r : {&user, &pass, &token, &ca}) {
-        if (!r->ok()) return {false, "DICOMweb " + config_.url + ": " + r->status().message()};
-      }
-      if (user->has_value() != pass->has_value()) {
-        return {false, "DICOMweb " + config_.url + ": " + dir + " holds only one of username and password; give both"};
-      }
-      if (user->has_value()) {
-        options.headers.emplace_back("Authorization", "Basic " + Base64(**user + ":" + **pass));
-      } else if (token->has_value()) {
-        options.headers.emplace_back("Authorization", "Bearer " + **token);
-      }
-      if (ca->has_value()) options.extra_ca_pem = **ca;
-    }
-    auto r = HttpGet(*url, options);
+    auto options = http::ReadCredentialsFolder(config_.credentials_dir);
+    if (!options.ok()) return {false, "DICOMweb " + config_.url + ": " + options.status().message()};
+    options->timeout = timeout_;
+    auto client = http::Client::Create(config_.url, *options);
+    if (!client.ok()) return {false, "DICOMweb " + config_.url + ": " + client.status().message()};
+    auto r = client->Send("GET", "/studies?limit=1", "application/dicom+json");
     if (!r.ok()) return {false, "DICOMweb GET " + probe + " failed: " + r.status().message()};
     const int code = r->status;
     const std::string answered = "DICOMweb GET " + probe + " answered HTTP " + std::to_string(code);
@@ -116,6 +58,10 @@ class DicomwebChecker final : public PacsChecker {
                               : "; check username/password (or token) in " + config_.credentials_dir)};
     }
     if (code == 404) return {false, answered + "; check that the URL is the DICOMweb root (e.g. ending in /dicom-web)"};
+    if (code >= 300 && code < 400) {
+      return {false, answered + " (a redirect to " + r->location +
+                         ", not followed); set the URL to the DICOMweb root the PACS answers on"};
+    }
     return {false, answered + "; the PACS is up but not answering QIDO-RS"};
   }
 

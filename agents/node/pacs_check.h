@@ -1,7 +1,8 @@
 // PacsChecker: is the site's PACS reachable, and if not, one line a person can
 // act on. One implementation per source kind of agent.yaml's `pacs`: DIMSE
-// (C-ECHO with DCMTK), DICOMweb (GET <url>/studies?limit=1 with the
-// credentials dir's Basic or bearer auth), folder (exists and is readable).
+// (C-ECHO with DCMTK), DICOMweb (GET <url>/studies?limit=1 with lib/http's
+// client and the credentials dir's Basic or bearer auth, under its credential
+// rule), folder (exists and is readable).
 // Check() blocks for at most the checker's timeout; a checker may be used from
 // one thread at a time.
 #pragma once

@@ -7,10 +7,11 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
-#include "dicomweb/http_client.h"
 #include "dicomweb/stow.h"
+#include "http/client.h"
 #include "synth/head_phantom.h"
 #include "synth/study_generator.h"
 
@@ -19,7 +20,7 @@ namespace {
 namespace fs = std::filesystem;
 
 // Every file under `dir`, sorted, sent in requests of at most ~8 MB.
-oncoatlas::Status StowFolder(const oncoatlas::dicomweb::HttpClient& http, const fs::path& dir, int* sent) {
+oncoatlas::Status StowFolder(const oncoatlas::http::Client& http, const fs::path& dir, int* sent) {
   std::vector<fs::path> files;
   for (const auto& e : fs::recursive_directory_iterator(dir)) {
     if (e.is_regular_file()) files.push_back(e.path());
@@ -105,20 +106,22 @@ int main(int argc, char** argv) {
   if (stow_url.empty() && (!user.empty() || !password_file.empty())) {
     return fail("--user and --password-file go with --stow URL");
   }
-  std::unique_ptr<oncoatlas::dicomweb::HttpClient> http;
+  std::optional<oncoatlas::http::Client> http;
   if (!stow_url.empty()) {
-    oncoatlas::dicomweb::HttpClientOptions ho;
-    ho.username = user;
+    oncoatlas::http::ClientOptions ho;
+    ho.credentials.username = user;
     ho.ca_file = ca_file;
     if (!password_file.empty()) {
       std::ifstream in(password_file, std::ios::binary);
       if (!in) return fail("cannot read --password-file " + password_file);
-      std::getline(in, ho.password);
-      while (!ho.password.empty() && ho.password.back() == '\r') ho.password.pop_back();
+      std::getline(in, ho.credentials.password);
+      while (!ho.credentials.password.empty() && ho.credentials.password.back() == '\r') {
+        ho.credentials.password.pop_back();
+      }
     } else if (!user.empty()) {
       return fail("--user needs --password-file (passwords are not taken on the command line)");
     }
-    auto client = oncoatlas::dicomweb::HttpClient::Create(stow_url, ho);
+    auto client = oncoatlas::http::Client::Create(stow_url, ho);
     if (!client.ok()) return fail(client.status().message());
     http = std::move(*client);
   }

@@ -11,6 +11,9 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "core/base64.h"
+#include "http/url.h"
+
 namespace oncoatlas::kube {
 namespace {
 
@@ -109,71 +112,15 @@ EnvLookup ProcessEnv() {
   };
 }
 
-Result<std::string> DecodeBase64(const std::string& in) {
-  auto value = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+' || c == '-') return 62;
-    if (c == '/' || c == '_') return 63;
-    return -1;
-  };
-  std::string out;
-  unsigned buffer = 0;
-  int bits = 0;
-  bool padding = false;
-  for (char c : in) {
-    if (c == ' ' || c == '\n' || c == '\r' || c == '\t') continue;
-    if (c == '=') {
-      padding = true;
-      continue;
-    }
-    const int v = value(c);
-    if (v < 0 || padding) return InvalidArgumentError("not valid base64 (unexpected character)");
-    buffer = (buffer << 6) | static_cast<unsigned>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((buffer >> bits) & 0xFF));
-    }
-  }
-  if (bits >= 6) return InvalidArgumentError("not valid base64 (truncated)");
-  return out;
-}
-
 Status ParseServerUrl(const std::string& url, ClientConfig& config) {
-  const std::string scheme = "https://";
-  if (url.rfind(scheme, 0) != 0) {
+  auto parsed = http::Url::Parse(url);
+  if (!parsed.ok()) return parsed.status();
+  if (!parsed->tls) {
     return InvalidArgumentError("server '" + url + "' must be an https:// URL (TLS is always verified)");
   }
-  std::string rest = url.substr(scheme.size());
-  const std::size_t slash = rest.find('/');
-  std::string authority = rest.substr(0, slash);
-  std::string path = slash == std::string::npos ? "" : rest.substr(slash);
-  while (!path.empty() && path.back() == '/') path.pop_back();
-  if (authority.empty()) return InvalidArgumentError("server '" + url + "' has no host");
-  std::string host, port = "443";
-  if (authority[0] == '[') {
-    const std::size_t close = authority.find(']');
-    if (close == std::string::npos) return InvalidArgumentError("server '" + url + "': unclosed '[' in IPv6 host");
-    host = authority.substr(1, close - 1);
-    if (close + 1 < authority.size()) {
-      if (authority[close + 1] != ':') return InvalidArgumentError("server '" + url + "': bad port");
-      port = authority.substr(close + 2);
-    }
-  } else {
-    const std::size_t colon = authority.rfind(':');
-    host = authority.substr(0, colon);
-    if (colon != std::string::npos) port = authority.substr(colon + 1);
-  }
-  if (host.empty()) return InvalidArgumentError("server '" + url + "' has no host");
-  if (port.empty() || port.find_first_not_of("0123456789") != std::string::npos || port.size() > 5 ||
-      std::stoi(port) == 0 || std::stoi(port) > 65535) {
-    return InvalidArgumentError("server '" + url + "': port must be a number 1-65535");
-  }
-  config.host = host;
-  config.port = port;
-  config.base_path = path;
+  config.host = parsed->host;
+  config.port = parsed->port;
+  config.base_path = parsed->path;
   return Status::Ok();
 }
 

@@ -67,7 +67,4 @@ Result<ClientConfig> LoadDefaultConfig(const KubeconfigOptions& options = {}, co
 // base_path. Only https is accepted.
 Status ParseServerUrl(const std::string& url, ClientConfig& config);
 
-// Decodes standard base64 (whitespace ignored); an error on bad input.
-Result<std::string> DecodeBase64(const std::string& in);
-
 }  // namespace oncoatlas::kube

@@ -3,6 +3,8 @@
 #include <array>
 #include <cctype>
 
+#include "core/base64.h"
+
 namespace oncoatlas::kube {
 
 namespace {
@@ -86,32 +88,10 @@ std::string RedactJwts(std::string_view s) {
   return out;
 }
 
-int Base64Value(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
-}
-
 // Whether `s` is base64 whose decoded bytes contain a ':'.
 bool IsBase64UserPassword(std::string_view s) {
-  unsigned bits = 0;
-  int nbits = 0;
-  bool colon = false;
-  for (char c : s) {
-    if (c == '=') break;
-    const int v = Base64Value(c);
-    if (v < 0) return false;
-    bits = ((bits << 6) | static_cast<unsigned>(v)) & 0xffffu;
-    nbits += 6;
-    if (nbits >= 8) {
-      nbits -= 8;
-      colon = colon || ((bits >> nbits) & 0xffu) == ':';
-    }
-  }
-  return colon;
+  auto decoded = DecodeBase64(s.substr(0, s.find('=')));
+  return decoded.ok() && decoded->find(':') != std::string::npos;
 }
 
 bool EndsCredential(char c) {

@@ -1,42 +1,26 @@
 #include "kube/transport.h"
 
-#include <openssl/ssl.h>
-#include <openssl/x509v3.h>
-
 #include <algorithm>
 #include <array>
 #include <cctype>
 #include <limits>
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/ssl.hpp>
-#include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+
+#include "http/tls.h"
 
 namespace oncoatlas::kube {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
-namespace http = boost::beast::http;
+namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 
 namespace {
 
-// Runs one asynchronous operation on `ioc` to completion and returns its
-// error. `start` receives the completion handler. The tcp_stream's expiry
-// (set by the caller) bounds how long it may take.
-template <typename Start>
-beast::error_code RunOp(asio::io_context& ioc, Start&& start) {
-  beast::error_code result = asio::error::would_block;
-  start([&result](beast::error_code ec, auto&&...) { result = ec; });
-  ioc.restart();
-  ioc.run();
-  return result;
-}
+using http::RunOp;
 
 std::string Lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -44,21 +28,17 @@ std::string Lower(std::string s) {
 }
 
 bool IsStaleConnectionError(const beast::error_code& ec) {
-  return ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
+  return ec == bhttp::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
          ec == asio::error::broken_pipe || ec == asio::ssl::error::stream_truncated;
 }
 
 }  // namespace
 
-struct Transport::Tls {
-  asio::ssl::context context{asio::ssl::context::tls_client};
-};
-
 class Transport::Connection {
  public:
   explicit Connection(asio::ssl::context& ctx) : stream(ioc, ctx) {}
   asio::io_context ioc;
-  asio::ssl::stream<beast::tcp_stream> stream;
+  http::TlsStream stream;
   beast::flat_buffer buffer;
   beast::tcp_stream& tcp() { return beast::get_lowest_layer(stream); }
 };
@@ -96,10 +76,7 @@ std::string HttpResponse::Header(const std::string& lower_case_name) const {
 }
 
 Transport::Transport(ClientConfig config, Options options)
-    : config_(std::move(config)),
-      options_(options),
-      tls_(std::make_unique<Tls>()),
-      limiter_(config_.qps, config_.burst, *options.clock) {}
+    : config_(std::move(config)), options_(options), limiter_(config_.qps, config_.burst, *options.clock) {}
 
 Transport::~Transport() = default;
 
@@ -108,26 +85,14 @@ Result<std::unique_ptr<Transport>> Transport::Create(const ClientConfig& config,
   if (config.ca_pem.empty()) {
     return InvalidArgumentError(config.source + ": no CA certificate; TLS verification needs the server's CA");
   }
+  http::TlsOptions tls;
+  tls.ca_pem = config.ca_pem;
+  tls.client_cert_pem = config.client_cert_pem;
+  tls.client_key_pem = config.client_key_pem;
+  auto context = http::MakeTlsContext(tls);
+  if (!context.ok()) return context.status().WithContext(config.source);
   std::unique_ptr<Transport> t(new Transport(config, options));
-  auto& ctx = t->tls_->context;
-  beast::error_code ec;
-  ctx.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                  asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
-  ctx.set_verify_mode(asio::ssl::verify_peer | asio::ssl::verify_fail_if_no_peer_cert, ec);
-  ctx.add_certificate_authority(asio::buffer(config.ca_pem), ec);
-  if (ec) {
-    return InvalidArgumentError(config.source + ": the CA certificate is not valid PEM (" + ec.message() + ")");
-  }
-  if (!config.client_cert_pem.empty()) {
-    ctx.use_certificate_chain(asio::buffer(config.client_cert_pem), ec);
-    if (ec)
-      return InvalidArgumentError(config.source + ": the client certificate is not valid PEM (" + ec.message() + ")");
-    ctx.use_private_key(asio::buffer(config.client_key_pem), asio::ssl::context::pem, ec);
-    if (ec) {
-      return InvalidArgumentError(config.source + ": the client key is not valid PEM or does not match (" +
-                                  ec.message() + ")");
-    }
-  }
+  t->tls_ = std::move(*context);
   return t;
 }
 
@@ -152,44 +117,12 @@ void Transport::ReturnIdle(std::unique_ptr<Connection> connection) {
 }
 
 Result<std::unique_ptr<Transport::Connection>> Transport::Connect() {
-  auto c = std::make_unique<Connection>(tls_->context);
+  auto c = std::make_unique<Connection>(*tls_);
   const std::string where = config_.ServerUrl();
-  tcp::resolver resolver(c->ioc);
-  beast::error_code ec;
-  const auto endpoints = resolver.resolve(config_.host, config_.port, ec);
-  if (ec) return UnavailableError("cannot resolve " + where + ": " + ec.message());
-
-  const std::string verify_name = config_.tls_server_name.empty() ? config_.host : config_.tls_server_name;
-  SSL* ssl = c->stream.native_handle();
-  beast::error_code addr_ec;
-  asio::ip::make_address(verify_name, addr_ec);
-  if (addr_ec) {  // a DNS name: send SNI and verify the name
-    SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
-             static_cast<void*>(const_cast<char*>(verify_name.c_str())));
-    if (SSL_set1_host(ssl, verify_name.c_str()) != 1) return InternalError("cannot set TLS host name to verify");
-  } else {  // an IP address: verify it against the certificate's IP SANs
-    if (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), verify_name.c_str()) != 1) {
-      return InternalError("cannot set TLS IP address to verify");
-    }
-  }
-
-  c->tcp().expires_after(config_.connect_timeout);
-  ec = RunOp(c->ioc, [&](auto handler) { c->tcp().async_connect(endpoints, std::move(handler)); });
-  if (ec == beast::error::timeout) return DeadlineExceededError("connecting to " + where + " timed out");
-  if (ec) return UnavailableError("cannot connect to " + where + ": " + ec.message());
-  // A request goes out as several TLS records (header, body); with Nagle on,
-  // the later ones wait for the server's delayed ACK of the first.
-  c->tcp().socket().set_option(tcp::no_delay(true), ec);
-  c->tcp().expires_after(config_.connect_timeout);
-  ec = RunOp(c->ioc,
-             [&](auto handler) { c->stream.async_handshake(asio::ssl::stream_base::client, std::move(handler)); });
-  if (ec) {
-    std::string detail = ec.message();
-    const long verify = SSL_get_verify_result(ssl);
-    if (verify != X509_V_OK) detail += ": " + std::string(X509_verify_cert_error_string(verify));
-    if (ec == beast::error::timeout) return DeadlineExceededError("TLS handshake with " + where + " timed out");
-    return UnavailableError("TLS handshake with " + where + " failed: " + detail);
-  }
+  const auto deadline = [this] { return std::chrono::steady_clock::now() + config_.connect_timeout; };
+  ONCOATLAS_RETURN_IF_ERROR(http::Connect(c->ioc, c->tcp(), config_.host, config_.port, deadline(), where));
+  const std::string& verify_name = config_.tls_server_name.empty() ? config_.host : config_.tls_server_name;
+  ONCOATLAS_RETURN_IF_ERROR(http::Handshake(c->ioc, c->stream, verify_name, deadline(), where));
   return c;
 }
 
@@ -207,17 +140,17 @@ Result<HttpResponse> Transport::Do(const HttpRequest& request) {
     observe(0);
     return auth.status();
   }
-  http::request<http::string_body> req{http::string_to_verb(request.method), config_.base_path + request.target, 11};
-  if (req.method() == http::verb::unknown) {
+  bhttp::request<bhttp::string_body> req{bhttp::string_to_verb(request.method), config_.base_path + request.target, 11};
+  if (req.method() == bhttp::verb::unknown) {
     observe(0);
     return InvalidArgumentError("unknown HTTP method " + request.method);
   }
-  req.set(http::field::host, config_.host);
-  req.set(http::field::user_agent, config_.user_agent);
-  req.set(http::field::accept, request.accept);
-  if (!auth->empty()) req.set(http::field::authorization, *auth);
+  req.set(bhttp::field::host, config_.host);
+  req.set(bhttp::field::user_agent, config_.user_agent);
+  req.set(bhttp::field::accept, request.accept);
+  if (!auth->empty()) req.set(bhttp::field::authorization, *auth);
   if (!request.body.empty() || !request.content_type.empty()) {
-    req.set(http::field::content_type, request.content_type);
+    req.set(bhttp::field::content_type, request.content_type);
     req.body() = request.body;
   }
   req.keep_alive(true);
@@ -236,11 +169,11 @@ Result<HttpResponse> Transport::Do(const HttpRequest& request) {
       c = std::move(*fresh);
     }
     c->tcp().expires_after(config_.request_timeout);
-    beast::error_code ec = RunOp(c->ioc, [&](auto handler) { http::async_write(c->stream, req, std::move(handler)); });
-    http::response_parser<http::string_body> parser;
+    beast::error_code ec = RunOp(c->ioc, [&](auto handler) { bhttp::async_write(c->stream, req, std::move(handler)); });
+    bhttp::response_parser<bhttp::string_body> parser;
     parser.body_limit(std::numeric_limits<std::uint64_t>::max());
     if (!ec) {
-      ec = RunOp(c->ioc, [&](auto handler) { http::async_read(c->stream, c->buffer, parser, std::move(handler)); });
+      ec = RunOp(c->ioc, [&](auto handler) { bhttp::async_read(c->stream, c->buffer, parser, std::move(handler)); });
     }
     if (ec) {
       if (reused && !parser.is_header_done() && IsStaleConnectionError(ec))
@@ -310,11 +243,11 @@ ApiStatus Transport::Stream(const HttpRequest& request, const std::function<bool
     }
   } disarm{cancel};
 
-  http::request<http::empty_body> req{http::string_to_verb(request.method), config_.base_path + request.target, 11};
-  req.set(http::field::host, config_.host);
-  req.set(http::field::user_agent, config_.user_agent);
-  req.set(http::field::accept, request.accept);
-  if (!auth->empty()) req.set(http::field::authorization, *auth);
+  bhttp::request<bhttp::empty_body> req{bhttp::string_to_verb(request.method), config_.base_path + request.target, 11};
+  req.set(bhttp::field::host, config_.host);
+  req.set(bhttp::field::user_agent, config_.user_agent);
+  req.set(bhttp::field::accept, request.accept);
+  if (!auth->empty()) req.set(bhttp::field::authorization, *auth);
   req.keep_alive(false);
 
   auto fail = [&](const beast::error_code& ec, const char* step) -> ApiStatus {
@@ -325,11 +258,11 @@ ApiStatus Transport::Stream(const HttpRequest& request, const std::function<bool
   };
 
   c->tcp().expires_after(config_.request_timeout);
-  beast::error_code ec = RunOp(c->ioc, [&](auto handler) { http::async_write(c->stream, req, std::move(handler)); });
+  beast::error_code ec = RunOp(c->ioc, [&](auto handler) { bhttp::async_write(c->stream, req, std::move(handler)); });
   if (ec) return fail(ec, "sending the request");
-  http::response_parser<http::buffer_body> parser;
+  bhttp::response_parser<bhttp::buffer_body> parser;
   parser.body_limit(std::numeric_limits<std::uint64_t>::max());
-  ec = RunOp(c->ioc, [&](auto handler) { http::async_read_header(c->stream, c->buffer, parser, std::move(handler)); });
+  ec = RunOp(c->ioc, [&](auto handler) { bhttp::async_read_header(c->stream, c->buffer, parser, std::move(handler)); });
   if (ec) return fail(ec, "reading the response header");
   observed_code = static_cast<int>(parser.get().result_int());
 
@@ -341,7 +274,7 @@ ApiStatus Transport::Stream(const HttpRequest& request, const std::function<bool
     parser.get().body().size = chunk.size();
     c->tcp().expires_after(idle_timeout);
     // read_some returns as soon as some body bytes (one event) arrived.
-    ec = RunOp(c->ioc, [&](auto handler) { http::async_read_some(c->stream, c->buffer, parser, std::move(handler)); });
+    ec = RunOp(c->ioc, [&](auto handler) { bhttp::async_read_some(c->stream, c->buffer, parser, std::move(handler)); });
     const std::size_t n = chunk.size() - parser.get().body().size;
     if (n > 0) {
       if (observed_code != 200) {
@@ -350,9 +283,9 @@ ApiStatus Transport::Stream(const HttpRequest& request, const std::function<bool
         stop = true;
       }
     }
-    if (ec == http::error::need_buffer) continue;
+    if (ec == bhttp::error::need_buffer) continue;
     if (ec) {
-      if (observed_code == 200 && (ec == http::error::end_of_stream || ec == http::error::partial_message) &&
+      if (observed_code == 200 && (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message) &&
           (cancel == nullptr || !cancel->cancelled())) {
         break;  // the server went away mid-stream; the caller reconnects from its last resourceVersion
       }
@@ -362,7 +295,8 @@ ApiStatus Transport::Stream(const HttpRequest& request, const std::function<bool
   observe();
   if (cancel != nullptr && cancel->cancelled()) return cancelled;
   if (observed_code != 200) {
-    return ApiError::FromResponse(observed_code, error_body, std::string(parser.get()[http::field::retry_after]), what);
+    return ApiError::FromResponse(observed_code, error_body, std::string(parser.get()[bhttp::field::retry_after]),
+                                  what);
   }
   return std::monostate{};
 }

@@ -25,6 +25,10 @@
 #include "kube/clock.h"
 #include "kube/rate_limiter.h"
 
+namespace boost::asio::ssl {
+class context;
+}  // namespace boost::asio::ssl
+
 namespace oncoatlas::kube {
 
 struct HttpRequest {
@@ -117,10 +121,9 @@ class Transport {
   void ReturnIdle(std::unique_ptr<Connection> connection);
   Result<std::string> AuthorizationHeader();
 
-  struct Tls;
   const ClientConfig config_;
   const Options options_;
-  std::unique_ptr<Tls> tls_;
+  std::shared_ptr<boost::asio::ssl::context> tls_;
   TokenBucket limiter_;
   Mutex pool_mutex_;
   std::vector<std::unique_ptr<Connection>> idle_ GUARDED_BY(pool_mutex_);

@@ -6,6 +6,7 @@
 
 #include "api/json_mapping.h"
 #include "api/resources.h"
+#include "core/base64.h"
 #include "datanode/covers.h"
 #include "datanode/token_schedule.h"
 #include "kube/conditions.h"
@@ -29,7 +30,7 @@ std::string Decode(const Json& secret, const std::string& key) {
   if (!secret.contains("data") || !secret["data"].is_object()) return "";
   const auto it = secret["data"].find(key);
   if (it == secret["data"].end() || !it->is_string()) return "";
-  auto decoded = kube::DecodeBase64(it->get<std::string>());
+  auto decoded = DecodeBase64(it->get<std::string>());
   return decoded.ok() ? *decoded : "";
 }
 

@@ -4,6 +4,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "core/base64.h"
+#include "http/url.h"
 #include "kube/core_resources.h"
 
 namespace oncoatlas::datanode {
@@ -93,69 +95,6 @@ Placement PlacementOf(const api::DataNode& node, const RenderOptions& options) {
     p.hub_server = options.local_hub_server;
   }
   return p;
-}
-
-Result<HostPort> ParseHostPort(const std::string& url) {
-  HostPort hp;
-  std::string rest;
-  if (url.rfind("https://", 0) == 0) {
-    hp.port = 443;
-    rest = url.substr(8);
-  } else if (url.rfind("http://", 0) == 0) {
-    hp.port = 80;
-    rest = url.substr(7);
-  } else {
-    return InvalidArgumentError("URL \"" + url + "\" is not http:// or https://");
-  }
-  rest = rest.substr(0, rest.find_first_of("/?#"));
-  if (const auto at = rest.rfind('@'); at != std::string::npos) rest = rest.substr(at + 1);
-  std::string port_text;
-  if (!rest.empty() && rest[0] == '[') {
-    const auto close = rest.find(']');
-    if (close == std::string::npos) return InvalidArgumentError("URL \"" + url + "\" has an unclosed [IPv6] host");
-    hp.host = rest.substr(1, close - 1);
-    if (close + 1 < rest.size() && rest[close + 1] == ':') port_text = rest.substr(close + 2);
-  } else if (const auto colon = rest.rfind(':'); colon != std::string::npos) {
-    hp.host = rest.substr(0, colon);
-    port_text = rest.substr(colon + 1);
-  } else {
-    hp.host = rest;
-  }
-  if (hp.host.empty()) return InvalidArgumentError("URL \"" + url + "\" has no host");
-  if (!port_text.empty()) {
-    int port = 0;
-    for (char c : port_text) {
-      if (c < '0' || c > '9' || port > 65535) return InvalidArgumentError("URL \"" + url + "\" has a bad port");
-      port = port * 10 + (c - '0');
-    }
-    if (port < 1 || port > 65535) return InvalidArgumentError("URL \"" + url + "\" has a bad port");
-    hp.port = port;
-  }
-  return hp;
-}
-
-std::string EncodeBase64(const std::string& in) {
-  static constexpr char kTable[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((in.size() + 2) / 3 * 4);
-  std::size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    const unsigned v = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8) |
-                       static_cast<unsigned char>(in[i + 2]);
-    out += kTable[(v >> 18) & 63];
-    out += kTable[(v >> 12) & 63];
-    out += kTable[(v >> 6) & 63];
-    out += kTable[v & 63];
-  }
-  if (i < in.size()) {
-    unsigned v = static_cast<unsigned char>(in[i]) << 16;
-    if (i + 1 < in.size()) v |= static_cast<unsigned char>(in[i + 1]) << 8;
-    out += kTable[(v >> 18) & 63];
-    out += kTable[(v >> 12) & 63];
-    out += i + 1 < in.size() ? kTable[(v >> 6) & 63] : '=';
-    out += '=';
-  }
-  return out;
 }
 
 std::vector<Json> RenderHubObjects(const api::DataNode& node, const std::string& uid) {
@@ -281,13 +220,15 @@ std::string RenderHubKubeconfig(const std::string& node, const std::string& hub_
 
 Json RenderEgressRules(const api::DataNode& node, const Placement& placement) {
   Json rules = Json::array();
-  if (auto hub = ParseHostPort(placement.hub_server); hub.ok()) rules.push_back(EgressTo(hub->host, hub->port));
+  if (auto hub = http::Url::Parse(placement.hub_server); hub.ok()) {
+    rules.push_back(EgressTo(hub->host, std::stoi(hub->port)));
+  }
   if (node.spec.pacs) {
     const auto& pacs = *node.spec.pacs;
     if (pacs.dimse) {
       rules.push_back(EgressTo(pacs.dimse->host, static_cast<int>(pacs.dimse->port)));
     } else if (pacs.dicomweb) {
-      if (auto hp = ParseHostPort(pacs.dicomweb->url); hp.ok()) rules.push_back(EgressTo(hp->host, hp->port));
+      if (auto u = http::Url::Parse(pacs.dicomweb->url); u.ok()) rules.push_back(EgressTo(u->host, std::stoi(u->port)));
     }
   }
   rules.push_back({{"ports", Json::array({{{"protocol", "UDP"}, {"port", 53}}, {{"protocol", "TCP"}, {"port", 53}}})}});

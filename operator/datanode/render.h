@@ -89,15 +89,4 @@ std::vector<Json> RenderSiteObjects(const api::DataNode& node, const RenderOptio
 // NetworkPolicy, so its rule allows the port to any destination.
 Json RenderEgressRules(const api::DataNode& node, const Placement& placement);
 
-// host and port of an http(s) URL; port defaults by scheme. Error on a URL
-// without a host.
-struct HostPort {
-  std::string host;
-  int port = 0;
-};
-Result<HostPort> ParseHostPort(const std::string& url);
-
-// Standard base64.
-std::string EncodeBase64(const std::string& in);
-
 }  // namespace oncoatlas::datanode

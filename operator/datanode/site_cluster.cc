@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "core/base64.h"
 #include "datanode/render.h"
 #include "kube/client_config.h"
 #include "kube/object_meta.h"
@@ -102,7 +103,7 @@ SiteAccess SiteClusters::For(const api::DataNode& node) {
                                       "\"; put the site kubeconfig under that key or set "
                                       "spec.cluster.remote.kubeconfigSecretRef.key to the key that holds it"}};
   }
-  auto text = kube::DecodeBase64(data->get<std::string>());
+  auto text = DecodeBase64(data->get<std::string>());
   if (!text.ok()) return {nullptr, {"KubeconfigInvalid", where + " key \"" + key + "\" is not base64"}};
   auto client = ClientFromKubeconfig(*text);
   if (!client.ok()) {

@@ -27,7 +27,7 @@
 #include "dicom/dcmtk_deidentifier.h"
 #include "dicom/dimse_source.h"
 #include "dicomweb/dicomweb_source.h"
-#include "dicomweb/http_client.h"
+#include "http/client.h"
 #include "index/dataset_summary.h"
 #include "index/sqlite_index.h"
 #include "ingest/deidentifying_processor.h"
@@ -104,14 +104,13 @@ class PacsIngestionTest : public ::testing::Test {
     // administrator would.
     move_port_ = FreePort();
     ASSERT_NE(move_port_, 0);
-    dicomweb::HttpClientOptions ho;
-    ho.username = pacs_->username();
-    ho.password = pacs_->password();
-    auto rest = dicomweb::HttpClient::Create(pacs_->url(), ho);
+    http::ClientOptions ho;
+    ho.credentials = {pacs_->username(), pacs_->password(), ""};
+    auto rest = http::Client::Create(pacs_->url(), ho);
     ASSERT_TRUE(rest.ok()) << rest.status().ToString();
-    auto put = (*rest)->Send("PUT", std::string("/modalities/") + kMoveAet, "application/json", "application/json",
-                             std::string("{\"AET\":\"") + kMoveAet +
-                                 "\",\"Host\":\"127.0.0.1\",\"Port\":" + std::to_string(move_port_) + "}");
+    auto put = rest->Send("PUT", std::string("/modalities/") + kMoveAet, "application/json", "application/json",
+                          std::string("{\"AET\":\"") + kMoveAet +
+                              "\",\"Host\":\"127.0.0.1\",\"Port\":" + std::to_string(move_port_) + "}");
     ASSERT_TRUE(put.ok() && put->status == 200) << (put.ok() ? std::to_string(put->status) : put.status().ToString());
   }
 
@@ -126,8 +125,7 @@ class PacsIngestionTest : public ::testing::Test {
   static dicomweb::DicomWebEndpoint WebEndpoint() {
     dicomweb::DicomWebEndpoint ep;
     ep.url = pacs_->dicomweb_url();
-    ep.username = pacs_->username();
-    ep.password = pacs_->password();
+    ep.http.credentials = {pacs_->username(), pacs_->password(), ""};
     ep.page_size = 2;  // exercises paging on a small corpus
     return ep;
   }
@@ -312,7 +310,7 @@ TEST_F(PacsIngestionTest, WadoFetchReturnsTheStoredInstanceAndUnknownOnesAreNotF
 
 TEST_F(PacsIngestionTest, WrongPasswordIsAClearError) {
   auto ep = WebEndpoint();
-  ep.password = "not-the-password";
+  ep.http.credentials.password = "not-the-password";
   auto source = dicomweb::MakeDicomWebSource(ep, {});
   ASSERT_TRUE(source.ok());
   auto keys = (*source)->List();

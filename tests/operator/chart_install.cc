@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/base64.h"
+
 namespace oncoatlas::testing {
 
 namespace fs = std::filesystem;
@@ -39,26 +41,6 @@ Status InstallChart(ControlPlane& cp, const std::string& chart, const std::strin
   return Status::Ok();
 }
 
-std::string Base64(const std::string& in) {
-  static constexpr char kTable[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  std::size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    const unsigned v = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8) |
-                       static_cast<unsigned char>(in[i + 2]);
-    for (int shift : {18, 12, 6, 0}) out += kTable[(v >> shift) & 63];
-  }
-  if (i < in.size()) {
-    unsigned v = static_cast<unsigned char>(in[i]) << 16;
-    if (i + 1 < in.size()) v |= static_cast<unsigned char>(in[i + 1]) << 8;
-    out += kTable[(v >> 18) & 63];
-    out += kTable[(v >> 12) & 63];
-    out += i + 1 < in.size() ? kTable[(v >> 6) & 63] : '=';
-    out += '=';
-  }
-  return out;
-}
-
 Status WriteServiceAccountKubeconfig(ControlPlane& cp, const std::string& ns, const std::string& name,
                                      const std::string& path, bool embed_ca) {
   const SubprocessResult r = cp.Kubectl({"-n", ns, "create", "token", name, "--duration", "2h"});
@@ -71,7 +53,7 @@ Status WriteServiceAccountKubeconfig(ControlPlane& cp, const std::string& ns, co
     std::ifstream in(ca_path);
     std::stringstream ca;
     ca << in.rdbuf();
-    cluster["certificate-authority-data"] = Base64(ca.str());
+    cluster["certificate-authority-data"] = EncodeBase64(ca.str());
   } else {
     cluster["certificate-authority"] = ca_path;
   }

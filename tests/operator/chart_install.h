@@ -30,7 +30,4 @@ Status InstallChart(ControlPlane& cp, const std::string& chart, const std::strin
 Status WriteServiceAccountKubeconfig(ControlPlane& cp, const std::string& ns, const std::string& name,
                                      const std::string& path, bool embed_ca = false);
 
-// Standard base64 of `in`.
-std::string Base64(const std::string& in);
-
 }  // namespace oncoatlas::testing

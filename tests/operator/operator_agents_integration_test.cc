@@ -26,6 +26,7 @@
 #include <nlohmann/json.hpp>
 
 #include "chart_install.h"
+#include "core/base64.h"
 #include "core/subprocess.h"
 #include "operator_process.h"
 #include "support/agent_process.h"
@@ -86,13 +87,6 @@ std::time_t ParseRfc3339(const std::string& text) {
   std::tm tm{};
   strptime(text.substr(0, 19).c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
   return timegm(&tm);
-}
-
-std::string Decode(const std::string& b64) {
-  SubprocessOptions options;
-  options.stdin_data = b64;
-  auto r = RunSubprocess({"base64", "-d"}, options);
-  return r.ok() && r->success() ? r->out : "";
 }
 
 // "system:serviceaccount:..." when `token` authenticates at the hub; the
@@ -218,7 +212,8 @@ class OperatorAgentsTest : public ::testing::Test {
   }
   static std::string TokenOf(const ControlPlane& cp, const std::string& ns, const std::string& node) {
     const json secret = GetJson(cp, {"secret", "-n", ns, "oncoatlas-agent-" + node + "-hub"});
-    return secret.is_object() ? Decode(secret["data"].value("token", "")) : std::string();
+    auto token = DecodeBase64(secret.is_object() ? secret["data"].value("token", "") : "");
+    return token.ok() ? *token : std::string();
   }
 
   static ControlPlane* site_;

@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/resources.h"
+#include "core/base64.h"
 #include "core/subprocess.h"
 #include "index/sqlite_index.h"
 #include "kube/client_config.h"
@@ -40,13 +41,6 @@ constexpr const char* kSiteNs = "oncoatlas-agent-dsnode";
 constexpr int kMinimumCellCount = 5;
 
 ControlPlane& Cp() { return ControlPlaneEnvironment::Get(); }
-
-std::string Base64(const std::string& in) {
-  SubprocessOptions o;
-  o.stdin_data = in;
-  auto r = RunSubprocess({"base64", "-w0"}, o);
-  return r.ok() ? r->out : "";
-}
 
 void Kubectl(const std::vector<std::string>& args, const std::string& stdin_data = "") {
   auto r = Cp().Kubectl(args, stdin_data);
@@ -170,9 +164,9 @@ class AgentDatasetTest : public ::testing::Test {
            {"type", "Opaque"},
            {"metadata", {{"name", std::string("oncoatlas-agent-") + kNode + "-hub"}, {"namespace", kSiteNs}}},
            {"data",
-            {{"kubeconfig", Base64(kubeconfig)},
-             {"token", Base64(token->at("status").value("token", ""))},
-             {"ca.crt", Base64(ReadFile(Cp().dir() + "/pki/ca.crt"))}}}}}}};
+            {{"kubeconfig", EncodeBase64(kubeconfig)},
+             {"token", EncodeBase64(token->at("status").value("token", ""))},
+             {"ca.crt", EncodeBase64(ReadFile(Cp().dir() + "/pki/ca.crt"))}}}}}}};
     Kubectl({"apply", "-f", "-"}, objects.dump());
 
     // The node's agent, and the Datasets' key Secret.
@@ -201,7 +195,7 @@ class AgentDatasetTest : public ::testing::Test {
     const json secret = {{"apiVersion", "v1"},
                          {"kind", "Secret"},
                          {"metadata", {{"name", name}, {"namespace", kHubNs}}},
-                         {"data", {{"key", Base64(key)}}}};
+                         {"data", {{"key", EncodeBase64(key)}}}};
     Kubectl({"apply", "-f", "-"}, secret.dump());
   }
 

@@ -14,11 +14,12 @@
 #include <nlohmann/json.hpp>
 
 #include "api/resources.h"
+#include "core/base64.h"
+#include "http/client.h"
 #include "kube/client_config.h"
 #include "kube/core_resources.h"
 #include "kube/lease_json.h"
 #include "kube/rest_client.h"
-#include "node/http_get.h"
 #include "support/agent_process.h"
 #include "support/control_plane.h"
 #include "support/files.h"
@@ -38,13 +39,6 @@ constexpr const char* kHubNs = "oncoatlas-node-x";
 constexpr const char* kSiteNs = "oncoatlas-agent-x";
 
 ControlPlane& Cp() { return ControlPlaneEnvironment::Get(); }
-
-std::string Base64(const std::string& in) {
-  SubprocessOptions o;
-  o.stdin_data = in;
-  auto r = RunSubprocess({"base64", "-w0"}, o);
-  return r.ok() ? r->out : "";
-}
 
 void Kubectl(const std::vector<std::string>& args, const std::string& stdin_data = "") {
   auto r = Cp().Kubectl(args, stdin_data);
@@ -94,7 +88,7 @@ std::string HubKubeconfig() {
 
 void SetSecretToken(const std::string& token) {
   Kubectl({"-n", kSiteNs, "patch", "secret", "oncoatlas-agent-x-hub", "--type=merge", "-p",
-           json({{"data", {{"token", Base64(token)}}}}).dump()});
+           json({{"data", {{"token", EncodeBase64(token)}}}}).dump()});
 }
 
 // What a DataNode's Lease says now (null when absent).
@@ -142,12 +136,15 @@ json SiteObjects(const OrthancServer& pacs, const std::string& token) {
              {"kind", "Secret"},
              {"type", "Opaque"},
              {"metadata", {{"name", "oncoatlas-agent-x-hub"}, {"namespace", kSiteNs}}},
-             {"data", {{"kubeconfig", Base64(HubKubeconfig())}, {"token", Base64(token)}, {"ca.crt", Base64(ca)}}}},
+             {"data",
+              {{"kubeconfig", EncodeBase64(HubKubeconfig())},
+               {"token", EncodeBase64(token)},
+               {"ca.crt", EncodeBase64(ca)}}}},
             {{"apiVersion", "v1"},
              {"kind", "Secret"},
              {"type", "Opaque"},
              {"metadata", {{"name", "pacs-credentials"}, {"namespace", kSiteNs}}},
-             {"data", {{"username", Base64(pacs.username())}, {"password", Base64(pacs.password())}}}},
+             {"data", {{"username", EncodeBase64(pacs.username())}, {"password", EncodeBase64(pacs.password())}}}},
             // The runner finds the PACS credentials where the Deployment mounts them.
             {{"apiVersion", "apps/v1"},
              {"kind", "Deployment"},
@@ -410,15 +407,13 @@ TEST_F(AgentRunTest, AgentCredentialsStopAtItsNamespace) {
 // The DICOMweb probe's HTTPS path, against the API server's TLS endpoint:
 // verified with the right CA (an HTTP answer comes back), refused without it.
 TEST(HttpsProbeTest, VerifiesTheServerCertificate) {
-  auto url = agent::ParseHttpUrl(Cp().server() + "/studies?limit=1");
-  ASSERT_TRUE(url.ok());
-  agent::HttpGetOptions options;
-  options.extra_ca_pem = ReadFile(Cp().dir() + "/pki/ca.crt");
-  auto r = agent::HttpGet(*url, options);
+  http::ClientOptions options;
+  options.ca_file = Cp().dir() + "/pki/ca.crt";
+  auto r = http::Client::Create(Cp().server(), options)->Send("GET", "/studies?limit=1", "");
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->status, 401);  // anonymous requests are off on this API server
-  options.extra_ca_pem.clear();
-  r = agent::HttpGet(*url, options);
+  options.ca_file.clear();
+  r = http::Client::Create(Cp().server(), options)->Send("GET", "/studies?limit=1", "");
   ASSERT_FALSE(r.ok());
   EXPECT_THAT(r.status().message(), HasSubstr("TLS handshake with " + Cp().server() + " failed"));
 }

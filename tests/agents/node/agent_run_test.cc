@@ -12,7 +12,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "node/http_get.h"
+#include "http/client.h"
 #include "support/control_plane.h"
 
 namespace oncoatlas::agent {
@@ -33,10 +33,9 @@ class CountingChecker : public PacsChecker {
   std::atomic<int>& n_;
 };
 
-HttpGetResponse Get(int port, const std::string& path) {
-  auto url = ParseHttpUrl("http://127.0.0.1:" + std::to_string(port) + path);
-  auto r = HttpGet(*url, {});
-  return r.ok() ? *r : HttpGetResponse{};
+http::Reply Get(int port, const std::string& path) {
+  auto r = http::Client::Create("http://127.0.0.1:" + std::to_string(port), {})->Send("GET", path, "");
+  return r.ok() ? *r : http::Reply{};
 }
 
 AgentConfig Config(const std::string& kubeconfig) {
@@ -68,7 +67,7 @@ TEST(AgentRunTest, UnreachableHubIsRetriedAndNotReady) {
   ASSERT_TRUE(run.Start().ok());
   const int port = run.health_port();
   ASSERT_GT(port, 0);
-  HttpGetResponse ready;
+  http::Reply ready;
   EXPECT_TRUE(testing::WaitFor(
       [&] {
         ready = Get(port, "/readyz?verbose");
@@ -95,7 +94,7 @@ TEST(AgentRunTest, MissingKubeconfigIsRetriedToo) {
   std::atomic<int> checks{0};
   AgentRun run(Config("/nonexistent/kubeconfig"), kube::DefaultClock(), std::make_unique<CountingChecker>(checks));
   ASSERT_TRUE(run.Start().ok());
-  HttpGetResponse ready;
+  http::Reply ready;
   EXPECT_TRUE(testing::WaitFor(
       [&] {
         ready = Get(run.health_port(), "/readyz");

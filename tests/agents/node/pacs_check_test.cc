@@ -2,7 +2,6 @@
 // reachable while it runs, unreachable with a message naming the PACS and the
 // cause once it is stopped or the credentials or URL are wrong.
 #include "node/pacs_check.h"
-#include "node/http_get.h"
 
 #include <sys/stat.h>
 
@@ -126,22 +125,16 @@ TEST(PacsCheckTest, Folder) {
   fs::remove_all(dir);
 }
 
-TEST(HttpUrlTest, Parses) {
-  auto u = ParseHttpUrl("https://pacs.local/dicom-web/studies?limit=1");
-  ASSERT_TRUE(u.ok());
-  EXPECT_TRUE(u->tls);
-  EXPECT_EQ(u->host, "pacs.local");
-  EXPECT_EQ(u->port, "443");
-  EXPECT_EQ(u->target, "/dicom-web/studies?limit=1");
-  u = ParseHttpUrl("http://[::1]:8042");
-  ASSERT_TRUE(u.ok());
-  EXPECT_EQ(u->host, "::1");
-  EXPECT_EQ(u->port, "8042");
-  EXPECT_EQ(u->target, "/");
-  EXPECT_FALSE(ParseHttpUrl("ftp://x").ok());
-  EXPECT_FALSE(ParseHttpUrl("http://user:pw@x/").ok());
-  EXPECT_FALSE(ParseHttpUrl("http://x:0/").ok());
-  EXPECT_FALSE(ParseHttpUrl("http://:80/").ok());
+// The PACS check goes through lib/http's credential rule: Basic credentials
+// are never sent over plain http to a host beyond loopback.
+TEST(PacsCheckTest, RefusesCredentialsOverPlainHttpToARemoteHost) {
+  const std::string creds = CredentialsDir("remote", "alice", "hunter2");
+  auto r = MakePacsChecker(Dicomweb("http://pacs.example.org:8042/dicom-web", creds))->Check();
+  EXPECT_FALSE(r.reachable);
+  EXPECT_THAT(r.message, HasSubstr("refusing to send credentials over plain http to http://pacs.example.org:8042"));
+  EXPECT_THAT(r.message, HasSubstr("use https://"));
+  EXPECT_THAT(r.message, ::testing::Not(HasSubstr("hunter2")));
+  fs::remove_all(creds);
 }
 
 }  // namespace

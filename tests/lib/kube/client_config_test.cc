@@ -248,12 +248,6 @@ TEST(FileTokenSource, RereadsAfterMaxAgeEvenIfTheFileLooksUnchanged) {
   EXPECT_EQ(*source.Token(), "bbbb");
 }
 
-TEST(DecodeBase64, DecodesAndRejects) {
-  EXPECT_EQ(*DecodeBase64("aGVsbG8gd29ybGQ="), "hello world");
-  EXPECT_EQ(*DecodeBase64("aGVs\nbG8="), "hello");
-  EXPECT_FALSE(DecodeBase64("a$b").ok());
-}
-
 TEST(Transport, RejectsCertificatesThatAreNotPem) {
   ClientConfig c;
   c.host = "127.0.0.1";

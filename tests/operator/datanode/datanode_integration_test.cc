@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "api/resources.h"
+#include "core/base64.h"
 #include "datanode_controller.h"
 #include "kube/client_config.h"
 #include "kube/core_resources.h"
@@ -179,7 +180,7 @@ class DataNodeIntegration : public ::testing::Test {
   static std::string Token(kube::RestClient& site, const std::string& ns, const std::string& node) {
     const Json secret = Get(site, kube::core::kSecrets, ns, HubSecretName(node));
     if (!secret.is_object()) return "";
-    return *kube::DecodeBase64(secret["data"]["token"].get<std::string>());
+    return *DecodeBase64(secret["data"]["token"].get<std::string>());
   }
 
   // Who the API server says `token` is; "" when it does not authenticate.
@@ -408,7 +409,8 @@ TEST_F(DataNodeIntegration, RemoteNodeDeploysToTheSiteCluster) {
   EXPECT_TRUE(Get(Site(), kube::core::kPersistentVolumeClaims, agent_ns, StoreClaimName(name)).is_object());
   const Json secret = Get(Site(), kube::core::kSecrets, agent_ns, HubSecretName(name));
   ASSERT_TRUE(secret.is_object());
-  EXPECT_NE(kube::DecodeBase64(secret["data"]["kubeconfig"])->find(Hub().config().ServerUrl()), std::string::npos);
+  EXPECT_NE(DecodeBase64(secret["data"]["kubeconfig"].get<std::string>())->find(Hub().config().ServerUrl()),
+            std::string::npos);
   EXPECT_EQ(WhoAmI(Token(Site(), agent_ns, name)),
             "system:serviceaccount:" + api::NodeNamespace(name) + ":oncoatlas-agent");
 
