@@ -32,9 +32,6 @@ std::string GroupVersionPath(const std::string& group, const std::string& versio
 std::string ResourcePath(const GroupVersionResource& gvr, const std::string& ns, const std::string& name = "",
                          const std::string& subresource = "");
 
-// Percent-encodes everything except RFC 3986 unreserved characters.
-std::string PercentEncode(const std::string& s);
-
 // An ordered list of query parameters; Encode() gives "" or "?a=1&b=x%20y".
 class Query {
  public:
