@@ -3,6 +3,7 @@
 #include "api/node_contract.h"
 #include "api/resources.h"
 #include "api/types.h"
+#include "kube/conditions.h"
 #include "manager.h"
 
 namespace oncoatlas::op {
@@ -34,12 +35,14 @@ Assessment AssessDataset(const nlohmann::json& object, const nlohmann::json* dat
   a.conditions.push_back({kDataNodeFound, kube::kConditionTrue, "DataNodeFound",
                           "DataNode \"" + node + "\" exists; its agent reports ingestion in this status."});
 
-  // Whether the node's agent reports in (the DataNode's phase, from its heartbeat).
-  const nlohmann::json& node_status = datanode->value("status", nlohmann::json::object());
-  const std::string node_phase = node_status.is_object() ? node_status.value("phase", "") : "";
+  // Whether the node's agent reports in: the DataNode's AgentConnected
+  // condition (from its heartbeat), never its phase, which only summarises it.
+  const nlohmann::json connected = kube::FindCondition(*datanode, "AgentConnected");
+  const std::string connected_status = connected.is_object() ? connected.value("status", "") : "";
+  const std::string connected_reason = connected.is_object() ? connected.value("reason", "") : "";
   const nlohmann::json& status = object.value("status", nlohmann::json::object());
   const std::string phase = status.is_object() ? status.value("phase", "") : "";
-  if (node_phase == "Disconnected") {
+  if (connected_status == kube::kConditionFalse && connected_reason == "HeartbeatStale") {
     a.conditions.push_back({kNodeConnected, kube::kConditionFalse, "NodeDisconnected",
                             "DataNode \"" + node +
                                 "\" is Disconnected (no heartbeat from its agent): this collection can be neither "
@@ -48,13 +51,14 @@ Assessment AssessDataset(const nlohmann::json& object, const nlohmann::json* dat
     a.fields["phase"] = "Suspended";
     return a;
   }
-  if (node_phase == "Connected" || node_phase == "Degraded") {
+  if (connected_status == kube::kConditionTrue) {
     a.conditions.push_back({kNodeConnected, kube::kConditionTrue, "NodeConnected",
-                            "DataNode \"" + node + "\" is " + node_phase + ": its agent reports in."});
+                            "DataNode \"" + node + "\" is connected: its agent reports in."});
   } else {
-    a.conditions.push_back({kNodeConnected, kube::kConditionFalse, "NodeNotConnected",
-                            "DataNode \"" + node + "\" is " + (node_phase.empty() ? "Pending" : node_phase) +
-                                ": its agent ingests this Dataset once it reports in."});
+    a.conditions.push_back(
+        {kNodeConnected, kube::kConditionFalse, "NodeNotConnected",
+         "DataNode \"" + node +
+             "\" has no agent reporting in yet: its agent ingests this Dataset once it reports in."});
   }
   if (phase == "Suspended") a.fields["phase"] = PhaseFromAgentConditions(status);
   return a;

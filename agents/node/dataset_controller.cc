@@ -9,6 +9,7 @@
 #include "crypto/sha256.h"
 #include "index/dataset_summary.h"
 #include "ingest/exclusion_reason.h"
+#include "kube/conditions.h"
 #include "kube/object_meta.h"
 #include "kube/rfc3339.h"
 #include "node/agent_metrics.h"
@@ -283,10 +284,13 @@ class DatasetController::Impl final : public kube::Reconciler {
 
     // Already ingested for this generation and key (e.g. after a restart):
     // the index is the record, nothing is fetched again.
+    // The Ready condition decides (the phase only summarises it, and reads
+    // Suspended while the operator sees the node disconnected).
     const json status = object.value("status", json::object());
+    const json ready = kube::FindCondition(object, "Ready");
     auto recorded = index_.IngestedSourceKeys(t.index_name);
-    if (!t.refreshing && recorded.ok() && !recorded->empty() && status.is_object() &&
-        status.value("phase", "") == "Ready" && status.value("observedGeneration", std::int64_t{-1}) == t.generation) {
+    if (!t.refreshing && recorded.ok() && !recorded->empty() && status.is_object() && ready.is_object() &&
+        ready.value("status", "") == "True" && status.value("observedGeneration", std::int64_t{-1}) == t.generation) {
       auto content = ContentOf(t.index_name);
       if (content.ok() && content->digest == status.value("contentDigest", "")) {
         o.phase = DatasetPhase::kReady;

@@ -157,7 +157,20 @@ TEST_F(ReconcilerTest, DatasetKeepsTheAgentsStatusAndObservedGeneration) {
   EXPECT_EQ(status["conditions"][0]["reason"], "IngestionComplete");
   EXPECT_EQ(status["conditions"][1]["type"], "DataNodeFound");
   EXPECT_EQ(status["conditions"][2]["type"], "NodeConnected");
-  EXPECT_EQ(status["conditions"][2]["reason"], "NodeNotConnected") << "the DataNode has no phase yet";
+  EXPECT_EQ(status["conditions"][2]["reason"], "NodeNotConnected")
+      << "the DataNode has no AgentConnected condition yet";
+}
+
+// A DataNode status whose AgentConnected condition is `status`/`reason`, and
+// whose phase says `phase` (a summary controllers must not read).
+json AgentConnected(const std::string& status, const std::string& reason, const std::string& phase) {
+  return {{"phase", phase},
+          {"conditions",
+           {{{"type", "AgentConnected"},
+             {"status", status},
+             {"reason", reason},
+             {"message", "m"},
+             {"lastTransitionTime", "2026-01-01T00:00:00Z"}}}}};
 }
 
 TEST_F(ReconcilerTest, DatasetIsSuspendedWhileItsNodeIsDisconnectedAndGetsTheAgentsPhaseBack) {
@@ -173,8 +186,10 @@ TEST_F(ReconcilerTest, DatasetIsSuspendedWhileItsNodeIsDisconnectedAndGetsTheAge
                      {"reason", "IngestionComplete"},
                      {"message", "m"}}}}};
   datasets.Put(ds);
+  // The DataNode's AgentConnected condition decides; its phase, a summary, is
+  // written contradicting it here and must be ignored.
   json node = DataNode("se", {{"local", json::object()}});
-  node["status"] = {{"phase", "Connected"}};
+  node["status"] = AgentConnected("True", "HeartbeatFresh", "Disconnected");
   datanodes.Put(node);
   DatasetReconciler reconciler(datasets, datanodes, Deps());
   const kube::Request key{"oncoatlas-node-se", "breast"};
@@ -183,7 +198,7 @@ TEST_F(ReconcilerTest, DatasetIsSuspendedWhileItsNodeIsDisconnectedAndGetsTheAge
   EXPECT_EQ(writer_.writes()[0].status["phase"], "Ready") << "the agent's phase is left alone";
   ApplyLastWrite(datasets);
 
-  node["status"]["phase"] = "Disconnected";
+  node["status"] = AgentConnected("False", "HeartbeatStale", "Connected");
   datanodes.Put(node);
   reconciler.Reconcile(key);
   ASSERT_EQ(writer_.writes().size(), 2u);
@@ -204,11 +219,20 @@ TEST_F(ReconcilerTest, DatasetIsSuspendedWhileItsNodeIsDisconnectedAndGetsTheAge
   EXPECT_EQ(writer_.writes().size(), 2u) << "nothing changed, nothing written";
 
   // Back: the phase the agent's Ready condition stands for, not Suspended.
-  node["status"]["phase"] = "Degraded";
+  node["status"] = AgentConnected("True", "HeartbeatFresh", "Degraded");
   datanodes.Put(node);
   reconciler.Reconcile(key);
   ASSERT_EQ(writer_.writes().size(), 3u);
   EXPECT_EQ(writer_.writes()[2].status["phase"], "Ready");
+
+  // Never connected (no heartbeat yet, or an invalid one): not connected, not suspended.
+  node["status"] = AgentConnected("False", "HeartbeatInvalid", "Disconnected");
+  datanodes.Put(node);
+  ApplyLastWrite(datasets);
+  reconciler.Reconcile(key);
+  ASSERT_EQ(writer_.writes().size(), 4u);
+  EXPECT_EQ(writer_.writes()[3].status["phase"], "Ready");
+  EXPECT_EQ(writer_.writes()[3].status["conditions"][2]["reason"], "NodeNotConnected");
 }
 
 TEST(DatasetAssessment, PhaseFromTheAgentsReadyCondition) {

@@ -378,6 +378,23 @@ TEST_F(DatasetControllerTest, AfterARestartAReadyDatasetIsNotFetchedAgain) {
   EXPECT_NE(Message(s, "SourceReachable").find("Ingested before"), std::string::npos) << s.dump();
 }
 
+// The phase is a summary: the operator writes Suspended while the node is
+// disconnected. An agent restarting then reads its own Ready condition, and
+// does not ingest the collection again.
+TEST_F(DatasetControllerTest, AfterARestartWhileSuspendedTheReadyConditionDecidesNotThePhase) {
+  Put(Dataset("breast", "u1", 1));
+  Make()->Reconcile(Req("breast"));
+  json seen = hub_.Get("breast");
+  ASSERT_EQ(seen["status"]["phase"], "Ready");
+  seen["status"]["phase"] = "Suspended";
+  datasets_.Put(seen);
+
+  auto restarted = Make();
+  restarted->Reconcile(Req("breast"));
+  EXPECT_EQ(backend_.runs.size(), 1u) << "nothing fetched again";
+  EXPECT_NE(Message(hub_.StatusOf("breast"), "SourceReachable").find("Ingested before"), std::string::npos);
+}
+
 TEST_F(DatasetControllerTest, ANewKeyIsNoticedWithinAMinuteAndReplacesTheRecords) {
   Put(Dataset("breast", "u1", 1));
   auto controller = Make();
