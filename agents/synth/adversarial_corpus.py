@@ -12,11 +12,10 @@ Python with Debian's python3-pydicom (/usr/bin/python3); no other dependency.
 writes DIR/dicom/... (the inputs), DIR/manifest.json (what was planted where,
 which references must still resolve, what each file should become) and
 DIR/burned-in-text-regions.yaml (the Clean Pixel Data rule for the one device
-whose burned-in text is known). The checker is tests/agents/deid_adversarial_test.py.
-
-Categories (manifest "categories" has one line each):"""
+whose burned-in text is known). CATEGORIES below says what each category
+plants; the checker is tests/agents/deid_adversarial_test.py and the results
+are in docs/deid-adversarial.md."""
 import argparse
-import io
 import json
 import os
 import struct
@@ -82,12 +81,14 @@ RTSTRUCT = "1.2.840.10008.5.1.4.1.1.481.3"
 SEG = "1.2.840.10008.5.1.4.1.1.66.4"
 PDF = "1.2.840.10008.5.1.4.1.1.104.1"
 DICOMDIR_CLASS = "1.2.840.10008.1.3.10"
-ROOT = "1.2.826.0.1.3680043.9.7433.77"  # the corpus's own root; every UID is ROOT.<n>
+# Every UID of the corpus is 2.25.<UID_BASE + n> (a fixed, randomly drawn 128-bit number).
+UID_BASE = 0x5E1D7A2C9B3F4E8A1C6D0B7F2A9E4C31
 
 SYLLABLES = ["bor", "cze", "dal", "fen", "gur", "hak", "jor", "kel", "lum", "mar", "nix", "pol", "ruv", "sok", "tam",
              "vel", "wen", "zab"]
 # Kanji whose JIS X 0208 code has no 0x5C byte: pydicom 2.3 (the checker) would split a value there.
-KANJI = "".join(k for k in "山川田中森林木本村松竹梅桜花鳥風月雪星空海谷岡島原野" if b"\\" not in k.encode("iso2022_jp"))[:20]
+KANJI = "".join(k for k in "山川田中森林木本村松竹梅桜花鳥風月雪星空海谷岡島原野"
+                if b"\\" not in k.encode("iso2022_jp"))[:20]
 HANGUL = "김이박최정강조윤장임한오서신권황안송류홍"
 POLISH = ["Żół", "Łęc", "Śni", "Ćwi", "Źdź", "Ńał", "Ęby", "Ąmo"]
 LATIN1 = ["ÖZT", "ÜRÄ", "ÉMÈ", "ÅSØ", "ÇÑÒ", "ÆLÍ", "ÔRÛ", "ÏÐÞ"]
@@ -111,7 +112,7 @@ class Corpus:
     # --- identifiers -----------------------------------------------------------------------------------------------
     def uid(self):
         self.uid_counter += 1
-        return "%s.%d" % (ROOT, self.uid_counter)
+        return "2.25.%d" % (UID_BASE + self.uid_counter)
 
     def _n(self):
         self.token_counter += 1
@@ -150,7 +151,7 @@ class Corpus:
         meta.MediaStorageSOPClassUID = ds.get("SOPClassUID", DICOMDIR_CLASS)
         meta.MediaStorageSOPInstanceUID = ds.get("SOPInstanceUID", None) or self.uid()
         meta.TransferSyntaxUID = transfer_syntax
-        meta.ImplementationClassUID = ROOT + ".0"
+        meta.ImplementationClassUID = "2.25.%d" % UID_BASE
         meta.ImplementationVersionName = "ADVERSARIAL1"
         ds.file_meta = meta
         ds.is_little_endian = transfer_syntax != BIG_ENDIAN
@@ -367,7 +368,7 @@ def build(corpus):
         cts.append(corpus.write(ds, rel, primary))
     ct_sops = [f["sopInstanceUid"] for f in corpus.files[-3:]]
 
-    # ---- the same patient's description in implicit VR: attributes DCMTK 3.6.7 does not know ------------------------
+    # ---- a CT in implicit VR with attributes DCMTK 3.6.7 does not know ---------------------------------------------
     rel = corpus.begin("ct/implicit-unknown.dcm")
     ds = ct_image(corpus, st, 4)
     ds.add(DataElement(0x00120022, "LO", corpus.plant("unknown_to_dcmtk", corpus.name(),
@@ -379,7 +380,7 @@ def build(corpus):
     ds.add(DataElement(0x3006004D, "SQ", Sequence([creator])))
     corpus.write(ds, rel, "unknown_to_dcmtk", transfer_syntax=IMPLICIT_LE)
 
-    # ---- Patient's Name as UN -----------------------------------------------------------------------------------------
+    # ---- Patient's Name as UN ----------------------------------------------------------------------------------------
     rel = corpus.begin("ct/pn-as-un.dcm")
     ds = ct_image(corpus, st, 5)
     token = corpus.plant("pn_as_un", corpus.name().upper(), where="PatientName(UN)")
@@ -389,7 +390,7 @@ def build(corpus):
                                           + "^OP").encode().ljust(16)))
     corpus.write(ds, rel, "pn_as_un")
 
-    # ---- deflated and big endian --------------------------------------------------------------------------------------
+    # ---- deflated and big endian -------------------------------------------------------------------------------------
     for rel_name, ts, cat in [("ct/deflated.dcm", DEFLATED, "deflated"), ("ct/big-endian.dcm", BIG_ENDIAN,
                                                                            "big_endian")]:
         rel = corpus.begin(rel_name)
@@ -451,7 +452,7 @@ def build(corpus):
     image(ds, 32, 32, 16, 12, pixels=b"\x10\x00" * 32 * 32 * 2)
     corpus.write(ds, rel, "uid_embedded")
 
-    # ---- an overlay in the unused high bits of 12-bit data ------------------------------------------------------------
+    # ---- an overlay in the unused high bits of 12-bit data -----------------------------------------------------------
     rel = corpus.begin("ct/overlay-high-bits.dcm")
     ds = ct_image(corpus, st, 8, 64, 64)
     token = corpus.plant("overlay_high_bits", corpus.name(), kind="overlay", where="PixelData bits 12-15")
@@ -491,7 +492,7 @@ def build(corpus):
         expect = "quarantine_unless_rule" if maker == "Acme Sonics" else "quarantine"
         corpus.write(ds, rel, "burned_in_flag", expect=expect, note="Burned In Annotation " + repr(flag))
 
-    # ---- character sets -----------------------------------------------------------------------------------------------
+    # ---- character sets ----------------------------------------------------------------------------------------------
     charsets = [
         ("charset_latin1_upper", "ISO_IR 100", lambda n: LATIN1[n % 8] + corpus.name().upper()[3:], None),
         ("charset_utf8", "ISO_IR 192", lambda n: POLISH[n % 8].upper() + corpus.name().upper()[3:], None),
@@ -520,7 +521,8 @@ def build(corpus):
         mixed = family if ideo else family.capitalize()
         ds.StudyDescription = "MR brain " + mixed
         ds.ImageComments = "Pat. %s %s" % (given if ideo else given.capitalize(), mixed)
-        ds.AdditionalPatientHistory = "seen by Dr " + corpus.plant(cat, make(i * 5 + 3), where="AdditionalPatientHistory")
+        ds.AdditionalPatientHistory = "seen by Dr " + corpus.plant(cat, make(i * 5 + 3),
+                                                                   where="AdditionalPatientHistory")
         ds.PerformingPhysicianName = "DOCTOR^" + ("HANAKO" if ideo else given)
         image(ds, 32, 32, 16, 12)
         corpus.write(ds, rel, cat)
@@ -536,7 +538,7 @@ def build(corpus):
     ds.ImageComments = "called Li at home"
     corpus.write(ds, rel, "descriptor_short_name")
 
-    # ---- presentation state -------------------------------------------------------------------------------------------
+    # ---- presentation state ------------------------------------------------------------------------------------------
     rel = corpus.begin("pr/gsps.dcm")
     ds = base(corpus, st, GSPS, 1, series=corpus.uid(), modality="PR")
     ds.ContentLabel = "ANNOTATION"
@@ -624,7 +626,8 @@ def build(corpus):
                          p1.family.capitalize()))
     corpus.plant("sr_content_tree", p1.family.capitalize(), kind="word", where="depth 5 TextValue (own name)")
     deep_pn = item("PNAME", code("121008", "DCM", "Person Observer Name"),
-                   PersonName=corpus.plant("sr_content_tree", corpus.name().upper(), where="depth 5 PersonName") + "^EVA")
+                   PersonName=corpus.plant("sr_content_tree", corpus.name().upper(),
+                                           where="depth 5 PersonName") + "^EVA")
     deep_un = item("TEXT", code("121106", "DCM", "Comment"),
                    TextValue="see annotation")
     deep_un.UnformattedTextValue = "typed by " + corpus.plant("sr_content_tree", corpus.name(),
@@ -668,7 +671,7 @@ def build(corpus):
     ds.ContentSequence = kos_items
     corpus.write(ds, rel, "sr_content_tree")
 
-    # ---- RT structure set ---------------------------------------------------------------------------------------------
+    # ---- RT structure set --------------------------------------------------------------------------------------------
     rel = corpus.begin("rt/rtstruct.dcm")
     ds = base(corpus, st, RTSTRUCT, 1, series=corpus.uid(), modality="RTSTRUCT")
     ds.StructureSetLabel = corpus.plant("rt_structure_set", corpus.name(), where="StructureSetLabel")
@@ -713,7 +716,7 @@ def build(corpus):
     ds.ApprovalStatus = "UNAPPROVED"
     corpus.write(ds, rel, "rt_structure_set")
 
-    # ---- segmentation -------------------------------------------------------------------------------------------------
+    # ---- segmentation ------------------------------------------------------------------------------------------------
     rel = corpus.begin("seg/seg.dcm")
     ds = base(corpus, st, SEG, 1, series=corpus.uid(), modality="SEG")
     ds.FrameOfReferenceUID = st["for"]
@@ -747,7 +750,7 @@ def build(corpus):
     ds["PixelData"].VR = "OB"
     corpus.write(ds, rel, "segmentation")
 
-    # ---- an encapsulated PDF with a document title ---------------------------------------------------------------------
+    # ---- an encapsulated PDF with a document title -------------------------------------------------------------------
     rel = corpus.begin("doc/report.dcm")
     ds = base(corpus, st, PDF, 1, series=corpus.uid(), modality="DOC")
     ds.DocumentTitle = "Referral letter " + corpus.plant("outside_table_text", corpus.name(), where="DocumentTitle")
@@ -759,7 +762,7 @@ def build(corpus):
     ds.EncapsulatedDocument = pdf + b"\0" * (len(pdf) % 2)
     corpus.write(ds, rel, "encapsulated_pdf", expect="either")
 
-    # ---- DICOMDIR -----------------------------------------------------------------------------------------------------
+    # ---- DICOMDIR ----------------------------------------------------------------------------------------------------
     rel = corpus.begin("media/DICOMDIR")
     ds = Dataset()
     ds.FileSetID = "EXPORT"

@@ -16,6 +16,7 @@ clean; what it lists is reported, so the table shows what is left to fix.
 ctest runs it with --assert (test deid_adversarial): exit 1 when a category that
 KNOWN_FAILURES does not list fails under some option set."""
 import argparse
+import functools
 import json
 import os
 import re
@@ -40,9 +41,9 @@ DEFLATED = "1.2.840.10008.1.2.1.99"
 ALL = "all option sets"
 
 # The one place that lists what fails today: category -> option sets in which it
-# may fail (ALL: every one; "all but A, B": every one except those). Whoever fixes a category removes it here, which puts it
-# under the must-pass assertion; the run prints "now passes" for entries that no
-# longer fail, so the list only shrinks.
+# may fail (ALL: every one; "all but A, B": every one except those). Whoever fixes
+# a category removes it here, which puts it under the must-pass assertion; the run
+# prints "now passes" for entries that no longer fail, so the list only shrinks.
 KNOWN_FAILURES = {
     "sr_content_tree": ALL,
     "pr_graphic_text": ALL,
@@ -212,11 +213,12 @@ def mapped_uid(uid, retain):
     return uid if retain else dicom_oracle.mapped_uid(uid, KEY)
 
 
-def dciodvfy_errors(path):
-    return dicom_oracle.dciodvfy_errors(path)
+@functools.lru_cache(maxsize=None)
+def input_dciodvfy_errors(path):
+    return frozenset(dicom_oracle.dciodvfy_errors(path))
 
 
-# ---- one option set ---------------------------------------------------------------------------------------------------
+# ---- one option set --------------------------------------------------------------------------------------------------
 def check_the_checker(corpus, manifest):
     """Every planted value is visible in its input file, and every reference
     resolves there: otherwise a clean output would prove nothing."""
@@ -285,7 +287,8 @@ def run_option_set(name, options, agent, corpus, manifest, work, dciodvfy):
             row["details"].append("quarantined though valid: %s: %s" % (f["file"],
                                                                          quarantined.get(f["file"], "no output")))
         if dciodvfy and f["file"] in written and f["transferSyntax"] != DEFLATED:  # dciodvfy cannot inflate
-            new = dciodvfy_errors(written[f["file"]].path) - dciodvfy_errors(os.path.join(corpus, "dicom", f["file"]))
+            new = dicom_oracle.dciodvfy_errors(written[f["file"]].path) - input_dciodvfy_errors(
+                os.path.join(corpus, "dicom", f["file"]))
             new.discard("Error - StudyInstanceUID has same value as FrameOfReferenceUID <<uid>>")
             row["dciodvfy"] += len(new)
             for e in sorted(new)[:3]:
@@ -320,9 +323,10 @@ def known(category, option_set):
     return option_set in sets
 
 
-# ---- output -----------------------------------------------------------------------------------------------------------
-COLUMNS = [("planted", "planted"), ("surviving", "surviving"), ("writtenShouldQuarantine", "written, should be "
-           "quarantined"), ("references", "refs checked"), ("unresolved", "refs unresolved"), ("quarantinedValid", "quarantined though valid"),
+# ---- output ----------------------------------------------------------------------------------------------------------
+COLUMNS = [("planted", "planted"), ("surviving", "surviving"),
+           ("writtenShouldQuarantine", "written, should be quarantined"), ("references", "refs checked"),
+           ("unresolved", "refs unresolved"), ("quarantinedValid", "quarantined though valid"),
            ("dciodvfy", "new dciodvfy errors")]
 
 
