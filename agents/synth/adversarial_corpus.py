@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""oncoatlas-adversarial-corpus: DICOM files shaped like real hospital exports,
+"""adversarial_corpus.py: DICOM files shaped like real hospital exports,
 each carrying planted identifiers that a de-identification must not let through.
 
 Every planted value is unique to its file and category (made of letters, never
@@ -19,9 +19,8 @@ import argparse
 import json
 import os
 import struct
-import zlib
-
 import warnings
+import zlib
 
 from pydicom.charset import convert_encodings, encode_string
 from pydicom.dataset import Dataset, FileMetaDataset
@@ -39,7 +38,7 @@ CATEGORIES = {
     "descriptor_own_name": "the patient's own surname in Study/Series Description, Image Comments, Additional "
                            "Patient History",
     "descriptor_other_name": "a name occurring nowhere else ('for Dr X') in descriptor attributes",
-    "descriptor_email": "an e-mail address in descriptor attributes",
+    "descriptor_email": "an e-mail address (its mailbox) in descriptor attributes",
     "descriptor_short_name": "the patient's 2-letter names in descriptor attributes",
     "descriptor_date_words": "the birth date written in words ('March 4th 1961') in descriptor attributes",
     "charset_latin1_upper": "ISO_IR 100: upper-case name with non-ASCII letters, mixed case in free text",
@@ -48,7 +47,7 @@ CATEGORIES = {
     "charset_ir149": "ISO 2022 IR 149: Korean name (hangul) in PN and free text",
     "outside_table_text": "attributes table E.1-1 does not list: Body Part Examined, Code Meaning, Window Center & "
                           "Width Explanation, Document Title, Overlay Description/Label, Content Description, "
-                          "Graphic Layer Description, Frame Label, Segment Label",
+                          "Graphic Layer Description, Frame Label",
     "unknown_to_dcmtk": "standard attributes of table E.1-1 missing from DCMTK 3.6.7's dictionary (implicit VR)",
     "private_sequence": "a private sequence holding a Person Name and a private text (one of them on the safe list)",
     "uid_embedded": "UIDs outside table E.1-1 built from the birth date and MRN (SOP Instance UID Of "
@@ -60,7 +59,7 @@ CATEGORIES = {
     "pn_as_un": "Patient's Name written with VR UN (explicit VR)",
     "deflated": "Deflated Explicit VR Little Endian file with identifiers",
     "big_endian": "Explicit VR Big Endian file with identifiers",
-    "rt_structure_set": "RT Structure Set: labels, ROI names, interpreter and ROI creator",
+    "rt_structure_set": "RT Structure Set: label, name, ROI name, ROI observation label, ROI interpreter",
     "segmentation": "SEG: segment label/description, content creator",
     "encapsulated_pdf": "Encapsulated PDF whose text names a person (quarantining it is acceptable)",
     "dicomdir": "a DICOMDIR with patient records (quarantining it is acceptable)",
