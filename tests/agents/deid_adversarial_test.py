@@ -174,7 +174,6 @@ class Output:
             self.raw = f.read()
         self.ds = pydicom.dcmread(path, force=True)
         self.texts = texts(self.ds)
-        self.lower = "\n".join(t for _, _, t in self.texts).lower()
 
     def nested_uids(self):
         return {t.strip("\0 ") for where, vr, t in self.texts if vr == "UI" and ">" in where}
