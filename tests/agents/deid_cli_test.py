@@ -4,12 +4,9 @@ corpus (oncoatlas-synth) and on the DICOM files Debian's python3-pydicom ships,
 checked by an independent reader (dicom_oracle.py, pydicom) and by dciodvfy.
 No API server is needed. Run one case: deid_cli_test.py DeidCliTest.<case>."""
 import datetime
-import hashlib
-import hmac
 import json
 import os
 import random
-import re
 import shutil
 import subprocess
 import sys
@@ -34,10 +31,7 @@ warnings.simplefilter("ignore")
 
 
 def mapped_uid(uid, key=KEY):
-    """The engine's UID mapping, computed independently: 2.25 + the first 128
-    bits of HMAC-SHA256(key, "uid" 0x00 uid), in decimal."""
-    digest = hmac.new(key, b"uid\0" + uid.encode(), hashlib.sha256).digest()
-    return "2.25." + str(int.from_bytes(digest[:16], "big"))
+    return dicom_oracle.mapped_uid(uid, key)
 
 
 class DeidCliTest(unittest.TestCase):
@@ -476,19 +470,6 @@ class DeidCliTest(unittest.TestCase):
                 self.assertNotIn(value, q["reason"])
         self.assertEqual(list(dicom_oracle.dicom_files(outputs)) if os.path.isdir(outputs) else [], [])
 
-    def dciodvfy_errors(self, path):
-        r = subprocess.run(["dciodvfy", path], capture_output=True, text=True, errors="replace", timeout=120)
-        errors = set()
-        for line in (r.stdout + r.stderr).splitlines():
-            if "Error" not in line:
-                continue
-            line = re.sub(r"= <[^>]*>", "= <>", line)      # values
-            line = re.sub(r"\[[0-9]+\]", "[]", line)        # value indices
-            line = re.sub(r"[0-9]+(\.[0-9]+){2,}", "<uid>", line)  # UIDs change by design
-            line = re.sub(r"(UID) [0-9.]+$", r"\1 <uid>", line)  # ... also malformed ones such as "0"
-            errors.add(line.strip())
-        return errors
-
     def test_dciodvfy_finds_no_new_errors(self):
         corpora = [(os.path.join(self.synth, "dicom"), self.out("v-synth")), (PYDICOM_FILES, self.out("v-pydicom"))]
         compared, failures = 0, []
@@ -506,7 +487,7 @@ class DeidCliTest(unittest.TestCase):
                 out = os.path.join(outputs, mapped_uid(study), mapped_uid(series), mapped_uid(sop) + ".dcm")
                 if not os.path.isfile(out):
                     continue  # quarantined
-                new = self.dciodvfy_errors(out) - self.dciodvfy_errors(path)
+                new = dicom_oracle.dciodvfy_errors(out) - dicom_oracle.dciodvfy_errors(path)
                 if study == str(ds.get("FrameOfReferenceUID", "")):
                     # Equal UIDs stay equal (consistent mapping); dciodvfy flags that only in the new form.
                     new.discard("Error - StudyInstanceUID has same value as FrameOfReferenceUID <<uid>>")

@@ -4,9 +4,12 @@ python3-pydicom), never with the engine's own code. Used by deid_cli_test.py.
 
 Every function walks every element of every file: file meta, private
 attributes and sequence items at any depth."""
+import hashlib
+import hmac
 import json
 import os
 import re
+import subprocess
 
 import pydicom
 from pydicom.errors import InvalidDicomError
@@ -69,6 +72,29 @@ def find_values(folder, needles):
                     if n in text:
                         hits.append((path, str(elem.tag), n))
     return hits
+
+
+def mapped_uid(uid, key):
+    """The engine's UID mapping, computed independently: 2.25 + the first 128
+    bits of HMAC-SHA256(key, "uid" 0x00 uid), in decimal."""
+    digest = hmac.new(key, b"uid\0" + uid.encode(), hashlib.sha256).digest()
+    return "2.25." + str(int.from_bytes(digest[:16], "big"))
+
+
+def dciodvfy_errors(path):
+    """dciodvfy's error lines for one file, with values, indices and UIDs masked
+    so that an input and its de-identified output can be compared."""
+    r = subprocess.run(["dciodvfy", path], capture_output=True, text=True, errors="replace", timeout=120)
+    errors = set()
+    for line in (r.stdout + r.stderr).splitlines():
+        if "Error" not in line:
+            continue
+        line = re.sub(r"= <[^>]*>", "= <>", line)      # values
+        line = re.sub(r"\[[0-9]+\]", "[]", line)        # value indices
+        line = re.sub(r"[0-9]+(\.[0-9]+){2,}", "<uid>", line)  # UIDs change by design
+        line = re.sub(r"(UID) [0-9.]+$", r"\1 <uid>", line)  # ... also malformed ones such as "0"
+        errors.add(line.strip())
+    return errors
 
 
 def load_profile(json_path):
