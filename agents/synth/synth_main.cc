@@ -139,19 +139,13 @@ int main(int argc, char** argv) {
     if (!r.ok()) return fail(r.status().message());
     std::cout << "head phantom: " << r->images << " images in " << r->series_dir.string() << ", labels "
               << r->label_file.string() << "\n";
-    if (http) {
-      int sent = 0;
-      auto s = StowFolder(*http, o.output / "dicom", &sent);
-      if (!s.ok()) return fail(s.message());
-      std::cout << "stored " << sent << " instances at " << http->base().ToString() << "\n";
-    }
-    return 0;
+  } else {
+    oncoatlas::synth::StudyGenerator generator(o);
+    auto summary = generator.Run();
+    if (!summary.ok()) return fail(summary.status().message());
+    std::cout << "studies: " << summary->studies << ", instances: " << summary->instances
+              << ", planted values: " << summary->planted_values << "\n";
   }
-  oncoatlas::synth::StudyGenerator generator(o);
-  auto summary = generator.Run();
-  if (!summary.ok()) return fail(summary.status().message());
-  std::cout << "studies: " << summary->studies << ", instances: " << summary->instances
-            << ", planted values: " << summary->planted_values << "\n";
   if (http) {
     int sent = 0;
     auto s = StowFolder(*http, o.output / "dicom", &sent);
