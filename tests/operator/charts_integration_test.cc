@@ -288,6 +288,14 @@ TEST(ChartsTest, SiteInstallsUpgradesAndUninstallsKeepingTheAgentsData) {
   ASSERT_TRUE(r.success()) << r.Describe();
   EXPECT_EQ(Kubectl({"get", "namespace", "oncoatlas-agent", "-o", "jsonpath={.metadata.resourceVersion}"}).out, before);
 
+  // The operator may delete the agent's PVC (a DataNode with
+  // storage.retainOnDelete: false) but never the namespace.
+  const std::string as = "--as=system:serviceaccount:oncoatlas-agent:oncoatlas-hub-operator";
+  r = Kubectl({"auth", "can-i", "delete", "persistentvolumeclaims", "-n", "oncoatlas-agent", as});
+  EXPECT_EQ(r.out, "yes\n") << r.Describe();
+  r = Kubectl({"auth", "can-i", "delete", "namespace/oncoatlas-agent", as});
+  EXPECT_EQ(r.out, "no\n") << r.Describe();
+
   r = Helm({"uninstall", "oncoatlas-site", "-n", "oncoatlas-agent", "--wait", "--timeout", "60s"});
   ASSERT_TRUE(r.success()) << r.Describe();
   ExpectNoneExist(SiteClusterObjects("oncoatlas-agent"));
