@@ -386,6 +386,32 @@ TEST_F(PixelCleanerTest, LosslessJpegInputIsDecodedAndCleaned) {
   ExpectCleaned(l, PixelDataOf(out->bytes), regions);
 }
 
+// Found by the fuzz target: a JPEG baseline file whose frame header marker
+// (0xFFC0) reads 0xFF01 (TEM). DCMTK's JPEG decoder scans that fragment for
+// its bit depth and never returns; the header walk refuses it first, so the
+// instance is quarantined at once instead of hanging the ingestion worker.
+TEST_F(PixelCleanerTest, JpegWhoseFrameHeaderIsATemMarkerIsQuarantinedNotDecoded) {
+  Layout l;
+  l.bits = 8;
+  Write(Image(l), "plain.dcm");
+  ASSERT_TRUE(Compress("/usr/bin/dcmcjpeg", {"--encode-baseline"}, dir_ / "plain.dcm", dir_ / "jpeg.dcm"));
+  std::string bytes = oncoatlas::testing::ReadFile(dir_ / "jpeg.dcm");
+  const std::size_t soi = bytes.find("\xFF\xD8\xFF");
+  ASSERT_NE(soi, std::string::npos);
+  const std::size_t sof = bytes.find("\xFF\xC0", soi);
+  ASSERT_NE(sof, std::string::npos);
+  bytes[sof + 1] = '\x01';
+  auto out = Deid(bytes, Cleaning({Rule(l, {{0, 0, 4, 4}})}));
+  ASSERT_FALSE(out.ok());
+  EXPECT_NE(out.status().message().find("the first fragment of the compressed Pixel Data (JPEG Baseline"),
+            std::string::npos)
+      << out.status().message();
+  EXPECT_NE(out.status().message().find("has a TEM marker (0xFF01) at byte " + std::to_string(sof - soi) +
+                                        " before its frame header (SOF); such images cannot be cleaned"),
+            std::string::npos)
+      << out.status().message();
+}
+
 // A transfer syntax DCMTK has no decoder for here (JPEG 2000: the JPEG-LS UID of
 // a compressed file swapped for JPEG 2000's, which has the same length).
 TEST_F(PixelCleanerTest, UndecodableCompressionIsQuarantinedNamingTheSyntax) {

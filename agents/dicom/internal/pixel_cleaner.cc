@@ -3,6 +3,8 @@
 #include <dcmtk/dcmdata/dcdatset.h>
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcpixel.h>
+#include <dcmtk/dcmdata/dcpixseq.h>
+#include <dcmtk/dcmdata/dcpxitem.h>
 #include <dcmtk/dcmdata/dcrledrg.h>
 #include <dcmtk/dcmjpeg/djdecode.h>
 #include <dcmtk/dcmjpls/djdecode.h>
@@ -14,6 +16,7 @@
 #include <string>
 
 #include "dicom/internal/attribute_text.h"
+#include "dicom/internal/jpeg_header.h"
 
 namespace oncoatlas::dicom {
 namespace {
@@ -36,6 +39,35 @@ std::string DescribeDevice(const deid::ImageDevice& d) {
   if (!d.manufacturer.empty()) s += ", manufacturer \"" + d.manufacturer + "\"";
   if (!d.model.empty()) s += ", model \"" + d.model + "\"";
   return s + ", " + std::to_string(d.columns) + "x" + std::to_string(d.rows);
+}
+
+// DCMTK's JPEG and JPEG-LS decoders read the first fragment after the Basic
+// Offset Table for the frame header; it must be walkable first
+// (dicom/internal/jpeg_header.h says why).
+Status CheckJpegHeader(DcmPixelData* pixels, E_TransferSyntax xfer) {
+  JpegFamily family;
+  if (xfer >= EXS_JPEGProcess1 && xfer <= EXS_JPEGProcess14SV1) {
+    family = JpegFamily::kJpeg;
+  } else if (xfer == EXS_JPEGLSLossless || xfer == EXS_JPEGLSLossy) {
+    family = JpegFamily::kJpegLs;
+  } else {
+    return Status::Ok();
+  }
+  DcmPixelSequence* sequence = nullptr;
+  DcmPixelItem* fragment = nullptr;
+  Uint8* bytes = nullptr;
+  if (pixels->getEncapsulatedRepresentation(xfer, nullptr, sequence).bad() || sequence == nullptr ||
+      sequence->getItem(fragment, 1).bad() || fragment == nullptr || fragment->getUint8Array(bytes).bad() ||
+      bytes == nullptr) {
+    return FailedPreconditionError("the compressed Pixel Data (" + XferName(xfer) +
+                                   ") has no fragment after its Basic Offset Table");
+  }
+  Result<JpegFrameHeader> header = WalkJpegHeader(std::span<const std::uint8_t>(bytes, fragment->getLength()), family);
+  if (!header.ok()) {
+    return FailedPreconditionError("the first fragment of the compressed Pixel Data (" + XferName(xfer) +
+                                   ") is malformed: " + header.status().message());
+  }
+  return Status::Ok();
 }
 
 Status Refuse(const std::string& why) {
@@ -84,6 +116,7 @@ Status DecodePixelData(DcmDataset* ds, E_TransferSyntax* xfer) {
   if (!DcmXfer(*xfer).isEncapsulated()) return Status::Ok();
   DcmPixelData* pixels = FindPixelData(ds);
   if (pixels == nullptr) return FailedPreconditionError("the image has no readable Pixel Data (7FE0,0010)");
+  ONCOATLAS_RETURN_IF_ERROR(CheckJpegHeader(pixels, *xfer));
   RegisterPixelDecoders();
   if (ds->chooseRepresentation(EXS_LittleEndianExplicit, nullptr).bad() ||
       !ds->canWriteXfer(EXS_LittleEndianExplicit)) {

@@ -41,7 +41,8 @@ DcmPixelData* FindPixelData(DcmDataset* ds);
 // Decodes encapsulated Pixel Data (RLE, JPEG, JPEG-LS) in place; `*xfer`
 // becomes Explicit VR Little Endian, in which the caller must write the data
 // set. Native data is left alone. An error names the transfer syntax it cannot
-// decode.
+// decode, or, for JPEG and JPEG-LS, why the first fragment's header cannot be
+// walked to its frame header (then DCMTK never sees it: see jpeg_header.h).
 Status DecodePixelData(DcmDataset* ds, E_TransferSyntax* xfer);
 
 // Sets every sample inside `regions` to 0 in every frame (Number of Frames) of
