@@ -7,6 +7,7 @@
 #   make test     set up, build (ASan+UBSan), start what the tests need, run them all
 #   make bench    set up, build optimised, run the benchmarks
 #   make format   clang-format the tree;  make lint  clang-format check + clang-tidy (CI runs it)
+#   make chart-crds  copy crds/*.yaml into charts/oncoatlas/crds/ (after editing a CRD)
 SHELL := /bin/bash
 .DEFAULT_GOAL := build
 
@@ -28,7 +29,7 @@ ONCOATLAS_SANITIZE ?= ON
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := true
 
-.PHONY: setup configure build test unit-test integration-test demo demo-down bench format lint clean
+.PHONY: setup configure build test unit-test integration-test demo demo-down bench format lint chart-crds clean
 
 setup:
 	@bash scripts/setup
@@ -75,6 +76,9 @@ format:
 # run takes seconds.
 lint: configure
 	@bash scripts/lint $(BUILD_DIR)
+
+chart-crds:
+	@bash scripts/chart-crds
 
 clean:
 	rm -rf $(BUILD_DIR) $(BENCH_BUILD_DIR) build-fuzz

@@ -32,6 +32,24 @@ Result<std::string> HelmTemplate(const std::string& chart, const std::string& re
   return r->out;
 }
 
+SubprocessResult Helm(const ControlPlane& cp, const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {HelmPath(), "--kubeconfig", cp.kubeconfig()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  SubprocessOptions options;
+  options.working_dir = SourceDir();
+  const std::string home = cp.dir() + "/helm";
+  options.env = {{"HELM_CACHE_HOME", home + "/cache"},
+                 {"HELM_CONFIG_HOME", home + "/config"},
+                 {"HELM_DATA_HOME", home + "/data"},
+                 {"KUBECACHEDIR", home + "/kube-cache"}};
+  options.timeout = std::chrono::minutes(2);
+  auto r = RunSubprocess(argv, options);
+  if (r.ok()) return std::move(r).value();
+  SubprocessResult failed;
+  failed.err = r.status().ToString();
+  return failed;
+}
+
 Status InstallChart(ControlPlane& cp, const std::string& chart, const std::string& release, const std::string& ns,
                     const std::vector<std::string>& extra) {
   auto rendered = HelmTemplate(chart, release, ns, extra);

@@ -20,6 +20,11 @@ std::string HelmPath();
 Result<std::string> HelmTemplate(const std::string& chart, const std::string& release, const std::string& ns,
                                  const std::vector<std::string>& extra = {});
 
+// Runs the real helm against `cp` (its admin kubeconfig), with helm's and
+// the Kubernetes client's caches in the control plane's directory; stdout,
+// stderr and the exit code as they are. Charts are at SourceDir()/charts/NAME.
+SubprocessResult Helm(const ControlPlane& cp, const std::vector<std::string>& args);
+
 // Renders `chart` and applies it to `cp` (kubectl apply -f -).
 Status InstallChart(ControlPlane& cp, const std::string& chart, const std::string& release, const std::string& ns,
                     const std::vector<std::string>& extra = {});

@@ -132,6 +132,9 @@ class OperatorAgentsTest : public ::testing::Test {
     auto site = ControlPlane::Start("site");
     ASSERT_TRUE(site.ok()) << site.status().ToString();
     site_ = std::move(site).value().release();
+    // The site's IT creates the agent namespace (helm install --create-namespace).
+    r = site_->Kubectl({"create", "namespace", kRemoteAgentNamespace});
+    ASSERT_TRUE(r.success()) << r.Describe();
     s = InstallChart(*site_, "oncoatlas-site", "oncoatlas-site", kRemoteAgentNamespace);
     ASSERT_TRUE(s.ok()) << s.ToString();
     const std::string site_kubeconfig = site_->dir() + "/hub-operator.kubeconfig";
