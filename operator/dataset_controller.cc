@@ -3,6 +3,7 @@
 #include "api/node_contract.h"
 #include "api/resources.h"
 #include "api/types.h"
+#include "datanode/node_status.h"
 #include "kube/conditions.h"
 #include "manager.h"
 
@@ -37,12 +38,12 @@ Assessment AssessDataset(const nlohmann::json& object, const nlohmann::json* dat
 
   // Whether the node's agent reports in: the DataNode's AgentConnected
   // condition (from its heartbeat), never its phase, which only summarises it.
-  const nlohmann::json connected = kube::FindCondition(*datanode, "AgentConnected");
+  const nlohmann::json connected = kube::FindCondition(*datanode, datanode::kConditionAgentConnected);
   const std::string connected_status = connected.is_object() ? connected.value("status", "") : "";
   const std::string connected_reason = connected.is_object() ? connected.value("reason", "") : "";
   const nlohmann::json& status = object.value("status", nlohmann::json::object());
   const std::string phase = status.is_object() ? status.value("phase", "") : "";
-  if (connected_status == kube::kConditionFalse && connected_reason == "HeartbeatStale") {
+  if (connected_status == kube::kConditionFalse && connected_reason == datanode::kReasonHeartbeatStale) {
     a.conditions.push_back({kNodeConnected, kube::kConditionFalse, "NodeDisconnected",
                             "DataNode \"" + node +
                                 "\" is Disconnected (no heartbeat from its agent): this collection can be neither "

@@ -46,7 +46,7 @@ NodeStatusResult ComputeNodeStatus(const NodeObservation& o, const Json& previou
   Cond deployed{"AgentDeployed", o.deployed ? "True" : "False", o.deploy_reason, o.deploy_message};
   if (o.deployed && deployed.reason.empty()) deployed.reason = "Deployed";
 
-  Cond connected{"AgentConnected", "False", "NoHeartbeat",
+  Cond connected{kConditionAgentConnected, "False", "NoHeartbeat",
                  "the agent has not reported in yet: no heartbeat Lease in " + o.hub_namespace +
                      "; check that the agent runs at the site and reaches the hub"};
   Cond pacs{"PACSReachable", "Unknown", "NoReport", "the agent has not reported on its PACS yet"};
@@ -67,7 +67,7 @@ NodeStatusResult ComputeNodeStatus(const NodeObservation& o, const Json& previou
       }
       const auto expires = renew + duration;
       if (now <= expires) {
-        connected = {"AgentConnected", "True", "HeartbeatFresh",
+        connected = {kConditionAgentConnected, "True", "HeartbeatFresh",
                      "the agent " + record->holder_identity + " renewed its heartbeat at " + kube::FormatTime(renew)};
         result.recheck_after = expires - now + std::chrono::seconds(1);
         const std::string reachable = kube::AnnotationOf(o.lease, api::kPacsReachableAnnotation);
@@ -83,14 +83,14 @@ NodeStatusResult ComputeNodeStatus(const NodeObservation& o, const Json& previou
                       (checked.empty() ? "" : " (checked " + checked + ")")};
         }
       } else {
-        connected = {"AgentConnected", "False", "HeartbeatStale",
+        connected = {kConditionAgentConnected, "False", kReasonHeartbeatStale,
                      "the agent's last heartbeat was at " + kube::FormatTime(renew) + ", older than its lease of " +
                          std::to_string(duration.count()) + "s; check that the agent process runs and reaches the hub"};
         pacs = {"PACSReachable", "Unknown", "AgentNotConnected",
                 "the agent does not report in, so its PACS reachability is unknown"};
       }
     } else {
-      connected = {"AgentConnected", "False", "HeartbeatInvalid",
+      connected = {kConditionAgentConnected, "False", "HeartbeatInvalid",
                    "the heartbeat Lease in " + o.hub_namespace + " has no valid spec.renewTime"};
     }
   }

@@ -17,6 +17,12 @@
 
 namespace oncoatlas::datanode {
 
+// The DataNode condition that says whether the agent reports in, and its
+// reason once the heartbeat has gone stale: the operator's Dataset controller
+// reads both (a DataNode's phase only summarises its conditions).
+inline constexpr char kConditionAgentConnected[] = "AgentConnected";
+inline constexpr char kReasonHeartbeatStale[] = "HeartbeatStale";
+
 struct NodeObservation {
   std::int64_t generation = 0;
   std::string hub_namespace;
