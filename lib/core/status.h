@@ -63,20 +63,12 @@ inline Status FailedPreconditionError(std::string m) { return {StatusCode::kFail
 // The text for an errno value (thread-safe, unlike strerror).
 std::string ErrnoString(int error_number);
 
-// Result<T> holds either a T or a non-OK Status.
-template <typename T>
-class Result {
+// ValueOr<T, E> holds either a T or an error E: the accessors Result<T> and
+// kube::ApiResult<T> share. Only they derive from it.
+template <typename T, typename E>
+class ValueOr {
  public:
-  Result(T value) : v_(std::move(value)) {}        // NOLINT(google-explicit-constructor)
-  Result(Status status) : v_(std::move(status)) {  // NOLINT(google-explicit-constructor)
-    if (std::get<Status>(v_).ok()) v_ = Status(StatusCode::kInternal, "Result built from an OK status");
-  }
-
   bool ok() const { return std::holds_alternative<T>(v_); }
-  const Status& status() const {
-    static const Status kOk;
-    return ok() ? kOk : std::get<Status>(v_);
-  }
   // REQUIRES: ok()
   T& value() & { return std::get<T>(v_); }
   const T& value() const& { return std::get<T>(v_); }
@@ -86,8 +78,30 @@ class Result {
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
 
+ protected:
+  explicit ValueOr(T value) : v_(std::move(value)) {}
+  explicit ValueOr(E error) : v_(std::move(error)) {}
+  // REQUIRES: !ok()
+  const E& error_value() const { return std::get<E>(v_); }
+  E& error_value() { return std::get<E>(v_); }
+
  private:
-  std::variant<T, Status> v_;
+  std::variant<T, E> v_;
+};
+
+// Result<T> holds either a T or a non-OK Status.
+template <typename T>
+class Result : public ValueOr<T, Status> {
+ public:
+  Result(T value) : ValueOr<T, Status>(std::move(value)) {}        // NOLINT(google-explicit-constructor)
+  Result(Status status) : ValueOr<T, Status>(std::move(status)) {  // NOLINT(google-explicit-constructor)
+    if (this->error_value().ok()) this->error_value() = Status(StatusCode::kInternal, "Result built from an OK status");
+  }
+
+  const Status& status() const {
+    static const Status kOk;
+    return this->ok() ? kOk : this->error_value();
+  }
 };
 
 }  // namespace oncoatlas

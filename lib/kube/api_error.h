@@ -71,28 +71,17 @@ class ApiError {
 ApiError ApiErrorFromStatusObject(const std::string& status_json, int fallback_http_code, const std::string& what);
 
 template <typename T>
-class ApiResult {
+class ApiResult : public ValueOr<T, ApiError> {
  public:
-  ApiResult(T value) : v_(std::move(value)) {}                   // NOLINT(google-explicit-constructor)
-  ApiResult(ApiError error) : v_(std::move(error)) {}            // NOLINT(google-explicit-constructor)
-  ApiResult(Status status) : v_(ApiError(std::move(status))) {}  // NOLINT(google-explicit-constructor)
+  ApiResult(T value) : ValueOr<T, ApiError>(std::move(value)) {}         // NOLINT(google-explicit-constructor)
+  ApiResult(ApiError error) : ValueOr<T, ApiError>(std::move(error)) {}  // NOLINT(google-explicit-constructor)
+  // NOLINTNEXTLINE(google-explicit-constructor)
+  ApiResult(Status status) : ValueOr<T, ApiError>(ApiError(std::move(status))) {}
 
-  bool ok() const { return std::holds_alternative<T>(v_); }
   // REQUIRES: !ok()
-  const ApiError& error() const { return std::get<ApiError>(v_); }
+  const ApiError& error() const { return this->error_value(); }
   // OK when ok(); the mapped Status otherwise.
-  Status status() const { return ok() ? Status::Ok() : error().status(); }
-  // REQUIRES: ok()
-  T& value() & { return std::get<T>(v_); }
-  const T& value() const& { return std::get<T>(v_); }
-  T&& value() && { return std::get<T>(std::move(v_)); }
-  T* operator->() { return &value(); }
-  const T* operator->() const { return &value(); }
-  T& operator*() & { return value(); }
-  const T& operator*() const& { return value(); }
-
- private:
-  std::variant<T, ApiError> v_;
+  Status status() const { return this->ok() ? Status::Ok() : error().status(); }
 };
 
 }  // namespace oncoatlas::kube
