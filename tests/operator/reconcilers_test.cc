@@ -12,6 +12,7 @@
 #include "kube/clock.h"
 #include "kube/rfc3339.h"
 #include "label_selector.h"
+#include "support/api_objects.h"
 
 namespace oncoatlas::op {
 namespace {
@@ -19,11 +20,7 @@ namespace {
 using nlohmann::json;
 
 json DataNode(const std::string& name, json cluster) {
-  return {
-      {"apiVersion", "oncoatlas.io/v1alpha1"},
-      {"kind", "DataNode"},
-      {"metadata", {{"name", name}, {"generation", 1}, {"uid", "u-" + name}}},
-      {"spec", {{"organisation", {{"name", "Org"}}}, {"country", "SE"}, {"tier", 1}, {"cluster", std::move(cluster)}}}};
+  return oncoatlas::testing::DataNodeObject(name, std::move(cluster));
 }
 
 json Dataset(const std::string& ns, const std::string& name, const std::string& node, json labels = json::object()) {

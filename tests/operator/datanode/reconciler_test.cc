@@ -9,6 +9,7 @@
 
 #include "datanode_controller.h"
 #include "kube/clock.h"
+#include "support/api_objects.h"
 
 namespace oncoatlas::datanode {
 namespace {
@@ -16,11 +17,7 @@ namespace {
 using nlohmann::json;
 
 json DataNode(const std::string& name, json cluster) {
-  return {
-      {"apiVersion", "oncoatlas.io/v1alpha1"},
-      {"kind", "DataNode"},
-      {"metadata", {{"name", name}, {"generation", 2}, {"uid", "u-" + name}}},
-      {"spec", {{"organisation", {{"name", "Org"}}}, {"country", "SE"}, {"tier", 1}, {"cluster", std::move(cluster)}}}};
+  return oncoatlas::testing::DataNodeObject(name, std::move(cluster), 2);
 }
 
 // These passes make no API request: the reconciler gets no client.
