@@ -703,7 +703,8 @@ TEST(CrdSchemas, ConditionTypesAndReasonsAreTheOnesTheOperatorAndAgentWrite) {
   };
   const std::vector<Writers> kinds = {
       {"datanode.yaml",
-       {"operator/datanode/node_status.h", "operator/datanode/node_status.cc", "operator/datanode/reconciler.cc", "operator/datanode/site_cluster.cc"},
+       {"operator/datanode/node_status.h", "operator/datanode/node_status.cc", "operator/datanode/reconciler.cc",
+        "operator/datanode/site_cluster.cc"},
        {"DataNode", "POST", "ServiceAccount", "TokenRequest"}},
       {"dataset.yaml",
        {"operator/dataset_controller.h", "operator/dataset_controller.cc", "agents/node/dataset_status.h",
