@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <sstream>
 #include <thread>
 
@@ -33,12 +34,32 @@ Result<std::string> ReadInput(Env& env, const fs::path& path) {
 // their first kHeadBytes are read and parsed, the rest is copied in the kernel.
 constexpr std::size_t kHeadBytes = std::size_t{64} * 1024;
 
-// The bytes [offset, offset + length) of an open input, appended after `data`.
+// The bytes [offset, offset + length) of an open input, appended after `data`;
+// when `bits` has unused bits, the bytes are Pixel Data samples, cleared of them.
 struct Tail {
   RandomAccessFile* file = nullptr;
   std::uint64_t offset = 0;
   std::uint64_t length = 0;
+  SampleBits bits;
 };
+
+// Appends `tail`: copied in the kernel, or read, cleared and written in
+// chunks when its samples have unused bits.
+Status AppendTail(WritableFile& out, const Tail& tail) {
+  if (!tail.bits.HasUnusedBits()) return out.AppendFrom(*tail.file, tail.offset, tail.length);
+  constexpr std::uint64_t kChunk = std::uint64_t{1} << 20;  // whole samples of any size
+  thread_local std::string chunk;
+  for (std::uint64_t done = 0; done < tail.length;) {
+    chunk.resize(static_cast<std::size_t>(std::min(kChunk, tail.length - done)));
+    auto n = tail.file->Read(tail.offset + done, chunk.size(), chunk.data());
+    if (!n.ok()) return n.status();
+    if (*n != chunk.size()) return FailedPreconditionError("the input ended before its Pixel Data did");
+    ClearUnusedBits(tail.bits, std::span<std::uint8_t>(reinterpret_cast<std::uint8_t*>(chunk.data()), chunk.size()));
+    ONCOATLAS_RETURN_IF_ERROR(out.Append(chunk));
+    done += chunk.size();
+  }
+  return Status::Ok();
+}
 
 // Writes to a temporary name, then renames into place: a reader never sees a
 // partial file. Durability comes from one SyncFileSystem() at the end of the
@@ -56,7 +77,7 @@ Status WriteAtomically(Env& env, const fs::path& path, const std::string& data, 
   if (!file.ok()) return file.status();
   Status s = (*file)->Append(data);
   bool tail_ok = true;
-  if (s.ok() && tail != nullptr) tail_ok = (*file)->AppendFrom(*tail->file, tail->offset, tail->length).ok();
+  if (s.ok() && tail != nullptr) tail_ok = AppendTail(**file, *tail).ok();
   Status closed = (*file)->Close();
   if (s.ok()) s = closed;
   if (s.ok() && !tail_ok) s = FailedPreconditionError("the input changed while it was copied");
@@ -187,7 +208,7 @@ Result<FolderReport> DeidentifyFolder(const InstanceDeidentifier& engine, const 
     }
     const DeidentifiedInstance& d = result->instance;
     fs::path out = options.output / d.study_instance_uid / d.series_instance_uid / (d.sop_instance_uid + ".dcm");
-    Tail tail{in->get(), result->tail_offset, size - result->tail_offset};
+    Tail tail{in->get(), result->tail_offset, size - result->tail_offset, result->tail_bits};
     Status s = WriteAtomically(env, out, d.bytes, &tail);
     if (s.code() == StatusCode::kFailedPrecondition) return false;
     std::lock_guard<std::mutex> lock(mu);

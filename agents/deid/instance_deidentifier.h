@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "core/status.h"
+#include "deid/pixel_bits.h"
 
 namespace oncoatlas::deid {
 
@@ -35,7 +36,11 @@ struct DeidentifiedInstance {
 // The de-identified copy of a large file, made from its first bytes only.
 struct DeidentifiedHead {
   DeidentifiedInstance instance;  // instance.bytes: the output up to the input's tail
-  std::uint64_t tail_offset = 0;  // the input's bytes from here to its end follow instance.bytes unchanged
+  std::uint64_t tail_offset = 0;  // the input's bytes from here to its end follow instance.bytes
+  // The tail is native little endian Pixel Data: when its samples have unused
+  // bits (tail_bits.HasUnusedBits()), the caller clears them with
+  // ClearUnusedBits() while copying; otherwise it is copied unchanged.
+  SampleBits tail_bits;
 };
 
 class InstanceDeidentifier {
@@ -46,9 +51,10 @@ class InstanceDeidentifier {
 
   // The head path for large files: `head` holds the first bytes of a file of
   // `file_size` bytes. On success, instance.bytes followed by the file's bytes
-  // [tail_offset, file_size) is byte for byte what Deidentify() gives for the
-  // whole file (uncompressed pixel data is copied, not parsed). An error only
-  // means "not this way": call Deidentify() on the whole file, which decides.
+  // [tail_offset, file_size), its unused sample bits cleared (tail_bits), is
+  // byte for byte what Deidentify() gives for the whole file (uncompressed
+  // pixel data is copied, not parsed). An error only means "not this way":
+  // call Deidentify() on the whole file, which decides.
   virtual Result<DeidentifiedHead> DeidentifyHead(std::string_view head, std::uint64_t file_size) const {
     (void)head;
     (void)file_size;

@@ -525,7 +525,8 @@ Result<deid::DeidentifiedHead> DcmtkDeidentifier::DeidentifyHead(std::string_vie
   // The file up to Pixel Data's value, with its length set to 0.
   std::string prefix(head.substr(0, pd.value_offset));
   std::memset(prefix.data() + prefix.size() - 4, 0, 4);
-  auto result = DeidentifyBytes(prefix, /*head_only=*/true, nullptr);
+  deid::SampleBits tail_bits;
+  auto result = DeidentifyBytes(prefix, /*head_only=*/true, nullptr, &tail_bits);
   if (!result.ok()) {
     if (result.status().message().rfind("no head path", 0) == 0) return result.status();
     return not_here("the header alone is not de-identifiable");
@@ -541,11 +542,13 @@ Result<deid::DeidentifiedHead> DcmtkDeidentifier::DeidentifyHead(std::string_vie
   deid::DeidentifiedHead h;
   h.instance = std::move(*result);
   h.tail_offset = pd.value_offset;
+  h.tail_bits = tail_bits;
   return h;
 }
 
 Result<deid::DeidentifiedInstance> DcmtkDeidentifier::DeidentifyBytes(std::string_view bytes, bool head_only,
-                                                                      const deid::FaceRegion* face) const {
+                                                                      const deid::FaceRegion* face,
+                                                                      deid::SampleBits* tail_bits) const {
   auto parsed = ParseChecked(bytes, kMaxNestingDepth);
   if (!parsed.ok()) return parsed.status();
   DcmFileFormat& file = **parsed;
@@ -595,6 +598,14 @@ Result<deid::DeidentifiedInstance> DcmtkDeidentifier::DeidentifyBytes(std::strin
     // Neither has Clean Recognizable Visual Features a column in E.1-1.
     ONCOATLAS_RETURN_IF_ERROR(BlankFace(ds, *face, &xfer));
     ds->putAndInsertString(DCM_RecognizableVisualFeatures, "NO");
+  }
+  // Bits outside Bits Stored may hold an old-style overlay (text in the pixels).
+  auto sample_bits = ReadSampleBits(ds);
+  if (!sample_bits.ok()) return sample_bits.status();
+  if (head_only) {
+    if (tail_bits != nullptr) *tail_bits = *sample_bits;
+  } else {
+    ONCOATLAS_RETURN_IF_ERROR(ClearUnusedPixelBits(ds, *sample_bits, &xfer));
   }
 
   Walk walk{profile_, pseudonymizer_, {}, {}, {}, FindString(ds, DCM_SOPClassUID)};

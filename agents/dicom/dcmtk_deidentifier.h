@@ -26,7 +26,8 @@ class DcmtkDeidentifier final : public deid::InstanceDeidentifier {
   // Taken when the data set is little endian and ends with native (not
   // encapsulated) Pixel Data of an even, defined length that reaches exactly
   // to the end of the file: the header is de-identified as usual with an empty
-  // Pixel Data, whose length is then set back. Not taken (a "no head path"
+  // Pixel Data, whose length is then set back; the bits outside Bits Stored
+  // are left to the caller to clear (DeidentifiedHead::tail_bits). Not taken (a "no head path"
   // error: the caller reads the whole file) when a burned-in text rule matches.
   Result<deid::DeidentifiedHead> DeidentifyHead(std::string_view head, std::uint64_t file_size) const override;
 
@@ -44,8 +45,11 @@ class DcmtkDeidentifier final : public deid::InstanceDeidentifier {
   // `head_only`: `file_bytes` ends with an empty Pixel Data standing for the
   // real one; an instance whose pixels need cleaning is refused ("no head path").
   // `face`: the series' face region, for images to deface (else refused).
+  // `tail_bits` (head_only): receives the sample layout whose unused bits the
+  // caller clears in the Pixel Data it copies.
   Result<deid::DeidentifiedInstance> DeidentifyBytes(std::string_view file_bytes, bool head_only,
-                                                     const deid::FaceRegion* face) const;
+                                                     const deid::FaceRegion* face,
+                                                     deid::SampleBits* tail_bits = nullptr) const;
 
   const deid::Profile& profile_;
   const deid::Pseudonymizer& pseudonymizer_;

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -29,9 +30,15 @@ void CheckHeadPath(const oncoatlas::dicom::DcmtkDeidentifier& engine, std::strin
                  whole.status().ToString().c_str());
     std::abort();
   }
-  if (head->tail_offset > bytes.size() ||
-      head->instance.bytes + std::string(bytes.substr(head->tail_offset)) != whole->bytes ||
-      head->instance.sop_instance_uid != whole->sop_instance_uid || head->instance.modality != whole->modality) {
+  if (head->tail_offset > bytes.size()) {
+    std::fprintf(stderr, "head path's tail starts past the end\n");
+    std::abort();
+  }
+  std::string tail(bytes.substr(head->tail_offset));
+  oncoatlas::deid::ClearUnusedBits(head->tail_bits,
+                                   std::span<std::uint8_t>(reinterpret_cast<std::uint8_t*>(tail.data()), tail.size()));
+  if (head->instance.bytes + tail != whole->bytes || head->instance.sop_instance_uid != whole->sop_instance_uid ||
+      head->instance.modality != whole->modality) {
     std::fprintf(stderr, "head path and whole-file path differ\n");
     std::abort();
   }

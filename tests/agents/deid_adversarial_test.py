@@ -47,7 +47,6 @@ ALL = "all option sets"
 KNOWN_FAILURES = {
     "sr_content_tree": ALL,
     "pr_graphic_text": ALL,
-    "burned_in_flag": ALL,
     "descriptor_other_name": ["clean_descriptors", "all_full_dates", "all_modified_dates"],
     "descriptor_email": ["clean_descriptors", "all_full_dates", "all_modified_dates"],
     "descriptor_short_name": ["clean_descriptors", "all_full_dates", "all_modified_dates"],
@@ -58,7 +57,6 @@ KNOWN_FAILURES = {
     "charset_ir149": ["clean_descriptors", "all_full_dates", "all_modified_dates"],
     "outside_table_text": ALL,
     "uid_embedded": "all but retain_uids, all_full_dates, all_modified_dates",
-    "overlay_high_bits": ALL,
     "references": "all but retain_uids, all_full_dates, all_modified_dates",
     "un_sequence": ALL,
     "pn_as_un": ALL,

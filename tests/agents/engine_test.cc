@@ -276,7 +276,10 @@ TEST_F(EngineTest, HeadPathEqualsTheWholeFilePath) {
     ++head_paths;
     ASSERT_TRUE(whole.ok()) << whole.status().ToString();
     ASSERT_LE(head->tail_offset, bytes.size());
-    std::string joined = head->instance.bytes + bytes.substr(head->tail_offset);
+    std::string tail = bytes.substr(head->tail_offset);
+    deid::ClearUnusedBits(head->tail_bits,
+                          std::span<std::uint8_t>(reinterpret_cast<std::uint8_t*>(tail.data()), tail.size()));
+    std::string joined = head->instance.bytes + tail;
     EXPECT_EQ(joined, whole->bytes) << e.path();
     EXPECT_LT(head->tail_offset, std::uint64_t{64} * 1024);
     EXPECT_EQ(head->instance.sop_instance_uid, whole->sop_instance_uid);
@@ -285,6 +288,47 @@ TEST_F(EngineTest, HeadPathEqualsTheWholeFilePath) {
   }
   EXPECT_GT(files, 0);
   EXPECT_GE(head_paths, 8);  // every CT, MR and MG image of the two patients
+}
+
+// An old-style overlay drawn into the bits above Bits Stored (text in the
+// pixels) is cleared on the whole-file path and handed to the caller to clear
+// on the head path, with the same result; signed samples keep their sign.
+TEST_F(EngineTest, BitsAboveBitsStoredAreClearedOnBothPaths) {
+  for (bool is_signed : {false, true}) {
+    auto attrs = CtInstance("Kowalczyk");
+    std::string pixels;
+    for (int i = 0; i < 16 * 16; ++i) {
+      const std::uint16_t v = static_cast<std::uint16_t>((i % 3 == 0 ? 0x1000 : 0) | (i % 5 == 0 ? 0x0800 : 0) | i);
+      pixels.push_back(static_cast<char>(v & 0xFF));
+      pixels.push_back(static_cast<char>(v >> 8));
+    }
+    for (Attribute& a : attrs) {
+      if (a.group == 0x7FE0) a.value = pixels;
+      if (a.group == 0x0028 && a.element == 0x0103) a.value = is_signed ? "1" : "0";
+    }
+    std::string in = Write(attrs, "overlay.dcm");
+    auto p = deid::Pseudonymizer::Create("site-key-0123456789abcdef");
+    deid::Profile profile(deid::ProfileOptions{});
+    DcmtkDeidentifier engine(profile, *p);
+    auto whole = engine.Deidentify(in);
+    ASSERT_TRUE(whole.ok()) << whole.status().ToString();
+    const std::string out_pixels = whole->bytes.substr(whole->bytes.size() - pixels.size());
+    for (int i = 0; i < 16 * 16; ++i) {
+      const std::uint16_t v = static_cast<std::uint16_t>(static_cast<unsigned char>(out_pixels[2 * i]) |
+                                                         (static_cast<unsigned char>(out_pixels[2 * i + 1]) << 8));
+      const std::uint16_t stored = static_cast<std::uint16_t>((i % 5 == 0 ? 0x0800 : 0) | i);
+      const bool negative = is_signed && (stored & 0x0800) != 0;
+      ASSERT_EQ(v, negative ? (stored | 0xF000) : stored) << "sample " << i << (is_signed ? " signed" : "");
+    }
+    auto head = engine.DeidentifyHead(in, in.size());
+    ASSERT_TRUE(head.ok()) << head.status().ToString();
+    EXPECT_TRUE(head->tail_bits.HasUnusedBits());
+    std::string tail = in.substr(head->tail_offset);
+    EXPECT_EQ(tail, pixels);
+    deid::ClearUnusedBits(head->tail_bits,
+                          std::span<std::uint8_t>(reinterpret_cast<std::uint8_t*>(tail.data()), tail.size()));
+    EXPECT_EQ(head->instance.bytes + tail, whole->bytes);
+  }
 }
 
 // Anything but native little-endian Pixel Data at the end of the file is left to the whole-file path.
@@ -348,6 +392,8 @@ TEST_F(EngineTest, DeflatedInputKeepsItsDataSet) {
   attrs.back().value = pixels;
   for (auto& a : attrs) {
     if (a.group == 0x0028 && (a.element == 0x0010 || a.element == 0x0011)) a.value = "64";
+    if (a.group == 0x0028 && a.element == 0x0101) a.value = "16";  // every bit stored: the noise stays noise
+    if (a.group == 0x0028 && a.element == 0x0102) a.value = "15";
   }
   std::string plain = Write(attrs, "ct.dcm");
   std::string deflated = Deflated(plain);

@@ -61,7 +61,7 @@ class GroupingEngine : public InstanceDeidentifier {
     auto d = FromLine(std::string(head.substr(0, tail)) + "-", "");
     if (!d.ok()) return d.status();
     d->bytes.pop_back();
-    return DeidentifiedHead{std::move(d).value(), tail};
+    return DeidentifiedHead{std::move(d).value(), tail, tail_bits};
   }
   std::string SeriesKey(std::string_view bytes) const override {
     if (bytes.substr(0, kPrefix.size()) != kPrefix) return {};
@@ -92,6 +92,7 @@ class GroupingEngine : public InstanceDeidentifier {
 
   bool groups = true;
   bool head_path = false;
+  SampleBits tail_bits;  // handed out with every head path
   mutable std::atomic<int> singles{0};
   mutable std::atomic<int> heads{0};
   mutable std::mutex mu;
@@ -215,6 +216,32 @@ TEST_F(DeidentifyFolderTest, WithoutGroupingSeriesMembersGoOneByOne) {
   EXPECT_EQ(engine.heads.load(), 1);  // the large file was offered to the head path
   EXPECT_EQ(report->deidentified, 1u);
   EXPECT_EQ(report->quarantined, 1u);
+}
+
+// The head path's tail is Pixel Data: when the engine says its samples have
+// unused bits, the copy clears them (across chunk boundaries), else it is copied as is.
+TEST_F(DeidentifyFolderTest, HeadPathTailIsClearedOfUnusedBitsWhileCopied) {
+  const std::string payload(3 * 1024 * 1024 + 6, '\xFF');
+  for (bool unused : {true, false}) {
+    SCOPED_TRACE(unused ? "12 of 16 bits stored" : "16 of 16 bits stored");
+    fs::remove_all(base_);
+    Write("big", "CR|3|1|2|" + payload);
+    GroupingEngine engine;
+    engine.groups = false;
+    engine.head_path = true;
+    engine.tail_bits = {16, unused ? 12 : 16, unused ? 11 : 15, false};
+    auto report = DeidentifyFolder(engine, options_);
+    ASSERT_TRUE(report.ok()) << report.status().ToString();
+    ASSERT_EQ(report->deidentified, 1u);
+    const std::string out = Output("3", "1", "2");
+    ASSERT_GE(out.size(), payload.size());
+    const std::string tail = out.substr(out.size() - payload.size());
+    std::string expected = payload;
+    if (unused) {
+      for (std::size_t i = 1; i < expected.size(); i += 2) expected[i] = '\x0F';
+    }
+    EXPECT_EQ(tail, expected);
+  }
 }
 
 TEST_F(DeidentifyFolderTest, ASharedSopInstanceUidKeepsTheFirstSeriesMemberInPathOrder) {

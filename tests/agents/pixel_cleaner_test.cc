@@ -299,6 +299,25 @@ TEST_F(PixelCleanerTest, WithoutTheOptionBurnedInIsQuarantinedWithTheFix) {
             std::string::npos);
 }
 
+// Only an exact NO vouches for the pixels: an invalid flag on an ultrasound or
+// on a CT is quarantined like YES, and the reason says why.
+TEST_F(PixelCleanerTest, AnInvalidBurnedInFlagIsNoPromise) {
+  for (const char* modality : {"US", "CT"}) {
+    for (const char* flag : {"yes", "Y", "UNKNOWN", "no"}) {
+      Layout l;
+      l.modality = modality;
+      l.burned_in = flag;
+      auto out = Deid(Write(Image(l), "image.dcm"), ProfileOptions{});
+      ASSERT_FALSE(out.ok()) << modality << " " << flag;
+      EXPECT_NE(out.status().message().find("neither YES nor NO"), std::string::npos) << out.status().message();
+    }
+    Layout l;
+    l.modality = modality;
+    l.burned_in = "NO";
+    EXPECT_TRUE(Deid(Write(Image(l), "image.dcm"), ProfileOptions{}).ok()) << modality;
+  }
+}
+
 TEST_F(PixelCleanerTest, HeadPathIsRefusedWhenARuleMatches) {
   Layout l;
   l.burned_in = "NO";

@@ -44,14 +44,15 @@ std::string DescribeDevice(const deid::ImageDevice& d) {
 // DCMTK's JPEG and JPEG-LS decoders read the first fragment after the Basic
 // Offset Table for the frame header; it must be walkable first
 // (dicom/internal/jpeg_header.h says why).
-Status CheckJpegHeader(DcmPixelData* pixels, E_TransferSyntax xfer) {
+// Returns the first frame's sample precision, or 0 for other transfer syntaxes.
+Result<int> CheckJpegHeader(DcmPixelData* pixels, E_TransferSyntax xfer) {
   JpegFamily family;
   if (xfer >= EXS_JPEGProcess1 && xfer <= EXS_JPEGProcess14SV1) {
     family = JpegFamily::kJpeg;
   } else if (xfer == EXS_JPEGLSLossless || xfer == EXS_JPEGLSLossy) {
     family = JpegFamily::kJpegLs;
   } else {
-    return Status::Ok();
+    return 0;
   }
   DcmPixelSequence* sequence = nullptr;
   DcmPixelItem* fragment = nullptr;
@@ -67,7 +68,7 @@ Status CheckJpegHeader(DcmPixelData* pixels, E_TransferSyntax xfer) {
     return FailedPreconditionError("the first fragment of the compressed Pixel Data (" + XferName(xfer) +
                                    ") is malformed: " + header.status().message());
   }
-  return Status::Ok();
+  return int{header->precision};
 }
 
 Status Refuse(const std::string& why) {
@@ -78,14 +79,22 @@ Status Refuse(const std::string& why) {
 
 Status CheckBurnedInText(const std::string& burned_in_annotation, const std::string& sop_class, bool has_pixel_data,
                          const deid::ProfileOptions& options, const deid::ImageDevice& device, bool cleaned) {
+  // Only an exact NO vouches for the pixels: a lowercase "yes", "Y" or
+  // "UNKNOWN" is not a valid value of the flag, and so is no promise.
   const bool flagged = burned_in_annotation == "YES";
+  const bool invalid = !flagged && !burned_in_annotation.empty() && burned_in_annotation != "NO" && has_pixel_data;
   const bool unflagged_risk =
       burned_in_annotation.empty() && has_pixel_data && OftenBurnedIn(device.modality, sop_class);
-  if (cleaned || !(flagged || unflagged_risk)) return Status::Ok();
-  const std::string why = flagged ? std::string("Burned In Annotation is YES")
-                                  : "Burned In Annotation is absent for modality " +
-                                        (device.modality.empty() ? std::string("(none)") : device.modality) +
-                                        ", which often carries burned-in text,";
+  if (cleaned || !(flagged || invalid || unflagged_risk)) return Status::Ok();
+  std::string why;
+  if (flagged) {
+    why = "Burned In Annotation is YES";
+  } else if (invalid) {
+    why = "Burned In Annotation (0028,0301) is neither YES nor NO (an invalid value is no promise of clean pixels)";
+  } else {
+    why = "Burned In Annotation is absent for modality " +
+          (device.modality.empty() ? std::string("(none)") : device.modality) + ", which often carries burned-in text,";
+  }
   if (!options.clean_pixel_data) {
     return FailedPreconditionError(why +
                                    " and Clean Pixel Data is not applied; turn it on with a burned-in text region "
@@ -116,7 +125,7 @@ Status DecodePixelData(DcmDataset* ds, E_TransferSyntax* xfer) {
   if (!DcmXfer(*xfer).isEncapsulated()) return Status::Ok();
   DcmPixelData* pixels = FindPixelData(ds);
   if (pixels == nullptr) return FailedPreconditionError("the image has no readable Pixel Data (7FE0,0010)");
-  ONCOATLAS_RETURN_IF_ERROR(CheckJpegHeader(pixels, *xfer));
+  ONCOATLAS_RETURN_IF_ERROR(CheckJpegHeader(pixels, *xfer).status());
   RegisterPixelDecoders();
   if (ds->chooseRepresentation(EXS_LittleEndianExplicit, nullptr).bad() ||
       !ds->canWriteXfer(EXS_LittleEndianExplicit)) {
@@ -203,6 +212,38 @@ Status BlankRegions(DcmDataset* ds, const std::vector<deid::PixelRegion>& region
       }
     }
   }
+  return Status::Ok();
+}
+
+Result<deid::SampleBits> ReadSampleBits(DcmDataset* ds) {
+  Uint16 allocated = 0, stored = 0, high_bit = 0, representation = 0;
+  if (FindPixelData(ds) == nullptr || ds->findAndGetUint16(DCM_BitsAllocated, allocated).bad() ||
+      ds->findAndGetUint16(DCM_BitsStored, stored).bad() || (allocated != 8 && allocated != 16 && allocated != 32)) {
+    return deid::SampleBits{};  // nothing the agent reads as samples
+  }
+  if (ds->findAndGetUint16(DCM_HighBit, high_bit).bad()) high_bit = static_cast<Uint16>(stored - 1);
+  if (ds->findAndGetUint16(DCM_PixelRepresentation, representation).bad()) representation = 0;
+  deid::SampleBits bits{allocated, stored, high_bit, representation == 1};
+  ONCOATLAS_RETURN_IF_ERROR(bits.Validate());
+  return bits;
+}
+
+Status ClearUnusedPixelBits(DcmDataset* ds, const deid::SampleBits& bits, E_TransferSyntax* xfer) {
+  if (!bits.HasUnusedBits()) return Status::Ok();
+  DcmPixelData* pixels = FindPixelData(ds);
+  if (pixels == nullptr) return Status::Ok();
+  if (DcmXfer(*xfer).isEncapsulated()) {
+    // A JPEG stream of no more precision than Bits Stored cannot set higher
+    // bits; RLE and deeper JPEG streams are decoded to be cleared.
+    const bool rle = *xfer == EXS_RLELossless;
+    Result<int> precision = CheckJpegHeader(pixels, *xfer);
+    if (!precision.ok()) return precision.status();
+    if (!rle && (*precision == 0 || *precision <= bits.stored)) return Status::Ok();
+    ONCOATLAS_RETURN_IF_ERROR(DecodePixelData(ds, xfer));
+  }
+  Uint8* data = nullptr;
+  if (pixels->getUint8Array(data).bad() || data == nullptr) return Status::Ok();  // an empty Pixel Data
+  deid::ClearUnusedBits(bits, std::span<std::uint8_t>(data, pixels->getLength()));
   return Status::Ok();
 }
 

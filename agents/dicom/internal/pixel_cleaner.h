@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "deid/pixel_bits.h"
 #include "deid/profile.h"
 
 class DcmDataset;
@@ -22,8 +23,8 @@ namespace oncoatlas::dicom {
 
 // Whether an instance may be stored as far as burned-in text goes: a
 // FailedPrecondition when it may show burned-in text (Burned In Annotation
-// YES, or absent on an image of a modality or SOP class that often carries
-// it) and is not `cleaned` (no burned-in text rule matched it). The reason
+// YES or any value but an exact NO, or absent on an image of a modality or SOP
+// class that often carries it) and is not `cleaned` (no burned-in text rule matched it). The reason
 // names the device (modality, manufacturer, model, matrix), never patient
 // values, and says which option or rule to add. Pure; thread-safe.
 Status CheckBurnedInText(const std::string& burned_in_annotation, const std::string& sop_class, bool has_pixel_data,
@@ -55,5 +56,21 @@ Status DecodePixelData(DcmDataset* ds, E_TransferSyntax* xfer);
 // A layout it cannot clean is an error naming it: the caller quarantines the
 // instance rather than pass it on uncleaned. On error `ds` may be half decoded.
 Status BlankRegions(DcmDataset* ds, const std::vector<deid::PixelRegion>& regions, E_TransferSyntax* xfer);
+
+// The sample layout of `ds`'s Pixel Data (7FE0,0010): Bits Allocated, Bits
+// Stored, High Bit and Pixel Representation. allocated is 0 when there is
+// nothing the agent reads as samples (no Pixel Data, no Bits Stored, or Bits
+// Allocated other than 8, 16 or 32). InvalidArgument when the values do not
+// fit together (the instance is quarantined).
+Result<deid::SampleBits> ReadSampleBits(DcmDataset* ds);
+
+// Clears the bits outside Bits Stored of every sample (deid/pixel_bits.h).
+// Native data is cleared in place. Encapsulated data is left as it is when its
+// code stream cannot hold such bits (JPEG or JPEG-LS whose sample precision is
+// at most Bits Stored); RLE and deeper JPEG streams are decoded first and
+// `*xfer` becomes Explicit VR Little Endian; other encapsulated syntaxes
+// (JPEG 2000, video) are left as they are. An error names what cannot be
+// decoded; the caller quarantines the instance.
+Status ClearUnusedPixelBits(DcmDataset* ds, const deid::SampleBits& bits, E_TransferSyntax* xfer);
 
 }  // namespace oncoatlas::dicom
